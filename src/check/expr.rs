@@ -1,0 +1,453 @@
+//! Expressions: name resolution, types and units, the statutory-word check, and negation pushed down to
+//! the comparisons.
+
+use super::{Checker, Symbol};
+use crate::diag::{Diagnostic, Span};
+use crate::policy::*;
+use crate::syntax::ast::{self, ArithOp, CmpOp, ExprKind, SetItem};
+use crate::units::{Atom, Dimension, Quantity, Unit};
+
+type Typed = Option<(Expr, Type)>;
+
+/// The boundary a statutory word fixes, after PRC convention (民法典 第1259条): 以上/以下 include the number.
+pub fn statute_operator(word: &str) -> Option<CmpOp> {
+    Some(match word {
+        "以上" | "不低于" | "不少于" | "达到" | "大于或等于" | "大于等于" | "不小于" => CmpOp::Ge,
+        "以下" | "以内" | "不超过" | "不高于" | "不多于" | "小于或等于" | "小于等于" | "不大于" => {
+            CmpOp::Le
+        }
+        "超过" | "高于" | "大于" | "多于" => CmpOp::Gt,
+        "低于" | "小于" | "不满" | "未达到" | "不足" | "少于" => CmpOp::Lt,
+        "等于" | "为" => CmpOp::Eq,
+        _ => return None,
+    })
+}
+
+impl Checker<'_> {
+    pub(crate) fn expr(&mut self, e: &ast::Expr, expected: Option<Type>) -> Typed {
+        match &e.kind {
+            ExprKind::Number { value, unit } => {
+                let unit = match unit {
+                    None => Unit::ONE,
+                    Some(text) => self.unit(text, e.span)?,
+                };
+                Some((Expr::Const(Constant::Num(Quantity::new(*value, unit))), Type::Num(unit.dimension())))
+            }
+            ExprKind::Date(d) => Some((Expr::Const(Constant::Date(*d)), Type::Date)),
+            ExprKind::Text(t) => Some((Expr::Const(Constant::Text(t.clone())), Type::Text)),
+            ExprKind::Bool(b) => Some((Expr::Const(Constant::Bool(*b)), Type::Bool)),
+            ExprKind::AsOf => Some((Expr::AsOf, Type::Date)),
+            ExprKind::Name(id) => self.name(id, expected),
+            ExprKind::Call { function, args } => self.call(function, args, e.span),
+            ExprKind::If { condition, then, otherwise } => {
+                let condition = self.boolean(condition)?;
+                let (then_expr, then_ty) = self.expr(then, expected)?;
+                let (else_expr, else_ty) = self.expr(otherwise, expected.or(Some(then_ty)))?;
+                let ty = match (then_ty, else_ty) {
+                    (a, b) if a == b => a,
+                    (Type::Num(_) | Type::Mixed, Type::Num(_) | Type::Mixed) => Type::Mixed,
+                    (a, b) => {
+                        self.type_mismatch(otherwise.span, a, b);
+                        return None;
+                    }
+                };
+                Some((
+                    Expr::If {
+                        condition: Box::new(condition),
+                        then: Box::new(then_expr),
+                        otherwise: Box::new(else_expr),
+                    },
+                    ty,
+                ))
+            }
+            ExprKind::Not(inner) => Some((negate(self.boolean(inner)?), Type::Bool)),
+            ExprKind::And(items) | ExprKind::Or(items) => {
+                let mut parts = Vec::with_capacity(items.len());
+                for item in items {
+                    parts.push(self.boolean(item));
+                }
+                let parts = parts.into_iter().collect::<Option<Vec<_>>>()?;
+                let expr = if matches!(e.kind, ExprKind::And(_)) { Expr::And(parts) } else { Expr::Or(parts) };
+                Some((expr, Type::Bool))
+            }
+            ExprKind::Compare { op, lhs, rhs, word } => self.compare(*op, lhs, rhs, word.as_ref(), e.span),
+            ExprKind::In { value, set } => {
+                let (value_expr, ty) = self.expr(value, None)?;
+                match ty {
+                    Type::Enum(id) => {
+                        let mask = self.mask(id, set)?;
+                        Some((Expr::InEnum { value: Box::new(value_expr), mask, negated: false }, Type::Bool))
+                    }
+                    Type::Text => {
+                        let mut texts = Vec::new();
+                        for item in set {
+                            match item {
+                                SetItem::Text(t, _) => texts.push(t.clone()),
+                                other => {
+                                    self.error(
+                                        Diagnostic::error(
+                                            "C020",
+                                            other.span(),
+                                            "a text can only be compared with texts in quotes",
+                                        )
+                                        .label("not a quoted text")
+                                        .help("write the value in double quotes, e.g. \"灵昆街道\""),
+                                    );
+                                    return None;
+                                }
+                            }
+                        }
+                        Some((Expr::InText { value: Box::new(value_expr), texts, negated: false }, Type::Bool))
+                    }
+                    other => {
+                        self.error(
+                            Diagnostic::error(
+                                "C020",
+                                value.span,
+                                format!("`in` needs an enum or a text, found {}", self.describe(other)),
+                            )
+                            .label("not a choice")
+                            .help("for a set fact write `SET has VALUE`"),
+                        );
+                        None
+                    }
+                }
+            }
+            ExprKind::HasAny { set, items } | ExprKind::HasOnly { set, items } => {
+                let (set_expr, id) = self.set_operand(set)?;
+                let mask = self.mask(id, items)?;
+                let set_expr = Box::new(set_expr);
+                let expr = if matches!(e.kind, ExprKind::HasAny { .. }) {
+                    Expr::HasAny { set: set_expr, mask, negated: false }
+                } else {
+                    Expr::HasOnly { set: set_expr, mask, negated: false }
+                };
+                Some((expr, Type::Bool))
+            }
+            ExprKind::Has { set, item } => {
+                let (set_expr, id) = self.set_operand(set)?;
+                let (item_expr, ty) = self.expr(item, Some(Type::Enum(id)))?;
+                if ty != Type::Enum(id) {
+                    self.type_mismatch(item.span, Type::Enum(id), ty);
+                    return None;
+                }
+                Some((Expr::Has { set: Box::new(set_expr), item: Box::new(item_expr), negated: false }, Type::Bool))
+            }
+            ExprKind::Arith { op, lhs, rhs } => self.arith(*op, lhs, rhs, e.span),
+            ExprKind::Neg(inner) => {
+                let (expr, ty) = self.expr(inner, expected)?;
+                if !matches!(ty, Type::Num(_)) {
+                    self.type_mismatch(inner.span, Type::Num(Dimension::NONE), ty);
+                    return None;
+                }
+                Some((Expr::Neg(Box::new(expr)), ty))
+            }
+        }
+    }
+
+    fn boolean(&mut self, e: &ast::Expr) -> Option<Expr> {
+        let (expr, ty) = self.expr(e, Some(Type::Bool))?;
+        if ty != Type::Bool {
+            self.type_mismatch(e.span, Type::Bool, ty);
+            return None;
+        }
+        Some(expr)
+    }
+
+    fn name(&mut self, id: &ast::Ident, expected: Option<Type>) -> Typed {
+        // An enum value wins where an enum is expected: `county = 鹿城区`.
+        if let Some(Type::Enum(e)) = expected {
+            if let Some(index) = self.enums[e as usize].index(&id.name) {
+                return Some((Expr::Const(Constant::Enum(index)), Type::Enum(e)));
+            }
+        }
+        match self.symbols.get(&id.name).map(|(s, _)| *s) {
+            Some(Symbol::Fact(f)) => {
+                self.fact_uses[f as usize] += 1;
+                Some((Expr::Fact(f), self.facts[f as usize].ty))
+            }
+            Some(Symbol::Param(p)) => Some((Expr::Param(p), self.params_ty(p))),
+            Some(Symbol::Derived(d)) => Some((Expr::Derived(d), self.ensure_derived(d)?)),
+            Some(Symbol::Table(t)) => Some((Expr::Table(t), self.ensure_table(t)?)),
+            None => {
+                self.unknown_name(id, expected);
+                None
+            }
+        }
+    }
+
+    fn params_ty(&self, id: ParamId) -> Type {
+        self.params[id as usize].ty
+    }
+
+    pub(crate) fn unknown_name(&mut self, id: &ast::Ident, expected: Option<Type>) {
+        let mut candidates: Vec<String> = self.symbols.keys().cloned().collect();
+        if let Some(Type::Enum(e) | Type::Set(e)) = expected {
+            candidates.extend(self.enums[e as usize].values.iter().map(|v| v.name.clone()));
+        }
+        let mut d = Diagnostic::error("C022", id.span, format!("unknown name `{}`", id.name))
+            .label("not declared in this policy");
+        d = match did_you_mean(&id.name, &candidates) {
+            Some(s) => d.help(format!("did you mean `{s}`?")),
+            None => d.help("declare it with `fact`, `let`, `param` or `table`, or check the spelling"),
+        };
+        self.error(d);
+    }
+
+    fn call(&mut self, function: &ast::Ident, args: &[ast::Expr], span: Span) -> Typed {
+        let mut parts = Vec::with_capacity(args.len());
+        let mut dimension = None;
+        for arg in args {
+            let (expr, ty) = self.expr(arg, None)?;
+            match (ty, dimension) {
+                (Type::Num(d), None) => dimension = Some(d),
+                (Type::Num(d), Some(first)) if d == first => {}
+                (found, first) => {
+                    self.type_mismatch(arg.span, Type::Num(first.unwrap_or(Dimension::NONE)), found);
+                    return None;
+                }
+            }
+            parts.push(expr);
+        }
+        let ty = Type::Num(dimension.unwrap_or(Dimension::NONE));
+        match function.name.as_str() {
+            "min" => Some((Expr::Min(parts), ty)),
+            "max" => Some((Expr::Max(parts), ty)),
+            "sum" => Some((Expr::Sum(parts), ty)),
+            other => {
+                let suggestion = did_you_mean(other, &["min".into(), "max".into(), "sum".into()]);
+                self.error(
+                    Diagnostic::error("C022", span, format!("unknown function `{other}`"))
+                        .label("not a function")
+                        .help(
+                            suggestion.map_or("the functions are min, max and sum".into(), |s| {
+                                format!("did you mean `{s}`?")
+                            }),
+                        ),
+                );
+                None
+            }
+        }
+    }
+
+    /// Types both sides; a bare enum value on the left takes its type from the right (`鹿城区 = county`).
+    fn pair(&mut self, lhs: &ast::Expr, rhs: &ast::Expr) -> Option<((Expr, Type), (Expr, Type))> {
+        let lhs_is_free_name = matches!(&lhs.kind, ExprKind::Name(id) if !self.symbols.contains_key(&id.name));
+        if lhs_is_free_name {
+            let right = self.expr(rhs, None)?;
+            let left = self.expr(lhs, Some(right.1))?;
+            return Some((left, right));
+        }
+        let left = self.expr(lhs, None)?;
+        let right = self.expr(rhs, Some(left.1))?;
+        Some((left, right))
+    }
+
+    fn compare(
+        &mut self,
+        op: CmpOp,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        word: Option<&ast::Spanned<String>>,
+        span: Span,
+    ) -> Typed {
+        let ((lhs_expr, lhs_ty), (rhs_expr, rhs_ty)) = self.pair(lhs, rhs)?;
+        let ordered = matches!(op, CmpOp::Ge | CmpOp::Gt | CmpOp::Le | CmpOp::Lt);
+        match (lhs_ty, rhs_ty) {
+            (Type::Mixed, _) | (_, Type::Mixed) => {
+                self.error(
+                    Diagnostic::error(
+                        "C024",
+                        span,
+                        "this value's unit depends on a condition, so it cannot be compared",
+                    )
+                    .label("mixed units")
+                    .help("compare each branch separately, e.g. the monthly wage with the monthly minimum"),
+                );
+                return None;
+            }
+            (Type::Num(a), Type::Num(b)) if a != b => {
+                self.error(
+                    Diagnostic::error(
+                        "C021",
+                        span,
+                        format!("cannot compare {} with {}", a.describe_en(), b.describe_en()),
+                    )
+                    .label(format!("{} on the left, {} on the right", a.describe_zh(), b.describe_zh()))
+                    .help("both sides must have the same dimension; check the units (e.g. 元/月 versus 元/小时)"),
+                );
+                return None;
+            }
+            (Type::Num(_), Type::Num(_)) | (Type::Date, Type::Date) => {}
+            (a, b) if a == b && !ordered && !matches!(a, Type::Set(_)) => {}
+            (a, b) if a == b => {
+                self.error(
+                    Diagnostic::error("C020", span, format!("{} can only be compared with = or !=", self.describe(a)))
+                        .label("no order")
+                        .help("for a grade such as “B类(含)以上”, list the values: `grade in {A, B}`"),
+                );
+                return None;
+            }
+            (a, b) => {
+                self.type_mismatch(rhs.span, a, b);
+                return None;
+            }
+        }
+        if let Some(word) = word {
+            self.check_word(op, word);
+        }
+        let lhs_text = self.source_text(lhs.span);
+        Some((
+            Expr::Compare(Box::new(Comparison {
+                op,
+                lhs: lhs_expr,
+                rhs: rhs_expr,
+                word: word.map(|w| w.node.clone()),
+                word_negated: false,
+                lhs_text,
+                span,
+            })),
+            Type::Bool,
+        ))
+    }
+
+    fn check_word(&mut self, op: CmpOp, word: &ast::Spanned<String>) {
+        match statute_operator(&word.node) {
+            Some(meant) if meant == op => {}
+            Some(meant) => self.error(
+                Diagnostic::error(
+                    "C025",
+                    word.span,
+                    format!("the clause says “{}”, which means `{}`, but the comparison is `{}`", word.node, meant.symbol(), op.symbol()),
+                )
+                .label("boundary disagrees with the operator")
+                .help("以上/以下/不超过 include the number (>=, <=); 超过/高于/低于/不满 exclude it (>, <); negate with `not (…)` to state an exclusion"),
+            ),
+            None => self.error(
+                Diagnostic::warning("C026", word.span, format!("“{}” is not a statutory comparison word comply knows", word.node))
+                    .label("unknown word")
+                    .help("known: 以上 以下 以内 不超过 不低于 不少于 达到 超过 高于 低于 大于 小于 不满 未达到 大于或等于 小于或等于"),
+            ),
+        }
+    }
+
+    fn set_operand(&mut self, set: &ast::Expr) -> Option<(Expr, EnumId)> {
+        let (expr, ty) = self.expr(set, None)?;
+        match ty {
+            Type::Set(id) => Some((expr, id)),
+            other => {
+                self.error(
+                    Diagnostic::error("C020", set.span, format!("`has` needs a set, found {}", self.describe(other)))
+                        .label("not a set")
+                        .help("declare the fact as `set of { … }`, or use `in` for a single choice"),
+                );
+                None
+            }
+        }
+    }
+
+    fn mask(&mut self, id: EnumId, items: &[SetItem]) -> Option<u64> {
+        let mut mask = 0u64;
+        for item in items {
+            let found = match item {
+                SetItem::Name(name) => self.enums[id as usize].index(&name.name),
+                SetItem::Text(text, _) => self.enums[id as usize].index(text),
+                SetItem::Number(..) => None,
+            };
+            match found {
+                Some(index) => mask |= 1 << index,
+                None => {
+                    let name = match item {
+                        SetItem::Name(n) => n.name.clone(),
+                        SetItem::Text(t, _) => t.clone(),
+                        SetItem::Number(n, _) => n.to_string(),
+                    };
+                    let candidates: Vec<String> =
+                        self.enums[id as usize].values.iter().map(|v| v.name.clone()).collect();
+                    let help = did_you_mean(&name, &candidates).map_or_else(
+                        || format!("the values are: {}", candidates.join(", ")),
+                        |s| format!("did you mean `{s}`?"),
+                    );
+                    self.error(
+                        Diagnostic::error("C022", item.span(), format!("`{name}` is not one of the values"))
+                            .label("unknown value")
+                            .help(help),
+                    );
+                    return None;
+                }
+            }
+        }
+        Some(mask)
+    }
+
+    fn arith(&mut self, op: ArithOp, lhs: &ast::Expr, rhs: &ast::Expr, span: Span) -> Typed {
+        let (lhs_expr, lhs_ty) = self.expr(lhs, None)?;
+        let (rhs_expr, rhs_ty) = self.expr(rhs, None)?;
+        let ty = match (op, lhs_ty, rhs_ty) {
+            (ArithOp::Add | ArithOp::Sub, Type::Num(a), Type::Num(b)) if a == b => Type::Num(a),
+            (ArithOp::Sub, Type::Date, Type::Date) => Type::Num(Unit::atom(Atom::Day).dimension()),
+            (ArithOp::Mul, Type::Num(a), Type::Num(b)) => Type::Num(a.mul(b)),
+            (ArithOp::Div, Type::Num(a), Type::Num(b)) => Type::Num(a.div(b)),
+            (ArithOp::Add | ArithOp::Sub, Type::Num(a), Type::Num(b)) => {
+                self.error(
+                    Diagnostic::error(
+                        "C021",
+                        span,
+                        format!("cannot add or subtract {} and {}", a.describe_en(), b.describe_en()),
+                    )
+                    .label(format!("{} and {}", a.describe_zh(), b.describe_zh()))
+                    .help("both sides of + and - must have the same dimension"),
+                );
+                return None;
+            }
+            (_, Type::Num(_), found) => {
+                self.type_mismatch(rhs.span, lhs_ty, found);
+                return None;
+            }
+            (_, found, _) => {
+                self.type_mismatch(lhs.span, Type::Num(Dimension::NONE), found);
+                return None;
+            }
+        };
+        Some((Expr::Arith { op, lhs: Box::new(lhs_expr), rhs: Box::new(rhs_expr) }, ty))
+    }
+
+    pub(crate) fn source_text(&self, span: Span) -> String {
+        let text = self.text.get(span.start as usize..span.end as usize).unwrap_or("");
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// Negation normal form: three-valued logic keeps De Morgan's laws, so pushing `not` down to the
+/// comparisons changes no verdict and lets an explanation state each comparison the way it was decided.
+pub(crate) fn negate(expr: Expr) -> Expr {
+    match expr {
+        Expr::Not(inner) => *inner,
+        Expr::And(parts) => Expr::Or(parts.into_iter().map(negate).collect()),
+        Expr::Or(parts) => Expr::And(parts.into_iter().map(negate).collect()),
+        Expr::Const(Constant::Bool(b)) => Expr::Const(Constant::Bool(!b)),
+        Expr::Compare(mut c) => {
+            c.op = c.op.negate();
+            c.word_negated = !c.word_negated;
+            Expr::Compare(c)
+        }
+        Expr::InEnum { value, mask, negated } => Expr::InEnum { value, mask, negated: !negated },
+        Expr::InText { value, texts, negated } => Expr::InText { value, texts, negated: !negated },
+        Expr::HasAny { set, mask, negated } => Expr::HasAny { set, mask, negated: !negated },
+        Expr::HasOnly { set, mask, negated } => Expr::HasOnly { set, mask, negated: !negated },
+        Expr::Has { set, item, negated } => Expr::Has { set, item, negated: !negated },
+        Expr::If { condition, then, otherwise } => {
+            Expr::If { condition, then: Box::new(negate(*then)), otherwise: Box::new(negate(*otherwise)) }
+        }
+        other => Expr::Not(Box::new(other)),
+    }
+}
+
+pub fn did_you_mean(name: &str, candidates: &[String]) -> Option<String> {
+    candidates
+        .iter()
+        .map(|c| (strsim::normalized_damerau_levenshtein(name, c), c))
+        .filter(|(score, _)| *score >= 0.5)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c.clone())
+}

@@ -1,0 +1,215 @@
+//! Checks that need the whole policy: facts never read, rules that can never apply, parameters with no
+//! value on the day the policy starts, rules without a citation, and quotes that are not in the source.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
+use super::{Checker, SourceReader};
+use crate::diag::{Diagnostic, Span};
+use crate::policy::*;
+use crate::syntax::ast::{CmpOp, Item};
+
+pub(crate) fn run(
+    checker: &Checker<'_>,
+    policy: Option<&Policy>,
+    read_source: &SourceReader<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
+    for (fact, uses) in checker.facts.iter().zip(&checker.fact_uses) {
+        if *uses == 0 {
+            out.push(
+                Diagnostic::warning(
+                    "C040",
+                    fact.span,
+                    format!("fact `{}` is declared but no rule, value or table uses it", fact.name),
+                )
+                .label("never used")
+                .help("remove it, or write the rule that needs it"),
+            );
+        }
+    }
+    let Some(policy) = policy else { return };
+    for rule in &policy.rules {
+        if let Some(applies) = &rule.applies {
+            if never_true(applies) {
+                out.push(
+                    Diagnostic::warning(
+                        "C041",
+                        rule.span,
+                        format!("rule `{}` can never apply: its `when` condition contradicts itself", rule.id),
+                    )
+                    .label("always skipped")
+                    .help("check the comparisons in `when`; two bounds on one fact may exclude each other"),
+                );
+            }
+        }
+        if rule.clause.is_none() {
+            out.push(
+                Diagnostic::warning("C017", rule.span, format!("rule `{}` cites no clause", rule.id))
+                    .label("no citation")
+                    .help("add `clause \"二（一）2\" quote \"…\"` so that a clerk can find the text it implements"),
+            );
+        }
+    }
+    for param in &policy.params {
+        if param.periods.first().is_some_and(|p| p.from > policy.valid_from) {
+            out.push(
+                Diagnostic::warning("C038", param.span, format!("`{}` has no value from {} until its first period", param.name, policy.valid_from))
+                    .label("no value on the day the policy starts")
+                    .help("evaluations in that gap will say that no value is in force; add the earlier value if the notice gives one"),
+            );
+        }
+    }
+    check_quotes(checker, policy, read_source, out);
+}
+
+/// Full-width punctuation and spaces vary between a gazette's print and its transcription: compare without them.
+pub fn normalise_quote(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            other => other,
+        })
+        .collect()
+}
+
+fn check_quotes(checker: &Checker<'_>, policy: &Policy, read_source: &SourceReader<'_>, out: &mut Vec<Diagnostic>) {
+    let ast = checker.ast();
+    let source_span = ast.items.iter().find_map(|i| match i {
+        Item::Source(_, span) => Some(*span),
+        _ => None,
+    });
+    let quotes: Vec<(String, Span)> = ast
+        .items
+        .iter()
+        .flat_map(|item| match item {
+            Item::Rule(rule) => {
+                rule.clauses.iter().flat_map(|c| c.quotes.iter().map(|q| (q.node.clone(), q.span))).collect::<Vec<_>>()
+            }
+            Item::Fact(fact) => {
+                fact.details.clauses.iter().flat_map(|c| c.quotes.iter().map(|q| (q.node.clone(), q.span))).collect()
+            }
+            _ => Vec::new(),
+        })
+        .collect();
+    if quotes.is_empty() {
+        return;
+    }
+    let Some(path) = &policy.source.file else {
+        out.push(
+            Diagnostic::warning("C052", source_span.unwrap_or(ast.id.span), "the rules quote a source, but the policy names no source file")
+                .label("quotes cannot be verified")
+                .help("add `file \"sources/….txt\"` to `source { … }` so that every quote is checked against the gazette text"),
+        );
+        return;
+    };
+    let Some(text) = read_source(&policy.file, path) else {
+        out.push(
+            Diagnostic::error(
+                "C051",
+                source_span.unwrap_or(ast.id.span),
+                format!("the source file `{path}` cannot be read"),
+            )
+            .label("missing source text")
+            .help(
+                "the path is relative to the rule file; ship the gazette text beside the rules (e.g. rules/sources/)",
+            ),
+        );
+        return;
+    };
+    let haystack = normalise_quote(&text);
+    let mut seen = BTreeMap::new();
+    for (quote, span) in quotes {
+        if seen.insert(quote.clone(), ()).is_some() {
+            continue;
+        }
+        if !haystack.contains(&normalise_quote(&quote)) {
+            out.push(
+                Diagnostic::error("C050", span, format!("this quote does not occur in `{path}`"))
+                    .label("not in the source text")
+                    .help(
+                        "copy the passage exactly from the gazette text; only punctuation width and spaces may differ",
+                    ),
+            );
+        }
+    }
+}
+
+/// A conservative contradiction finder for `when` conditions: it looks at the conjunction's comparisons
+/// of one fact against constants and at enum memberships. It never claims a satisfiable condition is empty.
+fn never_true(expr: &Expr) -> bool {
+    let mut atoms = Vec::new();
+    flatten_and(expr, &mut atoms);
+    if atoms.iter().any(|a| matches!(a, Expr::Const(Constant::Bool(false)))) {
+        return true;
+    }
+    let mut intervals: BTreeMap<(FactId, String), (Option<(Decimal, bool)>, Option<(Decimal, bool)>)> = BTreeMap::new();
+    let mut enum_masks: BTreeMap<FactId, u64> = BTreeMap::new();
+    let mut bools: BTreeMap<FactId, bool> = BTreeMap::new();
+    for atom in atoms {
+        match atom {
+            Expr::Compare(c) => {
+                let (Expr::Fact(f), Expr::Const(Constant::Num(q))) = (&c.lhs, &c.rhs) else { continue };
+                let value = q.value;
+                let entry = intervals.entry((*f, q.unit.to_string())).or_insert((None, None));
+                match c.op {
+                    CmpOp::Ge | CmpOp::Gt => tighten_low(&mut entry.0, value, c.op == CmpOp::Gt),
+                    CmpOp::Le | CmpOp::Lt => tighten_high(&mut entry.1, value, c.op == CmpOp::Lt),
+                    CmpOp::Eq => {
+                        tighten_low(&mut entry.0, value, false);
+                        tighten_high(&mut entry.1, value, false);
+                    }
+                    CmpOp::Ne => {}
+                }
+            }
+            Expr::InEnum { value, mask, negated } => {
+                let Expr::Fact(f) = value.as_ref() else { continue };
+                let allowed = if *negated { !mask } else { *mask };
+                *enum_masks.entry(*f).or_insert(u64::MAX) &= allowed;
+            }
+            Expr::Fact(f) => {
+                if bools.insert(*f, true) == Some(false) {
+                    return true;
+                }
+            }
+            Expr::Not(inner) => {
+                if let Expr::Fact(f) = inner.as_ref() {
+                    if bools.insert(*f, false) == Some(true) {
+                        return true;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if enum_masks.values().any(|m| *m == 0) {
+        return true;
+    }
+    // Bounds are grouped by unit as well as fact, so values are only compared within one unit.
+    intervals.values().any(|(low, high)| match (low, high) {
+        (Some((l, l_strict)), Some((h, h_strict))) => l > h || (l == h && (*l_strict || *h_strict)),
+        _ => false,
+    })
+}
+
+fn flatten_and<'e>(expr: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match expr {
+        Expr::And(parts) => parts.iter().for_each(|p| flatten_and(p, out)),
+        other => out.push(other),
+    }
+}
+
+fn tighten_low(bound: &mut Option<(Decimal, bool)>, value: Decimal, strict: bool) {
+    if bound.is_none_or(|(v, s)| value > v || (value == v && strict && !s)) {
+        *bound = Some((value, strict));
+    }
+}
+
+fn tighten_high(bound: &mut Option<(Decimal, bool)>, value: Decimal, strict: bool) {
+    if bound.is_none_or(|(v, s)| value < v || (value == v && strict && !s)) {
+        *bound = Some((value, strict));
+    }
+}

@@ -1,0 +1,661 @@
+//! Syntax tree -> checked `Policy`: names resolved to slots, types and units checked, tables proven
+//! complete, dated parameters proven non-overlapping, and the lints that need no facts.
+//! Every problem becomes a `Diagnostic`; a policy with an error is not returned.
+
+mod expr;
+mod lints;
+mod tables;
+
+pub use expr::{did_you_mean, statute_operator};
+pub use lints::normalise_quote;
+
+use std::collections::BTreeMap;
+
+use crate::diag::{Diagnostic, Sources, Span};
+use crate::policy::*;
+use crate::syntax::ast::{self, Bilingual, Item, PolicyAst, TypeAst};
+use crate::units::Unit;
+
+/// Reads the text of a source document cited by a policy (`source { file "…" }`), relative to the rule file.
+pub type SourceReader<'a> = dyn Fn(&str, &str) -> Option<String> + 'a;
+
+/// Checks parsed policies. `files` maps a file id to its name (for messages and relative source paths).
+pub fn check_policies(
+    parsed: Vec<(u32, PolicyAst)>,
+    sources: &Sources,
+    read_source: &SourceReader<'_>,
+) -> (Vec<Policy>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let mut policies: Vec<Policy> = Vec::new();
+    let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+    for (file, ast) in parsed {
+        if let Some(first) = seen.get(&ast.id.name) {
+            diagnostics.push(
+                Diagnostic::error("C012", ast.id.span, format!("policy `{}` is defined twice", ast.id.name))
+                    .label("second definition")
+                    .help(format!(
+                        "the first definition is at byte {} of its file; policy ids must be unique",
+                        first.start
+                    )),
+            );
+            continue;
+        }
+        seen.insert(ast.id.name.clone(), ast.id.span);
+        let mut checker = Checker::new(sources.name(file), sources.text(file), &ast);
+        let policy = checker.policy(&ast);
+        let mut lint_diagnostics = Vec::new();
+        lints::run(&checker, policy.as_ref(), read_source, &mut lint_diagnostics);
+        checker.diagnostics.append(&mut lint_diagnostics);
+        let failed = checker.diagnostics.iter().any(Diagnostic::is_error);
+        diagnostics.append(&mut checker.diagnostics);
+        if let (Some(policy), false) = (policy, failed) {
+            policies.push(policy);
+        }
+    }
+    diagnostics.sort_by(|a, b| (a.span.file, a.span.start, a.code).cmp(&(b.span.file, b.span.start, b.code)));
+    (policies, diagnostics)
+}
+
+/// What a name in an expression refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Symbol {
+    Fact(FactId),
+    Derived(DerivedId),
+    Param(ParamId),
+    Table(TableId),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Progress {
+    Pending,
+    Checking,
+    Done,
+}
+
+pub(crate) struct Checker<'a> {
+    file_name: String,
+    text: &'a str,
+    ast: &'a PolicyAst,
+    pub(crate) symbols: BTreeMap<String, (Symbol, Span)>,
+    pub(crate) facts: Vec<FactDef>,
+    pub(crate) enums: Vec<EnumDef>,
+    derived_ast: Vec<(&'a ast::DerivedAst, bool)>,
+    derived: Vec<Option<DerivedDef>>,
+    derived_progress: Vec<Progress>,
+    table_ast: Vec<&'a ast::TableAst>,
+    tables: Vec<Option<TableDef>>,
+    table_progress: Vec<Progress>,
+    pub(crate) params: Vec<ParamDef>,
+    /// How often each fact is read by a rule, derived value or table: unread facts get a warning.
+    pub(crate) fact_uses: Vec<usize>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> Checker<'a> {
+    fn new(file_name: &str, text: &'a str, ast: &'a PolicyAst) -> Checker<'a> {
+        Checker {
+            file_name: file_name.to_string(),
+            text,
+            ast,
+            symbols: BTreeMap::new(),
+            facts: Vec::new(),
+            enums: Vec::new(),
+            derived_ast: Vec::new(),
+            derived: Vec::new(),
+            derived_progress: Vec::new(),
+            table_ast: Vec::new(),
+            tables: Vec::new(),
+            table_progress: Vec::new(),
+            params: Vec::new(),
+            fact_uses: Vec::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    pub(crate) fn error(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn policy(&mut self, ast: &'a PolicyAst) -> Option<Policy> {
+        let mut title = None;
+        let mut source = None;
+        let mut validity = None;
+        let mut rules = Vec::new();
+        let mut properties = Vec::new();
+        // Declarations first, so that rules and derived values may use names declared after them.
+        for item in &ast.items {
+            match item {
+                Item::Title(text, span) => set_once(&mut title, (text.clone(), *span), "title", &mut self.diagnostics),
+                Item::Source(fields, span) => {
+                    set_once(&mut source, (fields.clone(), *span), "source", &mut self.diagnostics)
+                }
+                Item::Validity { from, until, span } => {
+                    set_once(&mut validity, (*from, *until, *span), "in_force", &mut self.diagnostics)
+                }
+                Item::Fact(fact) => self.declare_fact(fact),
+                Item::Table(table) => {
+                    let id = self.table_ast.len() as TableId;
+                    if self.declare(&table.id, Symbol::Table(id)) {
+                        self.table_ast.push(table);
+                        self.tables.push(None);
+                        self.table_progress.push(Progress::Pending);
+                    }
+                }
+                Item::Param(param) => self.declare_param(param),
+                Item::Derived(derived) | Item::Output(derived) => {
+                    let id = self.derived_ast.len() as DerivedId;
+                    if self.declare(&derived.id, Symbol::Derived(id)) {
+                        self.derived_ast.push((derived, matches!(item, Item::Output(_))));
+                        self.derived.push(None);
+                        self.derived_progress.push(Progress::Pending);
+                    }
+                }
+                Item::Rule(_) | Item::Property(_) => {}
+            }
+        }
+        for id in 0..self.table_ast.len() {
+            self.ensure_table(id as TableId);
+        }
+        for id in 0..self.derived_ast.len() {
+            self.ensure_derived(id as DerivedId);
+        }
+        let mut rule_ids: BTreeMap<&str, Span> = BTreeMap::new();
+        for item in &ast.items {
+            match item {
+                Item::Rule(rule) => {
+                    if rule_ids.insert(&rule.id.name, rule.id.span).is_some() {
+                        self.error(
+                            Diagnostic::error(
+                                "C011",
+                                rule.id.span,
+                                format!("rule `{}` is defined twice in this policy", rule.id.name),
+                            )
+                            .label("duplicate rule id")
+                            .help("give each rule its own id; reports and tests refer to rules by id"),
+                        );
+                    }
+                    if let Some(rule) = self.rule(rule) {
+                        rules.push(rule);
+                    }
+                }
+                Item::Property(property) => {
+                    let (ast::PropertyAst::Increasing(name) | ast::PropertyAst::Decreasing(name)) = property;
+                    match self.symbols.get(&name.name) {
+                        Some((Symbol::Fact(id), _)) if matches!(self.facts[*id as usize].ty, Type::Num(_)) => {
+                            properties.push(match property {
+                                ast::PropertyAst::Increasing(_) => Property::Increasing(*id),
+                                ast::PropertyAst::Decreasing(_) => Property::Decreasing(*id),
+                            });
+                        }
+                        _ => self.error(
+                            Diagnostic::error("C027", name.span, format!("`{}` is not a numeric fact", name.name))
+                                .label("a monotonicity property needs a quantity fact")
+                                .help("write `property increasing FACT` with a fact declared as a quantity, count or number"),
+                        ),
+                    }
+                }
+                _ => {}
+            }
+        }
+        let policy_span = Span { end: ast.id.span.end, ..ast.span };
+        let Some((title, _)) = title else {
+            self.error(
+                Diagnostic::error("C018", policy_span, format!("policy `{}` has no title", ast.id.name))
+                    .label("missing `title`")
+                    .help("add `title \"中文标题\" en \"English title\"` so that reports can name the policy"),
+            );
+            return None;
+        };
+        let Some((valid_from, valid_until, validity_span)) = validity else {
+            self.error(
+                Diagnostic::error(
+                    "C019",
+                    policy_span,
+                    format!("policy `{}` does not say when it is in force", ast.id.name),
+                )
+                .label("missing `in_force`")
+                .help("add `in_force from YYYY-MM-DD` (and `until YYYY-MM-DD` for a trial period)"),
+            );
+            return None;
+        };
+        if let Some(until) = valid_until {
+            if until < valid_from {
+                self.error(
+                    Diagnostic::error(
+                        "C034",
+                        validity_span,
+                        format!("the validity ends ({until}) before it starts ({valid_from})"),
+                    )
+                    .label("empty period")
+                    .help("swap the dates or correct the year"),
+                );
+            }
+        }
+        let source = self.source(source);
+        let derived: Vec<DerivedDef> = self.derived.iter().flatten().cloned().collect();
+        let tables: Vec<TableDef> = self.tables.iter().flatten().cloned().collect();
+        if derived.len() != self.derived.len() || tables.len() != self.tables.len() {
+            return None;
+        }
+        let outputs = derived.iter().enumerate().filter(|(_, d)| d.is_output).map(|(i, _)| i as DerivedId).collect();
+        Some(Policy {
+            id: ast.id.name.clone(),
+            title,
+            source,
+            valid_from,
+            valid_until,
+            facts: self.facts.clone(),
+            enums: self.enums.clone(),
+            tables,
+            params: self.params.clone(),
+            derived,
+            outputs,
+            rules,
+            properties,
+            file: self.file_name.clone(),
+        })
+    }
+
+    /// Registers a name; reports a duplicate and returns false if it is taken.
+    fn declare(&mut self, id: &ast::Ident, symbol: Symbol) -> bool {
+        if self.symbols.contains_key(&id.name) {
+            self.error(
+                Diagnostic::error("C010", id.span, format!("`{}` is declared twice", id.name))
+                    .label("second declaration")
+                    .help("facts, tables, params, lets and outputs share one namespace; rename one of them"),
+            );
+            return false;
+        }
+        self.symbols.insert(id.name.clone(), (symbol, id.span));
+        true
+    }
+
+    fn source(&mut self, source: Option<(Vec<ast::SourceField>, Span)>) -> Source {
+        let mut out = Source::default();
+        let Some((fields, _)) = source else { return out };
+        for field in fields {
+            let text = match &field.value {
+                ast::SourceValue::Text(t) => Some(t.clone()),
+                _ => None,
+            };
+            match (field.key.as_str(), &field.value) {
+                ("signed", ast::SourceValue::Date(d)) => out.signed = Some(*d),
+                ("signed", _) => self.error(
+                    Diagnostic::error("C002", field.span, "`signed` takes a date")
+                        .label("expected YYYY-MM-DD")
+                        .help("write the date the notice was signed, e.g. `signed 2015-10-23`"),
+                ),
+                ("title", _) => out.title = text,
+                ("number", _) => out.number = text,
+                ("issuer", _) => out.issuer = text,
+                _ => out.file = text,
+            }
+        }
+        out
+    }
+
+    pub(crate) fn new_enum(&mut self, values: &[ast::EnumValueAst]) -> EnumId {
+        let mut seen = BTreeMap::new();
+        for value in values {
+            if seen.insert(value.id.name.clone(), ()).is_some() {
+                self.error(
+                    Diagnostic::error("C013", value.id.span, format!("the value `{}` is listed twice", value.id.name))
+                        .label("duplicate value")
+                        .help("remove the repeated value"),
+                );
+            }
+        }
+        if values.len() > 64 {
+            if let Some(v) = values.get(64) {
+                self.error(
+                    Diagnostic::error("C028", v.id.span, "an enum may have at most 64 values")
+                        .label("the 65th value")
+                        .help("use `text` for open lists"),
+                );
+            }
+        }
+        self.enums.push(EnumDef {
+            values: values.iter().map(|v| EnumValue { name: v.id.name.clone(), label: v.label.clone() }).collect(),
+        });
+        (self.enums.len() - 1) as EnumId
+    }
+
+    /// Resolves a written type. Returns the type and, for quantities, the unit values are kept in.
+    pub(crate) fn resolve_type(&mut self, ty: &ast::Spanned<TypeAst>) -> Option<(Type, Option<Unit>, bool)> {
+        Some(match &ty.node {
+            TypeAst::Bool => (Type::Bool, None, false),
+            TypeAst::Count => (Type::Num(crate::units::Dimension::NONE), Some(Unit::ONE), true),
+            TypeAst::Number => (Type::Num(crate::units::Dimension::NONE), Some(Unit::ONE), false),
+            TypeAst::Date => (Type::Date, None, false),
+            TypeAst::Text => (Type::Text, None, false),
+            TypeAst::Enum(values) => (Type::Enum(self.new_enum(values)), None, false),
+            TypeAst::Set(values) => (Type::Set(self.new_enum(values)), None, false),
+            TypeAst::Unit(text) => {
+                let unit = self.unit(text, ty.span)?;
+                (Type::Num(unit.dimension()), Some(unit), false)
+            }
+        })
+    }
+
+    pub(crate) fn unit(&mut self, text: &str, span: Span) -> Option<Unit> {
+        match Unit::parse(text) {
+            Ok(unit) => Some(unit),
+            Err(error) => {
+                let mut d = Diagnostic::error("C021", span, format!("`{text}` is not a unit comply knows"))
+                    .label("unknown unit")
+                    .help("units: 元 万元 亿元 % ‰ m m² 亩 公顷 kVA 吨标准煤 吨 万吨 小时 天 月 年, and quotients such as 元/月");
+                if let crate::units::UnitError::Unknown { suggestion: Some(s), .. } = error {
+                    d = d.help(format!("did you mean `{s}`?"));
+                }
+                self.error(d);
+                None
+            }
+        }
+    }
+
+    fn declare_fact(&mut self, fact: &ast::FactAst) {
+        let Some((ty, unit, whole)) = self.resolve_type(&fact.ty) else { return };
+        if self.facts.len() >= MAX_FACTS {
+            self.error(
+                Diagnostic::error("C029", fact.id.span, format!("a policy may declare at most {MAX_FACTS} facts"))
+                    .label("one fact too many")
+                    .help("split the policy into several policies"),
+            );
+            return;
+        }
+        let id = self.facts.len() as FactId;
+        if !self.declare(&fact.id, Symbol::Fact(id)) {
+            return;
+        }
+        let label = fact.details.label.clone().unwrap_or_else(|| Bilingual { zh: fact.id.name.clone(), en: None });
+        self.facts.push(FactDef {
+            name: fact.id.name.clone(),
+            ty,
+            unit,
+            whole,
+            label,
+            ask: fact.details.ask.clone(),
+            clauses: fact.details.clauses.iter().map(|c| c.reference.clone()).collect(),
+            span: fact.id.span,
+        });
+        self.fact_uses.push(0);
+    }
+
+    fn declare_param(&mut self, param: &ast::ParamAst) {
+        let Some((ty, unit, _)) = self.resolve_type(&param.ty) else { return };
+        let id = self.params.len() as ParamId;
+        if !self.declare(&param.id, Symbol::Param(id)) {
+            return;
+        }
+        let mut periods: Vec<(Period, Span)> = Vec::new();
+        for period in &param.periods {
+            let Some(value) = self.constant(&period.value, ty, unit) else { continue };
+            if let Some(until) = period.until {
+                if until < period.from {
+                    self.error(
+                        Diagnostic::error(
+                            "C034",
+                            period.span,
+                            format!("this period ends ({until}) before it starts ({})", period.from),
+                        )
+                        .label("empty period")
+                        .help("swap the dates or correct the year"),
+                    );
+                }
+            }
+            for (other, _) in &periods {
+                let ends_before = |a: &Period, b: &Period| a.until.is_some_and(|u| u < b.from);
+                let next = Period { from: period.from, until: period.until, value: value.clone() };
+                if !ends_before(other, &next) && !ends_before(&next, other) {
+                    self.error(
+                        Diagnostic::error(
+                            "C033",
+                            period.span,
+                            format!("two values of `{}` are in force on the same day", param.id.name),
+                        )
+                        .label(format!("overlaps the period from {}", other.from))
+                        .help("give the earlier period an `until` date before this one starts"),
+                    );
+                }
+            }
+            periods.push((Period { from: period.from, until: period.until, value }, period.span));
+        }
+        let mut periods: Vec<Period> = periods.into_iter().map(|(p, _)| p).collect();
+        periods.sort_by_key(|p| p.from);
+        self.params.push(ParamDef { name: param.id.name.clone(), ty, periods, span: param.id.span });
+    }
+
+    /// A parameter value: a literal of the declared type, kept in the declared unit.
+    fn constant(&mut self, value: &ast::Expr, ty: Type, unit: Option<Unit>) -> Option<Constant> {
+        let (expr, found) = self.expr(value, Some(ty))?;
+        let Expr::Const(constant) = expr else {
+            self.error(
+                Diagnostic::error("C032", value.span, "a parameter value must be written out, not computed")
+                    .label("not a literal")
+                    .help("write the figure as the notice prints it, e.g. `1860 元/月`"),
+            );
+            return None;
+        };
+        if found != ty {
+            self.type_mismatch(value.span, ty, found);
+            return None;
+        }
+        Some(match (constant, unit) {
+            (Constant::Num(q), Some(unit)) => Constant::Num(q.convert_exact(unit).unwrap_or(q)),
+            (other, _) => other,
+        })
+    }
+
+    pub(crate) fn ensure_table(&mut self, id: TableId) -> Option<Type> {
+        match self.table_progress[id as usize] {
+            Progress::Done => return self.tables[id as usize].as_ref().map(|t| t.ty),
+            Progress::Checking => {
+                let ast = self.table_ast[id as usize];
+                self.error(cycle(&ast.id));
+                return None;
+            }
+            Progress::Pending => {}
+        }
+        self.table_progress[id as usize] = Progress::Checking;
+        let ast = self.table_ast[id as usize];
+        let table = tables::check_table(self, ast);
+        let ty = table.as_ref().map(|t| t.ty);
+        self.tables[id as usize] = table;
+        self.table_progress[id as usize] = Progress::Done;
+        ty
+    }
+
+    pub(crate) fn ensure_derived(&mut self, id: DerivedId) -> Option<Type> {
+        match self.derived_progress[id as usize] {
+            Progress::Done => return self.derived[id as usize].as_ref().map(|d| d.ty),
+            Progress::Checking => {
+                let (ast, _) = self.derived_ast[id as usize];
+                self.error(cycle(&ast.id));
+                return None;
+            }
+            Progress::Pending => {}
+        }
+        self.derived_progress[id as usize] = Progress::Checking;
+        let (ast, is_output) = self.derived_ast[id as usize];
+        let declared = match &ast.ty {
+            Some(ty) => self.resolve_type(ty).map(|(t, _, _)| Some(t)),
+            None => Some(None),
+        };
+        let result = declared.and_then(|declared| {
+            let (expr, found) = self.expr(&ast.value, declared)?;
+            if let Some(declared) = declared {
+                if declared != found {
+                    self.type_mismatch(ast.value.span, declared, found);
+                    return None;
+                }
+            }
+            if found == Type::Mixed && !is_output {
+                self.error(
+                    Diagnostic::error(
+                        "C024",
+                        ast.value.span,
+                        format!("the branches of `{}` have different units", ast.id.name),
+                    )
+                    .label("monthly and hourly values, say, cannot be one value")
+                    .help("only an `output` may mix units; compute and compare each branch in its own `let`"),
+                );
+                return None;
+            }
+            Some(DerivedDef {
+                name: ast.id.name.clone(),
+                ty: found,
+                expr,
+                label: ast.details.label.clone().unwrap_or_else(|| Bilingual { zh: ast.id.name.clone(), en: None }),
+                is_output,
+                span: ast.id.span,
+            })
+        });
+        let ty = result.as_ref().map(|d| d.ty);
+        self.derived[id as usize] = result;
+        self.derived_progress[id as usize] = Progress::Done;
+        ty
+    }
+
+    fn rule(&mut self, rule: &ast::RuleAst) -> Option<RuleDef> {
+        let title = match rule.titles.as_slice() {
+            [] => {
+                self.error(
+                    Diagnostic::error("C016", rule.id.span, format!("rule `{}` has no title", rule.id.name))
+                        .label("missing `title`")
+                        .help("add `title \"中文\" en \"English\"`: reports show it beside the outcome"),
+                );
+                Bilingual::default()
+            }
+            [first, rest @ ..] => {
+                if let Some(second) = rest.first() {
+                    self.error(repeated("title", second.span));
+                }
+                first.node.clone()
+            }
+        };
+        if let Some(second) = rule.otherwise.get(1) {
+            self.error(repeated("otherwise", second.span));
+        }
+        if rule.requires.is_empty() {
+            self.error(
+                Diagnostic::error("C014", rule.id.span, format!("rule `{}` has no `require`", rule.id.name))
+                    .label("nothing to check")
+                    .help("add `require CONDITION`; use `when` for the cases the rule applies to"),
+            );
+            return None;
+        }
+        let applies = self.conjunction(&rule.applies);
+        let requires = self.conjunction(&rule.requires)?;
+        let applies = match (rule.applies.is_empty(), applies) {
+            (true, _) => None,
+            (false, Some(a)) => Some(a),
+            (false, None) => return None,
+        };
+        let consequence = match rule.otherwise.first().map(|c| &c.node) {
+            None | Some(ast::ConsequenceAst::Fail { remedy: None }) => Consequence::Fail { remedy: None },
+            Some(ast::ConsequenceAst::Fail { remedy }) => Consequence::Fail { remedy: remedy.clone() },
+            Some(ast::ConsequenceAst::Refer { to }) => Consequence::Refer { to: to.clone() },
+            Some(ast::ConsequenceAst::Warn) => Consequence::Warn,
+            Some(ast::ConsequenceAst::NotApplicable) => Consequence::NotApplicable,
+        };
+        let clause = rule.clauses.first().map(|c| Citation {
+            reference: c.reference.clone(),
+            quotes: rule.clauses.iter().flat_map(|c| c.quotes.iter().map(|q| q.node.clone())).collect(),
+        });
+        Some(RuleDef { id: rule.id.name.clone(), title, clause, applies, requires, consequence, span: rule.id.span })
+    }
+
+    /// Several `when` or `require` lines hold together.
+    fn conjunction(&mut self, exprs: &[ast::Expr]) -> Option<Expr> {
+        let mut parts = Vec::new();
+        let mut ok = true;
+        for e in exprs {
+            match self.expr(e, Some(Type::Bool)) {
+                Some((expr, Type::Bool)) => parts.push(expr),
+                Some((_, found)) => {
+                    self.type_mismatch(e.span, Type::Bool, found);
+                    ok = false;
+                }
+                None => ok = false,
+            }
+        }
+        if !ok {
+            return None;
+        }
+        Some(if parts.len() == 1 { parts.pop()? } else { Expr::And(parts) })
+    }
+
+    pub(crate) fn describe(&self, ty: Type) -> String {
+        match ty {
+            Type::Bool => "a yes/no value".into(),
+            Type::Num(d) if d.is_dimensionless() => "a number".into(),
+            Type::Num(d) => format!("a quantity of {}", d.describe_en()),
+            Type::Date => "a date".into(),
+            Type::Text => "a text".into(),
+            Type::Enum(e) => format!("one of {{{}}}", self.enum_names(e)),
+            Type::Set(e) => format!("a set of {{{}}}", self.enum_names(e)),
+            Type::Mixed => "a value whose unit depends on a condition".into(),
+        }
+    }
+
+    fn enum_names(&self, id: EnumId) -> String {
+        let values = &self.enums[id as usize].values;
+        let mut names: Vec<&str> = values.iter().take(6).map(|v| v.name.as_str()).collect();
+        if values.len() > 6 {
+            names.push("…");
+        }
+        names.join(", ")
+    }
+
+    pub(crate) fn type_mismatch(&mut self, span: Span, expected: Type, found: Type) {
+        let message = format!("expected {}, found {}", self.describe(expected), self.describe(found));
+        self.error(
+            Diagnostic::error("C020", span, message)
+                .label(format!("this is {}", self.describe(found)))
+                .help("check the fact's declared type and the unit of the number"),
+        );
+    }
+
+    pub(crate) fn ast(&self) -> &PolicyAst {
+        self.ast
+    }
+}
+
+fn set_once<T>(slot: &mut Option<T>, value: T, what: &'static str, diagnostics: &mut Vec<Diagnostic>)
+where
+    T: HasSpan,
+{
+    if slot.is_some() {
+        diagnostics.push(repeated(what, value.span()));
+    } else {
+        *slot = Some(value);
+    }
+}
+
+trait HasSpan {
+    fn span(&self) -> Span;
+}
+
+impl<A> HasSpan for (A, Span) {
+    fn span(&self) -> Span {
+        self.1
+    }
+}
+
+impl<A, B> HasSpan for (A, B, Span) {
+    fn span(&self) -> Span {
+        self.2
+    }
+}
+
+fn repeated(what: &str, span: Span) -> Diagnostic {
+    Diagnostic::error("C015", span, format!("`{what}` is given twice"))
+        .label("second one")
+        .help(format!("keep one `{what}`"))
+}
+
+fn cycle(id: &ast::Ident) -> Diagnostic {
+    Diagnostic::error("C023", id.span, format!("`{}` is defined in terms of itself", id.name))
+        .label("circular definition")
+        .help("a value may only use facts and values that do not depend on it")
+}

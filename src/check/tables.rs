@@ -1,0 +1,251 @@
+//! Lookup tables: resolve the key columns and row patterns, then prove that every combination of key
+//! values reaches exactly one most-specific row, and compile the answer into a dense cell array.
+
+use rust_decimal::Decimal;
+
+use super::Checker;
+use crate::diag::Diagnostic;
+use crate::policy::*;
+use crate::syntax::ast::{self, Pattern, SetItem};
+
+/// Tables are proven complete by enumeration; past this many key combinations the proof is refused.
+const MAX_CELLS: usize = 1 << 16;
+/// Enough gap or overlap reports to show the problem without flooding the screen.
+const MAX_REPORTS: usize = 3;
+
+pub(crate) fn check_table(checker: &mut Checker<'_>, table: &ast::TableAst) -> Option<TableDef> {
+    let mut keys = Vec::new();
+    let mut key_types = Vec::new();
+    for key in &table.keys {
+        let (expr, ty) = checker.expr(key, None)?;
+        if !matches!(ty, Type::Enum(_) | Type::Text | Type::Num(_)) {
+            checker.error(
+                Diagnostic::error(
+                    "C020",
+                    key.span,
+                    format!("a table key must be a choice, a text or a number, found {}", checker.describe(ty)),
+                )
+                .label("cannot look up by this")
+                .help("key a table by enum facts (e.g. county) or texts (e.g. subdistrict)"),
+            );
+            return None;
+        }
+        keys.push(expr);
+        key_types.push(ty);
+    }
+    let mut columns: Vec<Column> = key_types
+        .iter()
+        .map(|ty| match ty {
+            Type::Enum(e) => Column::Enum { size: checker.enums[*e as usize].values.len() },
+            Type::Text => Column::Text { literals: Vec::new() },
+            _ => Column::Num { literals: Vec::new() },
+        })
+        .collect();
+    // Open columns get one position per literal written in any row, plus one for "any other value".
+    for row in &table.rows {
+        for (pattern, column) in row.patterns.iter().zip(columns.iter_mut()) {
+            for item in pattern_items(&pattern.node) {
+                match (item, &mut *column) {
+                    (SetItem::Text(t, _), Column::Text { literals }) if !literals.contains(t) => {
+                        literals.push(t.clone())
+                    }
+                    (SetItem::Number(n, _), Column::Num { literals }) if !literals.contains(n) => literals.push(*n),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    let mut row_sets: Vec<Vec<Vec<bool>>> = Vec::new();
+    let mut values = Vec::new();
+    let mut ty: Option<Type> = None;
+    let mut ok = true;
+    for row in &table.rows {
+        if row.patterns.len() != keys.len() {
+            checker.error(
+                Diagnostic::error(
+                    "C035",
+                    row.span,
+                    format!("this row has {} patterns but the table has {} keys", row.patterns.len(), keys.len()),
+                )
+                .label("wrong number of patterns")
+                .help("write one pattern per key, separated by commas; `_` matches anything"),
+            );
+            ok = false;
+            continue;
+        }
+        let mut sets = Vec::new();
+        for ((pattern, column), key_ty) in row.patterns.iter().zip(&columns).zip(&key_types) {
+            match positions(checker, &pattern.node, column, *key_ty) {
+                Some(set) => sets.push(set),
+                None => ok = false,
+            }
+        }
+        match checker.expr(&row.value, ty) {
+            Some((expr, found)) => {
+                match ty {
+                    None => ty = Some(found),
+                    Some(expected) if expected != found => {
+                        checker.type_mismatch(row.value.span, expected, found);
+                        ok = false;
+                    }
+                    Some(_) => {}
+                }
+                values.push(expr);
+            }
+            None => ok = false,
+        }
+        row_sets.push(sets);
+    }
+    if !ok {
+        return None;
+    }
+    let ty = ty?;
+    let widths: Vec<usize> = columns.iter().map(Column::width).collect();
+    let total = widths.iter().try_fold(1usize, |acc, w| acc.checked_mul(*w)).filter(|t| *t <= MAX_CELLS);
+    let Some(total) = total else {
+        checker.error(
+            Diagnostic::error("C036", table.id.span, "this table has too many key combinations to prove complete")
+                .label("too large")
+                .help("split it into smaller tables"),
+        );
+        return None;
+    };
+
+    let mut cells = vec![None; total];
+    let mut gaps = Vec::new();
+    let mut overlaps = Vec::new();
+    let mut used = vec![false; row_sets.len()];
+    for (cell, slot) in cells.iter_mut().enumerate() {
+        let combo = decompose(cell, &widths);
+        let matching: Vec<usize> =
+            (0..row_sets.len()).filter(|&r| combo.iter().enumerate().all(|(c, &p)| row_sets[r][c][p])).collect();
+        let narrower = |a: usize, b: usize| {
+            (0..widths.len()).all(|c| (0..widths[c]).all(|p| !row_sets[a][c][p] || row_sets[b][c][p]))
+        };
+        let most_specific: Vec<usize> =
+            matching.iter().copied().filter(|&a| matching.iter().all(|&b| a == b || narrower(a, b))).collect();
+        match (matching.is_empty(), most_specific.as_slice()) {
+            (true, _) => gaps.push(combo),
+            (false, [one]) => {
+                *slot = Some(*one as u16);
+                used[*one] = true;
+            }
+            (false, _) => overlaps.push((combo, matching)),
+        }
+    }
+    for combo in gaps.iter().take(MAX_REPORTS) {
+        let names = describe_combo(checker, &columns, &key_types, combo);
+        checker.error(
+            Diagnostic::error("C030", table.id.span, format!("table `{}` has no row for {names}", table.id.name))
+                .label("gap in the table")
+                .help("add a row for it, or widen a row with `_` or a set `{a, b}`"),
+        );
+    }
+    for (combo, rows) in overlaps.iter().take(MAX_REPORTS) {
+        let names = describe_combo(checker, &columns, &key_types, combo);
+        let first = rows.first().map_or(table.id.span, |r| table.rows[*r].span);
+        let lines: Vec<String> =
+            rows.iter().map(|r| format!("`{}`", checker.source_text(table.rows[*r].span))).collect();
+        checker.error(
+            Diagnostic::error(
+                "C031",
+                first,
+                format!("table `{}` has {} rows for {names} and none is more specific", table.id.name, rows.len()),
+            )
+            .label("overlapping rows")
+            .help(format!("the rows {} all match; make one of them narrower or remove one", lines.join(" and "))),
+        );
+    }
+    if !gaps.is_empty() || !overlaps.is_empty() {
+        return None;
+    }
+    for (row, used) in table.rows.iter().zip(&used) {
+        if !used {
+            checker.error(
+                Diagnostic::warning(
+                    "C037",
+                    row.span,
+                    "this row is never chosen: more specific rows cover all its cases",
+                )
+                .label("dead row")
+                .help("remove it, or check whether another row is wider than intended"),
+            );
+        }
+    }
+    Some(TableDef { name: table.id.name.clone(), keys, ty, rows: values, columns, cells, span: table.id.span })
+}
+
+fn pattern_items(pattern: &Pattern) -> Vec<&SetItem> {
+    match pattern {
+        Pattern::Any => Vec::new(),
+        Pattern::One(item) => vec![item],
+        Pattern::Set(items) => items.iter().collect(),
+    }
+}
+
+fn positions(checker: &mut Checker<'_>, pattern: &Pattern, column: &Column, key_ty: Type) -> Option<Vec<bool>> {
+    let mut set = vec![matches!(pattern, Pattern::Any); column.width()];
+    for item in pattern_items(pattern) {
+        let position = match (item, column, key_ty) {
+            (SetItem::Name(name), Column::Enum { .. }, Type::Enum(e)) => {
+                match checker.enums[e as usize].index(&name.name) {
+                    Some(i) => i as usize,
+                    None => {
+                        checker.unknown_name(name, Some(Type::Enum(e)));
+                        return None;
+                    }
+                }
+            }
+            (SetItem::Text(text, _), Column::Enum { .. }, Type::Enum(e)) => {
+                checker.enums[e as usize].index(text)? as usize
+            }
+            (SetItem::Text(text, _), Column::Text { literals }, _) => literals.iter().position(|l| l == text)?,
+            (SetItem::Number(n, _), Column::Num { literals }, _) => literals.iter().position(|l| l == n)?,
+            (other, _, _) => {
+                let expected = checker.describe(key_ty);
+                checker.error(
+                    Diagnostic::error(
+                        "C020",
+                        other.span(),
+                        format!("this pattern does not fit its key, which is {expected}"),
+                    )
+                    .label("wrong kind of pattern")
+                    .help("texts are written in quotes, enum values bare, numbers as digits; `_` matches anything"),
+                );
+                return None;
+            }
+        };
+        set[position] = true;
+    }
+    Some(set)
+}
+
+fn decompose(mut cell: usize, widths: &[usize]) -> Vec<usize> {
+    let mut combo = vec![0; widths.len()];
+    for (c, w) in widths.iter().enumerate().rev() {
+        combo[c] = cell % w;
+        cell /= w;
+    }
+    combo
+}
+
+fn describe_combo(checker: &Checker<'_>, columns: &[Column], key_types: &[Type], combo: &[usize]) -> String {
+    let parts: Vec<String> = combo
+        .iter()
+        .zip(columns.iter().zip(key_types))
+        .map(|(&p, (column, ty))| match (column, ty) {
+            (Column::Enum { .. }, Type::Enum(e)) => {
+                checker.enums[*e as usize].values.get(p).map_or_else(|| "?".into(), |v| v.name.clone())
+            }
+            (Column::Text { literals }, _) => {
+                literals.get(p).map_or_else(|| "any other text".into(), |l| format!("\"{l}\""))
+            }
+            (Column::Num { literals }, _) => {
+                literals.get(p).map_or_else(|| "any other number".into(), Decimal::to_string)
+            }
+            _ => "?".into(),
+        })
+        .collect();
+    format!("({})", parts.join(", "))
+}

@@ -1,0 +1,88 @@
+//! `comply check`: one case against one policy, with the explained verdict.
+
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+
+use super::{EXIT_OK, EXIT_VERDICT, Failure, Io, LangArg, Outcome, load_rules, parse_date};
+use crate::explain::{self, Lang, render};
+use crate::facts::{self, FactError};
+
+#[derive(Debug, Clone, Copy, ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A rule file or a folder of *.rules files (default: the shipped packs).
+    rules: Option<PathBuf>,
+    /// The case's facts: TOML, or JSON when the name ends in .json.
+    #[arg(long)]
+    facts: PathBuf,
+    /// The policy id (wins over `policy` in the fact file).
+    #[arg(long)]
+    policy: Option<String>,
+    /// The date to evaluate on, YYYY-MM-DD (wins over `as_of` in the fact file).
+    #[arg(long = "as-of")]
+    as_of: Option<String>,
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+    #[arg(long, value_enum, default_value_t)]
+    lang: LangArg,
+}
+
+pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
+    let lang: Lang = args.lang.into();
+    let book = load_rules(args.rules.as_ref())?;
+    let name = args.facts.display().to_string();
+    let text = std::fs::read_to_string(&args.facts).map_err(|e| {
+        Failure(match lang {
+            Lang::Zh => format!("无法读取事实文件 `{name}`：{e}"),
+            Lang::En => format!("cannot read the fact file `{name}`: {e}"),
+        })
+    })?;
+    let file = facts::read_file(&name, &text).map_err(|e| Failure(e.render(lang)))?;
+    let report = evaluate(&book, file, args.policy, args.as_of, lang)?;
+    let rendered = match args.format {
+        Format::Text => render::text(&report, lang),
+        Format::Json => format!("{}\n", render::json(&report)),
+    };
+    let _ = write!(io.stdout, "{rendered}");
+    Ok(verdict_exit_code(report.verdict))
+}
+
+pub fn verdict_exit_code(verdict: &str) -> u8 {
+    if matches!(verdict, "pass" | "not_applicable") { EXIT_OK } else { EXIT_VERDICT }
+}
+
+/// Resolves the policy and the date (flags first, then the file) and evaluates the case.
+pub fn evaluate(
+    book: &crate::Rulebook,
+    file: facts::FactFile,
+    policy: Option<String>,
+    as_of: Option<String>,
+    lang: Lang,
+) -> Result<explain::Report, Failure> {
+    let policy_id = match policy.or(file.policy) {
+        Some(id) => id,
+        None if book.policies().len() == 1 => book.policy_ids().remove(0),
+        None => return Err(Failure(FactError::NoPolicy { known: book.policy_ids() }.render(lang))),
+    };
+    let policy = book.policy(&policy_id).ok_or_else(|| {
+        Failure(FactError::UnknownPolicy { id: policy_id.clone(), known: book.policy_ids() }.render(lang))
+    })?;
+    // The date is always the caller's: a verdict must not change because the clock moved.
+    let as_of = as_of.or(file.as_of).ok_or_else(|| {
+        Failure(match lang {
+            Lang::Zh => "未给出评估日期：请用 --as-of YYYY-MM-DD 或在事实文件中写 as_of = \"YYYY-MM-DD\"".to_string(),
+            Lang::En => "no evaluation date: pass --as-of YYYY-MM-DD or write as_of = \"YYYY-MM-DD\" in the fact file"
+                .to_string(),
+        })
+    })?;
+    let as_of = parse_date(&as_of, lang)?;
+    let bound = facts::bind(policy, &file.facts).map_err(|e| Failure(e.render(lang)))?;
+    Ok(explain::report(policy, &bound, as_of, lang))
+}

@@ -1,0 +1,106 @@
+//! The command line: one file per subcommand. `run` takes the arguments and the output streams, so tests
+//! drive the real commands in-process; `main` only maps the result to an exit code.
+
+mod check;
+mod facts_sheet;
+mod lint;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::Rulebook;
+use crate::explain::Lang;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "comply",
+    version,
+    about = "Check facts against rule files written from gazette notices, and explain every verdict"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a case's facts against a policy and explain the verdict.
+    Check(check::Args),
+    /// Run every static check on rule files, without facts.
+    Lint(lint::Args),
+    /// Print the fact sheet of a policy: what an applicant must supply.
+    Facts(facts_sheet::Args),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, Default)]
+pub enum LangArg {
+    #[default]
+    Zh,
+    En,
+}
+
+impl From<LangArg> for Lang {
+    fn from(l: LangArg) -> Lang {
+        match l {
+            LangArg::Zh => Lang::Zh,
+            LangArg::En => Lang::En,
+        }
+    }
+}
+
+/// Exit codes: 0 pass (or not applicable), 1 any other verdict, 2 bad input or bad rules.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_VERDICT: u8 = 1;
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// A failure the user must fix, already worded for them.
+#[derive(Debug)]
+pub struct Failure(pub String);
+
+pub type Outcome = Result<u8, Failure>;
+
+pub struct Io<'a> {
+    pub stdin: &'a mut dyn std::io::BufRead,
+    pub stdout: &'a mut dyn Write,
+    pub stderr: &'a mut dyn Write,
+}
+
+/// Runs the command line `args` (without the program name).
+pub fn run(args: &[String], io: &mut Io<'_>) -> u8 {
+    let cli = match Cli::try_parse_from(std::iter::once("comply".to_string()).chain(args.iter().cloned())) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() { EXIT_BAD_INPUT } else { EXIT_OK };
+            let out: &mut dyn Write = if error.use_stderr() { io.stderr } else { io.stdout };
+            let _ = write!(out, "{}", error.render());
+            return code;
+        }
+    };
+    let result = match cli.command {
+        Command::Check(args) => check::run(args, io),
+        Command::Lint(args) => lint::run(args, io),
+        Command::Facts(args) => facts_sheet::run(args, io),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Failure(message)) => {
+            let _ = writeln!(io.stderr, "{}", message.trim_end());
+            EXIT_BAD_INPUT
+        }
+    }
+}
+
+/// Loads the rule files named on the command line, or the shipped packs.
+pub fn load_rules(path: Option<&PathBuf>) -> Result<Rulebook, Failure> {
+    let loaded = match path {
+        Some(p) => Rulebook::load_path(p),
+        None => Rulebook::embedded(),
+    };
+    loaded.map_err(|e| Failure(e.render()))
+}
+
+pub fn parse_date(text: &str, lang: Lang) -> Result<jiff::civil::Date, Failure> {
+    text.trim().parse().map_err(|_| Failure(crate::facts::FactError::BadAsOf { given: text.to_string() }.render(lang)))
+}

@@ -1,0 +1,477 @@
+//! The report as data: the verdict, each rule's outcome with its citation and the comparisons that
+//! decided it (values, units, threshold, gap), the missing facts and the outputs. Explanations are read
+//! off the same compiled rules the evaluator ran, never from a second copy of the logic.
+
+mod phrases;
+pub mod render;
+
+use jiff::civil::Date;
+use serde::Serialize;
+
+use crate::eval::{self, Env, Evaluation, FactSet, Inapplicable, Outcome, Undefined, Value, Verdict};
+use crate::policy::*;
+use crate::syntax::ast::{Bilingual, CmpOp};
+pub use phrases::Lang;
+use phrases::{format_value, pick};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub policy: String,
+    #[serde(skip)]
+    pub policy_title: String,
+    #[serde(skip)]
+    pub source: String,
+    pub as_of: String,
+    pub verdict: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub rules: Vec<RuleReport>,
+    pub missing: Vec<String>,
+    #[serde(skip)]
+    pub missing_labels: Vec<String>,
+    pub outputs: serde_json::Map<String, serde_json::Value>,
+    #[serde(skip)]
+    pub output_lines: Vec<(String, String)>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleReport {
+    pub id: String,
+    #[serde(skip)]
+    pub title: String,
+    pub outcome: &'static str,
+    pub citation: String,
+    pub explanation: String,
+    /// Why an unknown rule is unknown.
+    #[serde(skip)]
+    pub head: String,
+    #[serde(skip)]
+    pub consequence: Option<String>,
+    #[serde(skip)]
+    pub details: Vec<String>,
+    #[serde(skip)]
+    pub quotes: Vec<String>,
+}
+
+/// Evaluates a case and explains it.
+pub fn report(policy: &Policy, facts: &FactSet, as_of: Date, lang: Lang) -> Report {
+    let evaluation = eval::evaluate(policy, facts, as_of);
+    explain(policy, facts, as_of, &evaluation, lang)
+}
+
+pub fn explain(policy: &Policy, facts: &FactSet, as_of: Date, evaluation: &Evaluation, lang: Lang) -> Report {
+    let mut env = Env::new(policy, facts, as_of);
+    let mut warnings = Vec::new();
+    let mut rules = Vec::new();
+    for (rule, result) in policy.rules.iter().zip(&evaluation.rules) {
+        let mut explainer = Explainer { env: &mut env, lang, lines: Vec::new() };
+        let details = match result.outcome {
+            Outcome::Skipped => {
+                if let Some(condition) = &rule.applies {
+                    explainer.atoms(condition);
+                }
+                explainer.lines
+            }
+            _ => {
+                explainer.atoms(&rule.requires);
+                explainer.lines
+            }
+        };
+        let head = match result.outcome {
+            Outcome::Unknown if !result.missing.is_empty() => {
+                let labels = fact_labels(policy, result.missing.iter(), lang);
+                format!("{}{}", pick(lang, "缺少事实：", "Missing facts: "), labels.join(pick(lang, "、", ", ")))
+            }
+            Outcome::Unknown => undefined_text(policy, result.undefined, as_of, lang),
+            _ => String::new(),
+        };
+        let consequence = match result.outcome {
+            Outcome::Fail | Outcome::Refer | Outcome::Warn => consequence_text(&rule.consequence, lang),
+            _ => None,
+        };
+        let mut parts: Vec<String> = Vec::new();
+        if !head.is_empty() {
+            parts.push(head.clone());
+        }
+        // Unknown comparisons are already named by the missing facts.
+        let decided =
+            details.iter().filter(|d| !d.starts_with('?')).map(|d| d.trim_start_matches(['✓', '✗', ' ']).to_string());
+        let decided: Vec<String> = decided.collect();
+        if !decided.is_empty() {
+            parts.push(decided.join(pick(lang, "；", "; ")));
+        }
+        if let Some(c) = &consequence {
+            parts.push(c.clone());
+        }
+        let mut explanation = parts.join(pick(lang, "。", ". "));
+        if result.outcome == Outcome::Skipped {
+            explanation = format!("{}{explanation}", pick(lang, "本条不适用：", "Does not apply: "));
+        }
+        if result.outcome == Outcome::Warn {
+            warnings.push(format!("{}: {}", rule.id, explanation));
+        }
+        rules.push(RuleReport {
+            id: rule.id.clone(),
+            title: pick(lang, &rule.title.zh, rule.title.en.as_deref().unwrap_or(&rule.title.zh)).to_string(),
+            outcome: result.outcome.as_str(),
+            citation: rule.clause.as_ref().map(|c| c.reference.clone()).unwrap_or_default(),
+            explanation,
+            head,
+            consequence,
+            details,
+            quotes: rule.clause.as_ref().map(|c| c.quotes.clone()).unwrap_or_default(),
+        });
+    }
+    let mut outputs = serde_json::Map::new();
+    let mut output_lines = Vec::new();
+    for &id in &policy.outputs {
+        let def = &policy.derived[id as usize];
+        let value = env.derived(id);
+        let shown = format_value(policy, def.ty, value, lang, None);
+        outputs.insert(def.name.clone(), json_value(policy, def.ty, value));
+        output_lines.push((bi(&def.label, lang).to_string(), shown));
+    }
+    let reason = match evaluation.inapplicable {
+        Some(Inapplicable::BeforeInForce) => Some(match lang {
+            Lang::Zh => format!("评估日期 {as_of} 早于本政策施行日期 {}，本政策当日无适用标准", policy.valid_from),
+            Lang::En => {
+                format!("the evaluation date {as_of} is before the policy took effect on {}", policy.valid_from)
+            }
+        }),
+        Some(Inapplicable::AfterExpiry) => Some(match lang {
+            Lang::Zh => format!(
+                "评估日期 {as_of} 晚于本政策有效期截止日 {}",
+                policy.valid_until.map(|d| d.to_string()).unwrap_or_default()
+            ),
+            Lang::En => format!(
+                "the evaluation date {as_of} is after the policy expired on {}",
+                policy.valid_until.map(|d| d.to_string()).unwrap_or_default()
+            ),
+        }),
+        Some(Inapplicable::ScopeRule) => {
+            let failed: Vec<String> = policy
+                .rules
+                .iter()
+                .zip(&evaluation.rules)
+                .filter(|(r, res)| r.consequence == Consequence::NotApplicable && res.outcome == Outcome::Fail)
+                .map(|(r, _)| bi(&r.title, lang).to_string())
+                .collect();
+            Some(format!(
+                "{}{}",
+                pick(lang, "不属于本政策适用范围：", "outside the policy's scope: "),
+                failed.join(pick(lang, "；", "; "))
+            ))
+        }
+        None if evaluation.verdict == Verdict::Undetermined && evaluation.missing.is_empty() => Some(
+            pick(
+                lang,
+                "有条件因参数或计算无法判定",
+                "a condition could not be decided (no parameter value or an arithmetic limit)",
+            )
+            .to_string(),
+        ),
+        None => None,
+    };
+    let source = source_line(policy, lang);
+    Report {
+        policy: policy.id.clone(),
+        policy_title: bi(&policy.title, lang).to_string(),
+        source,
+        as_of: as_of.to_string(),
+        verdict: evaluation.verdict.as_str(),
+        reason,
+        rules,
+        missing: evaluation.missing.iter().map(|f| policy.facts[f as usize].name.clone()).collect(),
+        missing_labels: fact_labels(policy, evaluation.missing.iter(), lang),
+        outputs,
+        output_lines,
+        warnings,
+    }
+}
+
+fn bi(text: &Bilingual, lang: Lang) -> &str {
+    match lang {
+        Lang::Zh => &text.zh,
+        Lang::En => text.en.as_deref().unwrap_or(&text.zh),
+    }
+}
+
+fn fact_labels(policy: &Policy, facts: impl Iterator<Item = FactId>, lang: Lang) -> Vec<String> {
+    facts
+        .map(|f| {
+            let fact = &policy.facts[f as usize];
+            format!("{}（{}）", bi(&fact.label, lang), fact.name)
+        })
+        .collect()
+}
+
+fn source_line(policy: &Policy, lang: Lang) -> String {
+    let s = &policy.source;
+    let mut parts = Vec::new();
+    if let Some(title) = &s.title {
+        parts.push(format!("《{title}》"));
+    }
+    match &s.number {
+        Some(n) => parts.push(n.clone()),
+        None => parts.push(pick(lang, "（无文号）", "(no document number)").to_string()),
+    }
+    if let Some(issuer) = &s.issuer {
+        parts.push(issuer.clone());
+    }
+    let validity = match (lang, policy.valid_until) {
+        (Lang::Zh, None) => format!("{} 起施行", policy.valid_from),
+        (Lang::Zh, Some(u)) => format!("{} 至 {} 施行", policy.valid_from, u),
+        (Lang::En, None) => format!("in force from {}", policy.valid_from),
+        (Lang::En, Some(u)) => format!("in force {} to {}", policy.valid_from, u),
+    };
+    parts.push(validity);
+    parts.join(pick(lang, "，", ", "))
+}
+
+fn consequence_text(consequence: &Consequence, lang: Lang) -> Option<String> {
+    match consequence {
+        Consequence::Fail { remedy: Some(remedy) } => {
+            Some(format!("{}{}", pick(lang, "整改要求：", "Remedy: "), bi(remedy, lang)))
+        }
+        Consequence::Refer { to } => Some(format!("{}{}", pick(lang, "报请", "Refer to "), bi(to, lang))),
+        Consequence::NotApplicable => {
+            Some(pick(lang, "不属于本政策适用范围", "Outside the policy's scope").to_string())
+        }
+        _ => None,
+    }
+}
+
+fn undefined_text(policy: &Policy, undefined: Option<Undefined>, as_of: Date, lang: Lang) -> String {
+    match undefined {
+        Some(Undefined::NoValueInForce(p)) => match lang {
+            Lang::Zh => format!("参数 {} 在 {as_of} 没有有效值，不作推算", policy.params[p as usize].name),
+            Lang::En => format!(
+                "`{}` has no value in force on {as_of}; comply does not extrapolate",
+                policy.params[p as usize].name
+            ),
+        },
+        _ => pick(lang, "数值超出精确计算范围或除数为零", "a number is out of exact range or divides by zero")
+            .to_string(),
+    }
+}
+
+fn json_value(policy: &Policy, ty: Type, value: Value<'_>) -> serde_json::Value {
+    use serde_json::Value as J;
+    match (value, ty) {
+        (Value::Bool(b), _) => J::Bool(b),
+        (Value::Num(q), _) => J::String(q.normalized().to_string()),
+        (Value::Date(d), _) => J::String(d.to_string()),
+        (Value::Text(t), _) => J::String(t.to_string()),
+        (Value::Enum(e), Type::Enum(id)) => {
+            J::String(policy.enum_def(id).values.get(e as usize).map(|v| v.name.clone()).unwrap_or_default())
+        }
+        (Value::Set(s), Type::Set(id)) => J::Array(
+            policy
+                .enum_def(id)
+                .values
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| s & (1 << i) != 0)
+                .map(|(_, v)| J::String(v.name.clone()))
+                .collect(),
+        ),
+        _ => J::Null,
+    }
+}
+
+struct Explainer<'e, 'a> {
+    env: &'e mut Env<'a>,
+    lang: Lang,
+    lines: Vec<String>,
+}
+
+impl<'a> Explainer<'_, 'a> {
+    /// Collects the comparisons that decided `expr`: for a false `and`, each false part; for a true `or`,
+    /// the first true part; otherwise every part.
+    fn atoms(&mut self, expr: &'a Expr) {
+        match expr {
+            Expr::And(parts) | Expr::Or(parts) => {
+                let decisive = matches!(expr, Expr::Or(_));
+                let whole = self.env.eval(expr);
+                let values: Vec<Value<'a>> = parts.iter().map(|p| self.env.eval(p)).collect();
+                let chosen: Vec<&'a Expr> = match whole {
+                    Value::Bool(b) if b == decisive => parts
+                        .iter()
+                        .zip(&values)
+                        .filter(|(_, v)| **v == Value::Bool(decisive))
+                        .map(|(p, _)| p)
+                        .take(if decisive { 1 } else { usize::MAX })
+                        .collect(),
+                    Value::Bool(_) => parts.iter().collect(),
+                    _ => parts.iter().zip(&values).filter(|(_, v)| !v.is_known()).map(|(p, _)| p).collect(),
+                };
+                for part in chosen {
+                    self.atoms(part);
+                }
+            }
+            Expr::Derived(d) if self.env.policy.derived[*d as usize].ty == Type::Bool => {
+                let policy = self.env.policy;
+                self.atoms(&policy.derived[*d as usize].expr);
+            }
+            Expr::If { condition, then, otherwise } => {
+                self.atoms(condition);
+                match self.env.eval(condition) {
+                    Value::Bool(true) => self.atoms(then),
+                    Value::Bool(false) => self.atoms(otherwise),
+                    _ => {}
+                }
+            }
+            Expr::Const(_) => {}
+            leaf => {
+                let value = self.env.eval(leaf);
+                let mark = match value {
+                    Value::Bool(true) => "✓ ",
+                    Value::Bool(false) => "✗ ",
+                    _ => "? ",
+                };
+                let text = self.leaf(leaf);
+                self.lines.push(format!("{mark}{text}"));
+            }
+        }
+    }
+
+    fn name_of(&mut self, expr: &'a Expr, fallback: &str) -> String {
+        let policy = self.env.policy;
+        match expr {
+            Expr::Fact(f) => bi(&policy.facts[*f as usize].label, self.lang).to_string(),
+            Expr::Derived(d) => bi(&policy.derived[*d as usize].label, self.lang).to_string(),
+            Expr::Param(p) => policy.params[*p as usize].name.clone(),
+            Expr::Table(t) => policy.tables[*t as usize].name.clone(),
+            Expr::AsOf => pick(self.lang, "评估日期", "evaluation date").to_string(),
+            _ => fallback.to_string(),
+        }
+    }
+
+    fn type_of(&self, expr: &Expr) -> Type {
+        let policy = self.env.policy;
+        match expr {
+            Expr::Fact(f) => policy.facts[*f as usize].ty,
+            Expr::Derived(d) => policy.derived[*d as usize].ty,
+            Expr::Param(p) => policy.params[*p as usize].ty,
+            Expr::Table(t) => policy.tables[*t as usize].ty,
+            Expr::Const(Constant::Enum(_)) => Type::Mixed,
+            _ => Type::Mixed,
+        }
+    }
+
+    fn show(&mut self, expr: &'a Expr, ty: Type, in_unit: Option<crate::units::Unit>) -> String {
+        let value = self.env.eval(expr);
+        format_value(self.env.policy, ty, value, self.lang, in_unit)
+    }
+
+    fn leaf(&mut self, leaf: &'a Expr) -> String {
+        let lang = self.lang;
+        let policy = self.env.policy;
+        match leaf {
+            Expr::Compare(c) => {
+                let subject = self.name_of(&c.lhs, &c.lhs_text);
+                // Enum constants take their type from the other side.
+                let ty = match self.type_of(&c.lhs) {
+                    Type::Mixed => self.type_of(&c.rhs),
+                    t => t,
+                };
+                let lhs_value = self.env.eval(&c.lhs);
+                let rhs_value = self.env.eval(&c.rhs);
+                let rhs_unit = match rhs_value {
+                    Value::Num(q) => Some(q.unit),
+                    _ => None,
+                };
+                // A computed share is shown in the threshold's unit (26.3% rather than 0.263).
+                let lhs_unit = if matches!(c.lhs, Expr::Fact(_)) { None } else { rhs_unit };
+                let lhs = self.show(&c.lhs, ty, lhs_unit);
+                let rhs = match &c.rhs {
+                    Expr::Const(_) => self.show(&c.rhs, ty, None),
+                    other => {
+                        let name = self.name_of(other, "");
+                        let value = self.show(&c.rhs, ty, None);
+                        if name.is_empty() { value } else { format!("{name} {value}") }
+                    }
+                };
+                let holds = eval::compare(c.op, lhs_value, rhs_value);
+                let gap = match (holds, lhs_value, rhs_value) {
+                    (Value::Bool(false), Value::Num(a), Value::Num(b))
+                        if matches!(c.op, CmpOp::Ge | CmpOp::Gt | CmpOp::Le | CmpOp::Lt) =>
+                    {
+                        phrases::gap(a, b, c.op, lang)
+                    }
+                    _ => String::new(),
+                };
+                let word = c.word.as_ref().map(|w| phrases::statute_note(w, lang)).unwrap_or_default();
+                let verb = phrases::relation(c.op, holds, lang);
+                format!("{subject} {lhs}{}{verb} {rhs}{gap}{word}", pick(lang, "，", ", "))
+            }
+            Expr::Fact(f) => {
+                let fact = &policy.facts[*f as usize];
+                format!("{}{}{}", bi(&fact.label, lang), pick(lang, "：", ": "), self.show(leaf, fact.ty, None))
+            }
+            Expr::Not(inner) => self.leaf(inner),
+            Expr::InEnum { value, mask, negated } => {
+                let ty = self.type_of(value);
+                let subject = self.name_of(value, "");
+                let shown = self.show(value, ty, None);
+                let listed = match ty {
+                    Type::Enum(id) => phrases::enum_list(policy, id, *mask, lang),
+                    _ => String::new(),
+                };
+                let inside = match self.env.eval(value) {
+                    Value::Enum(e) => Some(mask & (1 << e) != 0),
+                    _ => None,
+                };
+                let verb = phrases::membership(inside, *negated, lang);
+                format!("{subject}{}{shown}{}{verb} {listed}", pick(lang, "：", ": "), pick(lang, "，", ", "))
+            }
+            Expr::InText { value, texts, negated } => {
+                let subject = self.name_of(value, "");
+                let shown = self.show(value, Type::Text, None);
+                let inside = match self.env.eval(value) {
+                    Value::Text(t) => Some(texts.iter().any(|x| x == t)),
+                    _ => None,
+                };
+                let verb = phrases::membership(inside, *negated, lang);
+                format!(
+                    "{subject}{}{shown}{}{verb} {}",
+                    pick(lang, "：", ": "),
+                    pick(lang, "，", ", "),
+                    texts.join(pick(lang, "、", ", "))
+                )
+            }
+            Expr::HasAny { set, mask, negated } | Expr::HasOnly { set, mask, negated } => {
+                let ty = self.type_of(set);
+                let subject = self.name_of(set, "");
+                let shown = self.show(set, ty, None);
+                let listed = match ty {
+                    Type::Set(id) => phrases::enum_list(policy, id, *mask, lang),
+                    _ => String::new(),
+                };
+                let only = matches!(leaf, Expr::HasOnly { .. });
+                let holds = self.env.eval(leaf);
+                let verb = phrases::has(only, holds, *negated, lang);
+                format!("{subject}{}{shown}{}{verb} {listed}", pick(lang, "：", ": "), pick(lang, "，", ", "))
+            }
+            Expr::Has { set, item, negated } => {
+                let ty = self.type_of(set);
+                let subject = self.name_of(set, "");
+                let shown = self.show(set, ty, None);
+                let item_ty = match ty {
+                    Type::Set(id) => Type::Enum(id),
+                    other => other,
+                };
+                let item_text = self.show(item, item_ty, None);
+                let holds = self.env.eval(leaf);
+                let verb = phrases::has(false, holds, *negated, lang);
+                format!("{subject}{}{shown}{}{verb} {item_text}", pick(lang, "：", ": "), pick(lang, "，", ", "))
+            }
+            other => {
+                let ty = self.type_of(other);
+                let name = self.name_of(other, "");
+                format!("{name}{}{}", pick(lang, "：", ": "), self.show(other, ty, None))
+            }
+        }
+    }
+}

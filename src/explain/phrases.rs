@@ -1,0 +1,181 @@
+//! The words of an explanation in Chinese and English: relations, gaps, the statutory boundary note and
+//! value formatting. Kept together so the two languages stay parallel.
+
+use rust_decimal::Decimal;
+
+use crate::eval::Value;
+use crate::policy::{EnumId, Policy, Type};
+use crate::syntax::ast::CmpOp;
+use crate::units::{Quantity, Unit};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+pub fn pick<'s>(lang: Lang, zh: &'s str, en: &'s str) -> &'s str {
+    match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    }
+}
+
+/// How the left side stands to the right, said the way a clerk would.
+pub fn relation(op: CmpOp, holds: Value<'_>, lang: Lang) -> &'static str {
+    let holds = match holds {
+        Value::Bool(b) => Some(b),
+        _ => None,
+    };
+    match (op, holds, lang) {
+        (_, None, Lang::Zh) => "待定，比较对象",
+        (_, None, Lang::En) => "cannot yet be compared with",
+        (CmpOp::Ge, Some(true), Lang::Zh) => "达到",
+        (CmpOp::Ge, Some(false), Lang::Zh) => "未达到",
+        (CmpOp::Gt, Some(true), Lang::Zh) => "高于",
+        (CmpOp::Gt, Some(false), Lang::Zh) => "未高于",
+        (CmpOp::Le, Some(true), Lang::Zh) => "未超过",
+        (CmpOp::Le, Some(false), Lang::Zh) => "超过",
+        (CmpOp::Lt, Some(true), Lang::Zh) => "低于",
+        (CmpOp::Lt, Some(false), Lang::Zh) => "未低于",
+        (CmpOp::Eq, Some(true), Lang::Zh) | (CmpOp::Ne, Some(false), Lang::Zh) => "等于",
+        (CmpOp::Eq, Some(false), Lang::Zh) | (CmpOp::Ne, Some(true), Lang::Zh) => "不等于",
+        (CmpOp::Ge, Some(true), Lang::En) => "reaches",
+        (CmpOp::Ge, Some(false), Lang::En) => "falls short of",
+        (CmpOp::Gt, Some(true), Lang::En) => "is above",
+        (CmpOp::Gt, Some(false), Lang::En) => "is not above",
+        (CmpOp::Le, Some(true), Lang::En) => "does not exceed",
+        (CmpOp::Le, Some(false), Lang::En) => "exceeds",
+        (CmpOp::Lt, Some(true), Lang::En) => "is below",
+        (CmpOp::Lt, Some(false), Lang::En) => "is not below",
+        (CmpOp::Eq, Some(true), Lang::En) | (CmpOp::Ne, Some(false), Lang::En) => "equals",
+        (CmpOp::Eq, Some(false), Lang::En) | (CmpOp::Ne, Some(true), Lang::En) => "differs from",
+    }
+}
+
+/// The distance to the threshold of a comparison that failed, in the threshold's unit; at exactly the
+/// threshold of a strict comparison it says so, because that is where 以下 and 低于 part ways.
+pub fn gap(lhs: Quantity, rhs: Quantity, op: CmpOp, lang: Lang) -> String {
+    let difference = match rhs.sub(&lhs) {
+        Ok(d) => d,
+        Err(_) => return String::new(),
+    };
+    if difference.value.is_zero() {
+        return pick(lang, "（恰为临界值，不含本数）", " (exactly at the threshold, which is excluded)").to_string();
+    }
+    let shown = match difference.convert_display(rhs.unit) {
+        Ok((q, exact)) => format!(
+            "{}{}",
+            if exact { "" } else { pick(lang, "约", "about ") },
+            show_quantity(Quantity::new(q.value.abs(), q.unit))
+        ),
+        Err(_) => show_quantity(Quantity::new(difference.value.abs(), difference.unit)),
+    };
+    match (op, lang) {
+        (CmpOp::Ge | CmpOp::Gt, Lang::Zh) => format!("（差 {shown}）"),
+        (CmpOp::Ge | CmpOp::Gt, Lang::En) => format!(" (short by {shown})"),
+        (_, Lang::Zh) => format!("（超出 {shown}）"),
+        (_, Lang::En) => format!(" (over by {shown})"),
+    }
+}
+
+pub fn statute_note(word: &str, lang: Lang) -> String {
+    let inclusive = matches!(crate::check::statute_operator(word), Some(CmpOp::Ge | CmpOp::Le | CmpOp::Eq));
+    match (lang, inclusive) {
+        (Lang::Zh, true) => format!("〔条文“{word}”，含本数〕"),
+        (Lang::Zh, false) => format!("〔条文“{word}”，不含本数〕"),
+        (Lang::En, true) => format!(" [the clause says “{word}”: the number itself included]"),
+        (Lang::En, false) => format!(" [the clause says “{word}”: the number itself excluded]"),
+    }
+}
+
+pub fn membership(inside: Option<bool>, negated: bool, lang: Lang) -> &'static str {
+    let _ = negated;
+    match (inside, lang) {
+        (Some(true), Lang::Zh) => "属于",
+        (Some(false), Lang::Zh) => "不属于",
+        (None, Lang::Zh) => "待定，范围",
+        (Some(true), Lang::En) => "is one of",
+        (Some(false), Lang::En) => "is not one of",
+        (None, Lang::En) => "unknown; the list is",
+    }
+}
+
+pub fn has(only: bool, holds: Value<'_>, negated: bool, lang: Lang) -> &'static str {
+    // `holds` is the value of the (possibly negated) test; the sentence states the plain one.
+    let plain = match holds {
+        Value::Bool(b) => Some(b != negated),
+        _ => None,
+    };
+    match (only, plain, lang) {
+        (false, Some(true), Lang::Zh) => "包含",
+        (false, Some(false), Lang::Zh) => "不包含",
+        (true, Some(true), Lang::Zh) => "仅限于",
+        (true, Some(false), Lang::Zh) => "不限于",
+        (_, None, Lang::Zh) => "待定，比较对象",
+        (false, Some(true), Lang::En) => "includes",
+        (false, Some(false), Lang::En) => "does not include",
+        (true, Some(true), Lang::En) => "is limited to",
+        (true, Some(false), Lang::En) => "goes beyond",
+        (_, None, Lang::En) => "unknown; compared with",
+    }
+}
+
+pub fn enum_list(policy: &Policy, id: EnumId, mask: u64, lang: Lang) -> String {
+    policy
+        .enum_def(id)
+        .values
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| mask & (1 << i) != 0)
+        .map(|(_, v)| enum_label(v, lang))
+        .collect::<Vec<_>>()
+        .join(pick(lang, "、", ", "))
+}
+
+fn enum_label(value: &crate::policy::EnumValue, lang: Lang) -> String {
+    match (&value.label, lang) {
+        (Some(label), Lang::Zh) => label.zh.clone(),
+        (Some(label), Lang::En) => label.en.clone().unwrap_or_else(|| value.name.clone()),
+        (None, _) => value.name.clone(),
+    }
+}
+
+pub fn show_quantity(q: Quantity) -> String {
+    let q = q.normalized();
+    if q.unit.is_one() { plain_decimal(q.value) } else { q.to_string() }
+}
+
+fn plain_decimal(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+/// Formats a value for a reader; `in_unit` converts a quantity first (a share shown as a percentage).
+pub fn format_value(policy: &Policy, ty: Type, value: Value<'_>, lang: Lang, in_unit: Option<Unit>) -> String {
+    match value {
+        Value::Bool(b) => pick(lang, if b { "是" } else { "否" }, if b { "yes" } else { "no" }).to_string(),
+        Value::Num(q) => {
+            let shown = in_unit.filter(|u| *u != q.unit).and_then(|u| q.convert_display(u).ok());
+            match shown {
+                Some((converted, true)) => show_quantity(converted),
+                Some((converted, false)) => format!("{}{}", pick(lang, "约", "about "), show_quantity(converted)),
+                None => show_quantity(q),
+            }
+        }
+        Value::Date(d) => d.to_string(),
+        Value::Text(t) => t.to_string(),
+        Value::Enum(e) => match ty {
+            Type::Enum(id) => {
+                policy.enum_def(id).values.get(e as usize).map(|v| enum_label(v, lang)).unwrap_or_default()
+            }
+            _ => e.to_string(),
+        },
+        Value::Set(s) => match ty {
+            Type::Set(_) if s == 0 => pick(lang, "（无）", "(none)").to_string(),
+            Type::Set(id) => enum_list(policy, id, s, lang),
+            _ => s.to_string(),
+        },
+        Value::Unknown { .. } => pick(lang, "未知", "unknown").to_string(),
+    }
+}

@@ -1,0 +1,277 @@
+//! A checked policy: every name resolved to a slot, every type and unit known, every table proven
+//! complete. Built only by `check`; read by `facts`, `eval` and `explain`.
+
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+
+use crate::diag::Span;
+use crate::syntax::ast::{ArithOp, Bilingual, CmpOp};
+use crate::units::{Dimension, Quantity, Unit};
+
+pub type FactId = u16;
+pub type EnumId = u16;
+pub type DerivedId = u16;
+pub type TableId = u16;
+pub type ParamId = u16;
+
+/// Facts a policy may declare: unknown-fact sets are bit masks of this width.
+pub const MAX_FACTS: usize = 256;
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub id: String,
+    pub title: Bilingual,
+    pub source: Source,
+    pub valid_from: Date,
+    pub valid_until: Option<Date>,
+    pub facts: Vec<FactDef>,
+    pub enums: Vec<EnumDef>,
+    pub tables: Vec<TableDef>,
+    pub params: Vec<ParamDef>,
+    pub derived: Vec<DerivedDef>,
+    /// Indices into `derived`, in declaration order.
+    pub outputs: Vec<DerivedId>,
+    pub rules: Vec<RuleDef>,
+    pub properties: Vec<Property>,
+    /// The file the policy was read from, for messages.
+    pub file: String,
+}
+
+impl Policy {
+    pub fn fact_index(&self, name: &str) -> Option<FactId> {
+        self.facts.iter().position(|f| f.name == name).map(|i| i as FactId)
+    }
+
+    pub fn enum_def(&self, id: EnumId) -> &EnumDef {
+        &self.enums[id as usize]
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Source {
+    pub title: Option<String>,
+    pub number: Option<String>,
+    pub issuer: Option<String>,
+    pub signed: Option<Date>,
+    pub file: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Type {
+    Bool,
+    /// A quantity of one dimension; counts and ratios are dimensionless.
+    Num(Dimension),
+    Date,
+    Text,
+    Enum(EnumId),
+    Set(EnumId),
+    /// The branches of a conditional have different units (a monthly or an hourly minimum): it may be
+    /// reported as an output, never compared or computed with.
+    Mixed,
+}
+
+#[derive(Debug, Clone)]
+pub struct FactDef {
+    pub name: String,
+    pub ty: Type,
+    /// The unit values are kept in, for quantities.
+    pub unit: Option<Unit>,
+    /// Counts accept whole numbers only.
+    pub whole: bool,
+    pub label: Bilingual,
+    pub ask: Option<Bilingual>,
+    pub clauses: Vec<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnumDef {
+    pub values: Vec<EnumValue>,
+}
+
+impl EnumDef {
+    pub fn index(&self, name: &str) -> Option<u16> {
+        self.values.iter().position(|v| v.name == name).map(|i| i as u16)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct EnumValue {
+    pub name: String,
+    pub label: Option<Bilingual>,
+}
+
+/// A value fixed in the rule text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Constant {
+    Bool(bool),
+    Num(Quantity),
+    Date(Date),
+    Text(String),
+    Enum(u16),
+    Set(u64),
+}
+
+#[derive(Debug, Clone)]
+pub struct TableDef {
+    pub name: String,
+    pub keys: Vec<Expr>,
+    pub ty: Type,
+    pub rows: Vec<Expr>,
+    /// How to turn key values into a cell of `cells`.
+    pub columns: Vec<Column>,
+    /// Row index for every combination of column positions (row-major), `None` for a gap that the
+    /// checker allowed because a column is open (free text or a number).
+    pub cells: Vec<Option<u16>>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum Column {
+    /// Position = enum ordinal.
+    Enum {
+        size: usize,
+    },
+    /// Position = index of the literal, or `literals.len()` for any other value.
+    Text {
+        literals: Vec<String>,
+    },
+    Num {
+        literals: Vec<Decimal>,
+    },
+}
+
+impl Column {
+    pub fn width(&self) -> usize {
+        match self {
+            Column::Enum { size } => *size,
+            Column::Text { literals } => literals.len() + 1,
+            Column::Num { literals } => literals.len() + 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ParamDef {
+    pub name: String,
+    pub ty: Type,
+    pub periods: Vec<Period>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Period {
+    pub from: Date,
+    pub until: Option<Date>,
+    pub value: Constant,
+}
+
+#[derive(Debug, Clone)]
+pub struct DerivedDef {
+    pub name: String,
+    pub ty: Type,
+    pub expr: Expr,
+    pub label: Bilingual,
+    pub is_output: bool,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Consequence {
+    Fail { remedy: Option<Bilingual> },
+    Refer { to: Bilingual },
+    Warn,
+    NotApplicable,
+}
+
+#[derive(Debug, Clone)]
+pub struct RuleDef {
+    pub id: String,
+    pub title: Bilingual,
+    pub clause: Option<Citation>,
+    pub applies: Option<Expr>,
+    pub requires: Expr,
+    pub consequence: Consequence,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Citation {
+    pub reference: String,
+    pub quotes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Property {
+    Increasing(FactId),
+    Decreasing(FactId),
+}
+
+/// A resolved expression. Negations are pushed down to the comparisons at check time, so an explanation
+/// can always name the comparison that decided a rule in the direction it was decided.
+#[derive(Debug, Clone)]
+pub enum Expr {
+    Const(Constant),
+    Fact(FactId),
+    Derived(DerivedId),
+    Param(ParamId),
+    Table(TableId),
+    AsOf,
+    Not(Box<Expr>),
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Compare(Box<Comparison>),
+    /// An enum value in a set of values (a bit mask over the enum's ordinals).
+    InEnum {
+        value: Box<Expr>,
+        mask: u64,
+        negated: bool,
+    },
+    InText {
+        value: Box<Expr>,
+        texts: Vec<String>,
+        negated: bool,
+    },
+    HasAny {
+        set: Box<Expr>,
+        mask: u64,
+        negated: bool,
+    },
+    HasOnly {
+        set: Box<Expr>,
+        mask: u64,
+        negated: bool,
+    },
+    Has {
+        set: Box<Expr>,
+        item: Box<Expr>,
+        negated: bool,
+    },
+    Arith {
+        op: ArithOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    Neg(Box<Expr>),
+    If {
+        condition: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
+    },
+    Min(Vec<Expr>),
+    Max(Vec<Expr>),
+    Sum(Vec<Expr>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    pub op: CmpOp,
+    pub lhs: Expr,
+    pub rhs: Expr,
+    /// The clause's own word (以下, 大于…) and whether the rule negated the comparison it belongs to.
+    pub word: Option<String>,
+    pub word_negated: bool,
+    /// The left side as the author wrote it, to name a computed value in explanations.
+    pub lhs_text: String,
+    pub span: Span,
+}

@@ -1,0 +1,301 @@
+//! The typed syntax tree: what the author wrote, with a span on everything a diagnostic may point at.
+//! Nothing here is resolved or checked yet; `check` turns it into a `Policy`.
+
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+
+use crate::diag::Span;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// A text in Chinese with an optional English rendering.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Bilingual {
+    pub zh: String,
+    pub en: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyAst {
+    pub id: Ident,
+    pub span: Span,
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    Title(Bilingual, Span),
+    Source(Vec<SourceField>, Span),
+    Validity { from: Date, until: Option<Date>, span: Span },
+    Fact(FactAst),
+    Table(TableAst),
+    Param(ParamAst),
+    Derived(DerivedAst),
+    Output(DerivedAst),
+    Rule(RuleAst),
+    Property(PropertyAst),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceField {
+    pub key: String,
+    pub value: SourceValue,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceValue {
+    Text(String),
+    Date(Date),
+    None,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumValueAst {
+    pub id: Ident,
+    pub label: Option<Bilingual>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeAst {
+    Bool,
+    Count,
+    Date,
+    Text,
+    Number,
+    Enum(Vec<EnumValueAst>),
+    Set(Vec<EnumValueAst>),
+    Unit(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spanned<T> {
+    pub node: T,
+    pub span: Span,
+}
+
+/// The `{ label … ask … clause … }` block that facts, derived values and outputs share.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Details {
+    pub label: Option<Bilingual>,
+    pub ask: Option<Bilingual>,
+    pub clauses: Vec<ClauseAst>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactAst {
+    pub id: Ident,
+    pub ty: Spanned<TypeAst>,
+    pub details: Details,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableAst {
+    pub id: Ident,
+    pub keys: Vec<Expr>,
+    pub rows: Vec<TableRowAst>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableRowAst {
+    pub patterns: Vec<Spanned<Pattern>>,
+    pub value: Expr,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pattern {
+    Any,
+    One(SetItem),
+    Set(Vec<SetItem>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SetItem {
+    Name(Ident),
+    Text(String, Span),
+    Number(Decimal, Span),
+}
+
+impl SetItem {
+    pub fn span(&self) -> Span {
+        match self {
+            SetItem::Name(id) => id.span,
+            SetItem::Text(_, span) | SetItem::Number(_, span) => *span,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamAst {
+    pub id: Ident,
+    pub ty: Spanned<TypeAst>,
+    pub periods: Vec<PeriodAst>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodAst {
+    pub from: Date,
+    pub until: Option<Date>,
+    pub value: Expr,
+    pub span: Span,
+}
+
+/// A `let` or an `output`: a named value computed from facts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DerivedAst {
+    pub id: Ident,
+    pub ty: Option<Spanned<TypeAst>>,
+    pub value: Expr,
+    pub details: Details,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClauseAst {
+    pub reference: String,
+    pub quotes: Vec<Spanned<String>>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleAst {
+    pub id: Ident,
+    pub span: Span,
+    pub titles: Vec<Spanned<Bilingual>>,
+    pub clauses: Vec<ClauseAst>,
+    pub applies: Vec<Expr>,
+    pub requires: Vec<Expr>,
+    pub otherwise: Vec<Spanned<ConsequenceAst>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConsequenceAst {
+    Fail { remedy: Option<Bilingual> },
+    Refer { to: Bilingual },
+    Warn,
+    NotApplicable,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PropertyAst {
+    Increasing(Ident),
+    Decreasing(Ident),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CmpOp {
+    Ge,
+    Gt,
+    Le,
+    Lt,
+    Eq,
+    Ne,
+}
+
+impl CmpOp {
+    pub fn negate(self) -> CmpOp {
+        match self {
+            CmpOp::Ge => CmpOp::Lt,
+            CmpOp::Gt => CmpOp::Le,
+            CmpOp::Le => CmpOp::Gt,
+            CmpOp::Lt => CmpOp::Ge,
+            CmpOp::Eq => CmpOp::Ne,
+            CmpOp::Ne => CmpOp::Eq,
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CmpOp::Ge => ">=",
+            CmpOp::Gt => ">",
+            CmpOp::Le => "<=",
+            CmpOp::Lt => "<",
+            CmpOp::Eq => "=",
+            CmpOp::Ne => "!=",
+        }
+    }
+
+    pub fn holds(self, ordering: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering::*;
+        match self {
+            CmpOp::Ge => ordering != Less,
+            CmpOp::Gt => ordering == Greater,
+            CmpOp::Le => ordering != Greater,
+            CmpOp::Lt => ordering == Less,
+            CmpOp::Eq => ordering == Equal,
+            CmpOp::Ne => ordering != Equal,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExprKind {
+    /// A number with the unit written after it (`10 万元/亩`, `25%`), or a bare number.
+    Number {
+        value: Decimal,
+        unit: Option<String>,
+    },
+    Date(Date),
+    Text(String),
+    Bool(bool),
+    AsOf,
+    Name(Ident),
+    Call {
+        function: Ident,
+        args: Vec<Expr>,
+    },
+    If {
+        condition: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
+    },
+    Not(Box<Expr>),
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Compare {
+        op: CmpOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+        word: Option<Spanned<String>>,
+    },
+    In {
+        value: Box<Expr>,
+        set: Vec<SetItem>,
+    },
+    HasAny {
+        set: Box<Expr>,
+        items: Vec<SetItem>,
+    },
+    HasOnly {
+        set: Box<Expr>,
+        items: Vec<SetItem>,
+    },
+    Has {
+        set: Box<Expr>,
+        item: Box<Expr>,
+    },
+    Arith {
+        op: ArithOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    Neg(Box<Expr>),
+}
