@@ -125,9 +125,11 @@ pub fn explain(policy: &Policy, facts: &FactSet, as_of: Date, evaluation: &Evalu
     }
     let mut outputs = serde_json::Map::new();
     let mut output_lines = Vec::new();
+    // Outside the validity the notice says nothing, so no output is concluded either.
+    let in_force = !matches!(evaluation.inapplicable, Some(Inapplicable::BeforeInForce | Inapplicable::AfterExpiry));
     for &id in &policy.outputs {
         let def = &policy.derived[id as usize];
-        let value = env.derived(id);
+        let value = if in_force { env.derived(id) } else { Value::Unknown { facts: eval::FactMask::EMPTY, undefined: None } };
         let shown = format_value(policy, def.ty, value, lang, None);
         outputs.insert(def.name.clone(), json_value(policy, def.ty, value));
         output_lines.push((bi(&def.label, lang).to_string(), shown));
@@ -403,7 +405,7 @@ impl<'a> Explainer<'_, 'a> {
                     _ => String::new(),
                 };
                 let word = c.word.as_ref().map(|w| phrases::statute_note(w, lang)).unwrap_or_default();
-                let verb = phrases::relation(c.op, holds, lang);
+                let verb = phrases::relation(c.op, holds, matches!(ty, Type::Num(_)), lang);
                 format!("{subject} {lhs}{}{verb} {rhs}{gap}{word}", pick(lang, "，", ", "))
             }
             Expr::Fact(f) => {

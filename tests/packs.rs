@@ -1,0 +1,133 @@
+//! The boundary cases of the shipped packs, pinned: each is a fact file in examples/ (documentation and
+//! test at once) with the verdict, outputs and failing rules the gazette's wording demands.
+
+use comply::Rulebook;
+use comply::explain::{self, Lang};
+
+struct Expect<'a> {
+    file: &'a str,
+    verdict: &'a str,
+    outputs: &'a [(&'a str, &'a str)],
+    failing: &'a [&'a str],
+    missing: &'a [&'a str],
+}
+
+const fn case<'a>(file: &'a str, verdict: &'a str) -> Expect<'a> {
+    Expect { file, verdict, outputs: &[], failing: &[], missing: &[] }
+}
+
+fn run(expect: &Expect<'_>) {
+    let book = Rulebook::embedded().unwrap_or_else(|e| panic!("shipped packs must load:\n{}", e.render()));
+    let path = format!("{}/examples/{}", env!("CARGO_MANIFEST_DIR"), expect.file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let file = comply::facts::read_file(&path, &text).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let policy_id = file.policy.clone().unwrap_or_else(|| panic!("{path}: names no policy"));
+    let policy = book.policy(&policy_id).unwrap_or_else(|| panic!("{path}: unknown policy {policy_id}"));
+    let facts = comply::facts::bind(policy, &file.facts).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let as_of = file.as_of.as_deref().unwrap_or_else(|| panic!("{path}: no as_of")).parse().expect("date");
+    let report = explain::report(policy, &facts, as_of, Lang::Zh);
+    assert_eq!(report.verdict, expect.verdict, "{}: verdict\n{}", expect.file, explain::render::text(&report, Lang::Zh));
+    for (name, value) in expect.outputs {
+        let got = report.outputs.get(*name).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string));
+        assert_eq!(got.as_deref(), Some(*value), "{}: output {name}", expect.file);
+    }
+    let failing: Vec<&str> =
+        report.rules.iter().filter(|r| matches!(r.outcome, "fail" | "refer")).map(|r| r.id.as_str()).collect();
+    for id in expect.failing {
+        assert!(failing.contains(id), "{}: rule {id} should fail, failing rules are {failing:?}", expect.file);
+    }
+    assert_eq!(report.missing, expect.missing, "{}: missing facts", expect.file);
+}
+
+#[test]
+fn tax_per_mu_exactly_10_is_excluded_because_yixia_includes_the_number() {
+    run(&Expect { failing: &["tax_per_mu_above_10"], ..case("zero_land/tax_exactly_10_excluded.toml", "fail") });
+    run(&case("zero_land/tax_10_01_eligible.toml", "pass"));
+    run(&Expect { failing: &["tax_per_mu_above_10"], ..case("zero_land/tax_given_in_yuan_per_mu.toml", "fail") });
+}
+
+#[test]
+fn mezzanine_needs_a_ground_floor_strictly_above_6_metres() {
+    run(&Expect { failing: &["mezzanine_height"], ..case("zero_land/mezzanine_height_exactly_6m_fails.toml", "fail") });
+    run(&case("zero_land/mezzanine_height_6_05m_passes.toml", "pass"));
+}
+
+#[test]
+fn energy_negative_list_uses_at_least_for_kva_and_above_for_intensity() {
+    let required = [("energy_review", "required")];
+    run(&Expect { outputs: &required, ..case("zero_land/transformer_exactly_3000kva_review_required.toml", "pass") });
+    run(&Expect {
+        outputs: &[("energy_review", "exempt")],
+        ..case("zero_land/energy_intensity_exactly_0378_exempt.toml", "pass")
+    });
+    run(&Expect { outputs: &required, ..case("zero_land/energy_intensity_0379_review_required.toml", "pass") });
+}
+
+#[test]
+fn service_land_share_is_7_percent_or_10_for_demonstrated_new_industry() {
+    run(&case("zero_land/service_land_exactly_7_percent_passes.toml", "pass"));
+    run(&Expect {
+        failing: &["service_land_share_cap"],
+        ..case("zero_land/service_land_10_percent_general_project_fails.toml", "fail")
+    });
+    run(&case("zero_land/service_land_exactly_10_percent_new_industry_passes.toml", "pass"));
+}
+
+#[test]
+fn small_micro_park_is_referred_only_for_rebuild_extension_or_mezzanine() {
+    run(&case("zero_land/small_micro_equipment_only_not_referred.toml", "pass"));
+    run(&Expect {
+        failing: &["small_micro_park_case_by_case"],
+        ..case("zero_land/small_micro_extension_referred.toml", "refer")
+    });
+}
+
+#[test]
+fn a_missing_fact_that_cannot_change_a_fail_leaves_it_a_fail() {
+    run(&case("zero_land/missing_fact_already_fails.toml", "fail"));
+    run(&Expect { missing: &["tax_per_mu"], ..case("zero_land/missing_tax_undetermined.toml", "undetermined") });
+}
+
+#[test]
+fn missing_route_facts_leave_outputs_unknown_but_the_verdict_decided() {
+    run(&Expect {
+        outputs: &[("energy_review", "null"), ("eia_route", "null")],
+        ..case("zero_land/route_facts_missing_still_pass.toml", "pass")
+    });
+}
+
+#[test]
+fn dongtou_is_tier_2_except_lingkun_which_is_tier_1() {
+    run(&Expect {
+        outputs: &[("tier", "1"), ("minimum", "1860 元/月"), ("shortfall", "160 元/月")],
+        ..case("minimum_wage/dongtou_lingkun_tier1.toml", "fail")
+    });
+    run(&Expect {
+        outputs: &[("tier", "2"), ("minimum", "1660 元/月")],
+        ..case("minimum_wage/dongtou_other_subdistrict_tier2.toml", "pass")
+    });
+    run(&Expect {
+        missing: &["subdistrict"],
+        ..case("minimum_wage/dongtou_without_subdistrict_undetermined.toml", "undetermined")
+    });
+}
+
+#[test]
+fn paying_exactly_the_minimum_complies() {
+    run(&Expect { outputs: &[("shortfall", "0 元/月")], ..case("minimum_wage/wage_exactly_at_minimum_compliant.toml", "pass") });
+    run(&Expect {
+        outputs: &[("tier", "2"), ("minimum", "15.2 元/小时")],
+        ..case("minimum_wage/part_time_15_2_tier2.toml", "pass")
+    });
+    run(&case("minimum_wage/before_2015_11_01_not_applicable.toml", "not_applicable"));
+}
+
+#[test]
+fn the_2015_volume_cap_is_exactly_a_3_percent_cut_from_114_89() {
+    run(&Expect {
+        outputs: &[("volume_cap", "111.4433 万吨")],
+        ..case("waste_volume_reduction/cut_2015_exactly_3_percent.toml", "pass")
+    });
+    run(&case("waste_volume_reduction/cut_2015_missed.toml", "fail"));
+    run(&case("waste_volume_reduction/cut_2015_given_in_tonnes.toml", "pass"));
+}
