@@ -32,6 +32,7 @@ pub mod diag;
 pub mod eval;
 pub mod explain;
 pub mod facts;
+pub mod generate;
 pub mod policy;
 pub mod syntax;
 pub mod units;

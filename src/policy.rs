@@ -32,6 +32,9 @@ pub struct Policy {
     /// Indices into `derived`, in declaration order.
     pub outputs: Vec<DerivedId>,
     pub rules: Vec<RuleDef>,
+    /// Indices into `rules` in the order the verdict-only path decides them (`eval::evaluation_order`);
+    /// reports keep `rules`' order.
+    pub eval_order: Vec<u16>,
     pub properties: Vec<Property>,
     /// The file the policy was read from, for messages.
     pub file: String,

@@ -27,6 +27,12 @@ impl Checker<'_> {
     pub(crate) fn expr(&mut self, e: &ast::Expr, expected: Option<Type>) -> Typed {
         match &e.kind {
             ExprKind::Number { value, unit } => {
+                // A number-like enum value where an enum is expected: `year = 2015`.
+                if let (None, Some(Type::Enum(e))) = (unit, expected) {
+                    if let Some(index) = self.enums[e as usize].index(&value.to_string()) {
+                        return Some((Expr::Const(Constant::Enum(index)), Type::Enum(e)));
+                    }
+                }
                 let unit = match unit {
                     None => Unit::ONE,
                     Some(text) => self.unit(text, e.span)?,
@@ -182,6 +188,9 @@ impl Checker<'_> {
 
     pub(crate) fn unknown_name(&mut self, id: &ast::Ident, expected: Option<Type>) {
         let mut candidates: Vec<String> = self.symbols.keys().cloned().collect();
+        if expected == Some(Type::Bool) {
+            candidates.extend(["true".to_string(), "false".to_string()]);
+        }
         if let Some(Type::Enum(e) | Type::Set(e)) = expected {
             candidates.extend(self.enums[e as usize].values.iter().map(|v| v.name.clone()));
         }
@@ -297,6 +306,8 @@ impl Checker<'_> {
             self.check_word(op, word);
         }
         let lhs_text = self.source_text(lhs.span);
+        let rhs_expr = self.in_fact_unit(rhs_expr, &lhs_expr);
+        let lhs_expr = self.in_fact_unit(lhs_expr, &rhs_expr);
         Some((
             Expr::Compare(Box::new(Comparison {
                 op,
@@ -309,6 +320,16 @@ impl Checker<'_> {
             })),
             Type::Bool,
         ))
+    }
+
+    /// A constant compared with a fact is stored in the fact's declared unit when it converts exactly, so
+    /// evaluation compares two decimals instead of cross-multiplying units on every case.
+    fn in_fact_unit(&self, expr: Expr, other: &Expr) -> Expr {
+        let (Expr::Const(Constant::Num(q)), Expr::Fact(f)) = (&expr, other) else { return expr };
+        match self.facts.get(*f as usize).and_then(|fact| fact.unit).map(|unit| q.convert_exact(unit)) {
+            Some(Ok(converted)) => Expr::Const(Constant::Num(converted)),
+            _ => expr,
+        }
     }
 
     fn check_word(&mut self, op: CmpOp, word: &ast::Spanned<String>) {
@@ -352,7 +373,7 @@ impl Checker<'_> {
             let found = match item {
                 SetItem::Name(name) => self.enums[id as usize].index(&name.name),
                 SetItem::Text(text, _) => self.enums[id as usize].index(text),
-                SetItem::Number(..) => None,
+                SetItem::Number(n, _) => self.enums[id as usize].index(&n.to_string()),
             };
             match found {
                 Some(index) => mask |= 1 << index,

@@ -16,8 +16,12 @@ pub(crate) fn run(
     read_source: &SourceReader<'_>,
     out: &mut Vec<Diagnostic>,
 ) {
+    // Only a policy that checked cleanly can say a fact is unused: a rule or value dropped for an error
+    // (a cycle, a rule without `require`) may be the very place that reads it.
+    let Some(policy) = policy else { return };
+    let clean = !checker.diagnostics.iter().any(Diagnostic::is_error);
     for (fact, uses) in checker.facts.iter().zip(&checker.fact_uses) {
-        if *uses == 0 {
+        if *uses == 0 && clean {
             out.push(
                 Diagnostic::warning(
                     "C040",
@@ -29,7 +33,6 @@ pub(crate) fn run(
             );
         }
     }
-    let Some(policy) = policy else { return };
     for rule in &policy.rules {
         if let Some(applies) = &rule.applies {
             if never_true(applies) {
@@ -78,8 +81,9 @@ pub fn normalise_quote(text: &str) -> String {
 
 fn check_quotes(checker: &Checker<'_>, policy: &Policy, read_source: &SourceReader<'_>, out: &mut Vec<Diagnostic>) {
     let ast = checker.ast();
+    // Point at the `file` line itself where there is one, not at the whole `source { … }` block.
     let source_span = ast.items.iter().find_map(|i| match i {
-        Item::Source(_, span) => Some(*span),
+        Item::Source(fields, span) => Some(fields.iter().find(|f| f.key == "file").map_or(*span, |f| f.span)),
         _ => None,
     });
     let quotes: Vec<(String, Span)> = ast

@@ -33,10 +33,14 @@ pub fn check_policies(
             diagnostics.push(
                 Diagnostic::error("C012", ast.id.span, format!("policy `{}` is defined twice", ast.id.name))
                     .label("second definition")
-                    .help(format!(
-                        "the first definition is at byte {} of its file; policy ids must be unique",
-                        first.start
-                    )),
+                    .help({
+                        // A clerk finds the other definition by line, not by byte offset.
+                        let (line, column) = sources.line_column(*first);
+                        format!(
+                            "the first definition is at {}:{line}:{column}; policy ids must be unique",
+                            sources.name(first.file)
+                        )
+                    }),
             );
             continue;
         }
@@ -238,6 +242,7 @@ impl<'a> Checker<'a> {
             return None;
         }
         let outputs = derived.iter().enumerate().filter(|(_, d)| d.is_output).map(|(i, _)| i as DerivedId).collect();
+        let eval_order = crate::eval::evaluation_order(&rules, &derived, &tables);
         Some(Policy {
             id: ast.id.name.clone(),
             title,
@@ -251,6 +256,7 @@ impl<'a> Checker<'a> {
             derived,
             outputs,
             rules,
+            eval_order,
             properties,
             file: self.file_name.clone(),
         })

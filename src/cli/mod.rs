@@ -1,6 +1,8 @@
 //! The command line: one file per subcommand. `run` takes the arguments and the output streams, so tests
 //! drive the real commands in-process; `main` only maps the result to an exit code.
 
+pub mod ask;
+mod batch;
 mod check;
 mod facts_sheet;
 mod lint;
@@ -32,6 +34,10 @@ enum Command {
     Lint(lint::Args),
     /// Print the fact sheet of a policy: what an applicant must supply.
     Facts(facts_sheet::Args),
+    /// Interview an applicant, asking only what can still change the verdict, then explain it.
+    Ask(ask::Args),
+    /// Check every row of a CSV or JSON Lines file and summarise the verdicts.
+    Batch(batch::Args),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, Default)]
@@ -82,6 +88,8 @@ pub fn run(args: &[String], io: &mut Io<'_>) -> u8 {
         Command::Check(args) => check::run(args, io),
         Command::Lint(args) => lint::run(args, io),
         Command::Facts(args) => facts_sheet::run(args, io),
+        Command::Ask(args) => ask::run(args, io),
+        Command::Batch(args) => batch::run(args, io),
     };
     match result {
         Ok(code) => code,

@@ -131,6 +131,123 @@ pub fn evaluate(policy: &Policy, facts: &FactSet, as_of: Date) -> Evaluation {
     Evaluation { verdict, inapplicable, rules, missing }
 }
 
+/// The verdict of one case without the per-rule results, for bulk work (`batch`, `diff`, property tests).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Decision {
+    pub verdict: Verdict,
+    pub inapplicable: Option<Inapplicable>,
+    /// The facts that could still change an undetermined verdict; the same set `evaluate` gives.
+    pub missing: FactMask,
+}
+
+/// Working memory reused across cases, so that deciding a case allocates nothing once it has grown to the
+/// largest policy it has seen. One per thread; it may move between policies.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    cache: Vec<Option<Value<'static>>>,
+}
+
+impl Scratch {
+    pub fn new() -> Scratch {
+        Scratch::default()
+    }
+}
+
+/// The verdict and missing facts `evaluate` would give, computed on the fast path: rules in
+/// `policy.eval_order` (cheap decisive checks first), stopping at the first failure that settles the
+/// verdict, warnings not evaluated, no allocation once `scratch` is warm.
+pub fn decide(policy: &Policy, facts: &FactSet, as_of: Date, scratch: &mut Scratch) -> Decision {
+    if let Some(why) = validity(policy, as_of) {
+        return Decision { verdict: Verdict::NotApplicable, inapplicable: Some(why), missing: FactMask::EMPTY };
+    }
+    let mut env = Env::with_scratch(policy, facts, as_of, scratch);
+    let decision = env.decide();
+    env.release(scratch);
+    decision
+}
+
+/// The verdict alone; see `decide`.
+pub fn verdict_only(policy: &Policy, facts: &FactSet, as_of: Date, scratch: &mut Scratch) -> Verdict {
+    decide(policy, facts, as_of, scratch).verdict
+}
+
+/// Empties a cache and hands its memory on under another lifetime. The cached values borrow from one
+/// case's facts, so they cannot outlive it; the allocation can. Mapping an emptied `Vec` into a type of the
+/// same layout is collected in place by the standard library, so no memory is allocated here (the
+/// `fast_path` test counts allocations to hold this).
+fn recycle<'b>(mut cache: Vec<Option<Value<'_>>>) -> Vec<Option<Value<'b>>> {
+    cache.clear();
+    cache.into_iter().map(|_| None).collect()
+}
+
+/// A rule's level in the verdict lattice; warnings do not take part in the verdict.
+fn level(consequence: &Consequence) -> Option<u8> {
+    match consequence {
+        Consequence::NotApplicable => Some(0),
+        Consequence::Fail { .. } => Some(1),
+        Consequence::Refer { .. } => Some(2),
+        Consequence::Warn => None,
+    }
+}
+
+/// The order `decide` runs the rules in, computed once at load: by lattice level (scope, then fail, then
+/// refer, the order `combine` reads them), and within a level by an estimate of the work, cheapest first,
+/// since any failure of a level settles the verdict. Warnings are left out. The report keeps `rules`' order.
+pub fn evaluation_order(rules: &[RuleDef], derived: &[DerivedDef], tables: &[TableDef]) -> Vec<u16> {
+    let costs = Costs { derived, tables };
+    let mut order: Vec<(u8, u32, u16)> = rules
+        .iter()
+        .enumerate()
+        .filter_map(|(i, rule)| {
+            let level = level(&rule.consequence)?;
+            let cost = rule.applies.as_ref().map_or(0, |a| costs.of(a, 0)).saturating_add(costs.of(&rule.requires, 0));
+            Some((level, cost, i as u16))
+        })
+        .collect();
+    order.sort_unstable();
+    order.into_iter().map(|(_, _, i)| i).collect()
+}
+
+/// A rough count of the work an expression takes: decimal arithmetic and table lookups weigh more than a
+/// fact read. Only the order of rules within a level depends on it, never a verdict.
+struct Costs<'a> {
+    derived: &'a [DerivedDef],
+    tables: &'a [TableDef],
+}
+
+impl Costs<'_> {
+    fn of(&self, expr: &Expr, depth: u32) -> u32 {
+        // Definitions are acyclic after checking; the bound only keeps a malformed policy from recursing forever.
+        if depth > 32 {
+            return 1;
+        }
+        let d = depth + 1;
+        let sum = |parts: &[Expr]| parts.iter().fold(0u32, |acc, p| acc.saturating_add(self.of(p, d)));
+        let cost = match expr {
+            Expr::Const(_) | Expr::Fact(_) | Expr::AsOf | Expr::Param(_) => 1,
+            Expr::Derived(id) => self.derived.get(*id as usize).map_or(1, |def| self.of(&def.expr, d)),
+            Expr::Table(id) => self.tables.get(*id as usize).map_or(1, |t| {
+                let rows = t.rows.iter().map(|r| self.of(r, d)).max().unwrap_or(0);
+                sum(&t.keys).saturating_add(rows).saturating_add(4)
+            }),
+            Expr::Not(inner) | Expr::Neg(inner) => 1 + self.of(inner, d),
+            Expr::And(parts) | Expr::Or(parts) | Expr::Min(parts) | Expr::Max(parts) | Expr::Sum(parts) => {
+                1 + sum(parts)
+            }
+            Expr::Compare(c) => 1 + self.of(&c.lhs, d).saturating_add(self.of(&c.rhs, d)),
+            Expr::InEnum { value, .. } => 1 + self.of(value, d),
+            Expr::InText { value, texts, .. } => (texts.len() as u32).saturating_add(self.of(value, d)),
+            Expr::HasAny { set, .. } | Expr::HasOnly { set, .. } => 1 + self.of(set, d),
+            Expr::Has { set, item, .. } => 1 + self.of(set, d).saturating_add(self.of(item, d)),
+            Expr::Arith { lhs, rhs, .. } => 8 + self.of(lhs, d).saturating_add(self.of(rhs, d)),
+            Expr::If { condition, then, otherwise } => {
+                1 + self.of(condition, d).saturating_add(self.of(then, d).max(self.of(otherwise, d)))
+            }
+        };
+        cost.max(1)
+    }
+}
+
 pub fn validity(policy: &Policy, as_of: Date) -> Option<Inapplicable> {
     if as_of < policy.valid_from {
         Some(Inapplicable::BeforeInForce)
@@ -183,17 +300,30 @@ fn combine(policy: &Policy, results: &[RuleResult]) -> (Verdict, Option<Inapplic
     if open { (Verdict::Undetermined, None, missing) } else { (Verdict::Pass, None, FactMask::EMPTY) }
 }
 
-/// The evaluation context of one case: the facts, the date, and the derived values computed so far.
+/// The evaluation context of one case: the facts, the date, and the derived values and table lookups
+/// computed so far (both are pure functions of the facts and the date, so each is computed once a case).
 pub struct Env<'a> {
     pub policy: &'a Policy,
     pub facts: &'a FactSet,
     pub as_of: Date,
-    derived: Vec<Option<Value<'a>>>,
+    /// `policy.derived.len()` slots for derived values, then one per table.
+    cache: Vec<Option<Value<'a>>>,
 }
 
 impl<'a> Env<'a> {
     pub fn new(policy: &'a Policy, facts: &'a FactSet, as_of: Date) -> Env<'a> {
-        Env { policy, facts, as_of, derived: vec![None; policy.derived.len()] }
+        Env { policy, facts, as_of, cache: vec![None; policy.derived.len() + policy.tables.len()] }
+    }
+
+    /// An environment whose cache reuses `scratch`'s memory; hand it back with `Env::release`.
+    fn with_scratch(policy: &'a Policy, facts: &'a FactSet, as_of: Date, scratch: &mut Scratch) -> Env<'a> {
+        let mut cache = recycle(std::mem::take(&mut scratch.cache));
+        cache.resize(policy.derived.len() + policy.tables.len(), None);
+        Env { policy, facts, as_of, cache }
+    }
+
+    fn release(self, scratch: &mut Scratch) {
+        scratch.cache = recycle(self.cache);
     }
 
     pub fn rule(&mut self, rule: &'a RuleDef) -> RuleResult {
@@ -225,13 +355,70 @@ impl<'a> Env<'a> {
     }
 
     pub fn derived(&mut self, id: DerivedId) -> Value<'a> {
-        if let Some(Some(value)) = self.derived.get(id as usize) {
+        if let Some(Some(value)) = self.cache.get(id as usize) {
             return *value;
         }
         let policy = self.policy;
         let value = self.eval(&policy.derived[id as usize].expr);
-        self.derived[id as usize] = Some(value);
+        if let Some(slot) = self.cache.get_mut(id as usize) {
+            *slot = Some(value);
+        }
         value
+    }
+
+    /// The verdict and the facts that could change it, as `combine` would give them, deciding rules in
+    /// `policy.eval_order` and stopping at the first decided failure: the levels of the lattice are
+    /// walked top down, so no rule after that failure can move the verdict or the missing facts.
+    fn decide(&mut self) -> Decision {
+        let policy = self.policy;
+        let mut missing = FactMask::EMPTY;
+        let mut open = false;
+        let mut level_missing = FactMask::EMPTY;
+        let mut level_open = false;
+        let mut current = 0u8;
+        for &index in &policy.eval_order {
+            let Some(rule) = policy.rules.get(index as usize) else { continue };
+            let Some(level) = level(&rule.consequence) else { continue };
+            if level != current {
+                // Leaving a level with no decided failure: its unknown rules stay open above the next one.
+                open |= level_open;
+                missing = missing.union(level_missing);
+                (level_open, level_missing, current) = (false, FactMask::EMPTY, level);
+            }
+            let result = self.rule(rule);
+            match result.outcome {
+                Outcome::Fail | Outcome::Refer => {
+                    let verdict = match level {
+                        0 => {
+                            return Decision {
+                                verdict: Verdict::NotApplicable,
+                                inapplicable: Some(Inapplicable::ScopeRule),
+                                missing: FactMask::EMPTY,
+                            };
+                        }
+                        1 => Verdict::Fail,
+                        _ => Verdict::Refer,
+                    };
+                    return if open {
+                        Decision { verdict: Verdict::Undetermined, inapplicable: None, missing }
+                    } else {
+                        Decision { verdict, inapplicable: None, missing: FactMask::EMPTY }
+                    };
+                }
+                Outcome::Unknown => {
+                    level_open = true;
+                    level_missing = level_missing.union(result.missing);
+                }
+                _ => {}
+            }
+        }
+        open |= level_open;
+        missing = missing.union(level_missing);
+        if open {
+            Decision { verdict: Verdict::Undetermined, inapplicable: None, missing }
+        } else {
+            Decision { verdict: Verdict::Pass, inapplicable: None, missing: FactMask::EMPTY }
+        }
     }
 
     pub fn param(&self, id: ParamId) -> Value<'a> {
@@ -363,24 +550,43 @@ impl<'a> Env<'a> {
     }
 
     fn table(&mut self, id: TableId) -> Value<'a> {
+        let slot = self.policy.derived.len() + id as usize;
+        if let Some(Some(value)) = self.cache.get(slot) {
+            return *value;
+        }
+        let value = self.lookup(id);
+        if let Some(cached) = self.cache.get_mut(slot) {
+            *cached = Some(value);
+        }
+        value
+    }
+
+    /// With every key known the cell is one index computation; only an unknown key needs the search over
+    /// the rows it leaves possible.
+    fn lookup(&mut self, id: TableId) -> Value<'a> {
         let policy = self.policy;
         let table = &policy.tables[id as usize];
+        let mut cell = 0usize;
+        for (key, column) in table.keys.iter().zip(&table.columns) {
+            let value = self.eval(key);
+            match position(&value, column) {
+                Some(p) => cell = cell * column.width() + p,
+                None => return self.search(table),
+            }
+        }
+        match table.cells.get(cell) {
+            Some(Some(row)) => self.eval(&table.rows[*row as usize]),
+            _ => Value::undefined(Undefined::Arithmetic),
+        }
+    }
+
+    fn search(&mut self, table: &'a TableDef) -> Value<'a> {
         // Candidate positions per column: one when the key is known, all when it is not.
         let mut candidates: Vec<Vec<usize>> = Vec::with_capacity(table.keys.len());
         let mut unknown: Option<Value<'a>> = None;
         for (key, column) in table.keys.iter().zip(&table.columns) {
             let value = self.eval(key);
-            let position = match (&value, column) {
-                (Value::Enum(e), Column::Enum { .. }) => Some(*e as usize),
-                (Value::Text(t), Column::Text { literals }) => {
-                    Some(literals.iter().position(|l| l == t).unwrap_or(literals.len()))
-                }
-                (Value::Num(q), Column::Num { literals }) => {
-                    Some(literals.iter().position(|l| *l == q.value).unwrap_or(literals.len()))
-                }
-                _ => None,
-            };
-            match position {
+            match position(&value, column) {
                 Some(p) => candidates.push(vec![p]),
                 None => {
                     unknown = Some(unknown.map_or(value, |u| u.join_unknown(value)));
@@ -428,6 +634,18 @@ impl<'a> Env<'a> {
                 }
             }
         }
+    }
+}
+
+/// A known key's position in its table column; `None` for a key that does not fit the column (unknown).
+fn position(value: &Value<'_>, column: &Column) -> Option<usize> {
+    match (value, column) {
+        (Value::Enum(e), Column::Enum { .. }) => Some(*e as usize),
+        (Value::Text(t), Column::Text { literals }) => Some(literals.iter().position(|l| l == t).unwrap_or(literals.len())),
+        (Value::Num(q), Column::Num { literals }) => {
+            Some(literals.iter().position(|l| *l == q.value).unwrap_or(literals.len()))
+        }
+        _ => None,
     }
 }
 

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use crate::eval::Value;
 use crate::policy::{EnumId, Policy, Type};
 use crate::syntax::ast::CmpOp;
-use crate::units::{Quantity, Unit};
+use crate::units::{Atom, Quantity, Unit};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
@@ -66,13 +66,16 @@ pub fn gap(lhs: Quantity, rhs: Quantity, op: CmpOp, lang: Lang) -> String {
     if difference.value.is_zero() {
         return pick(lang, "（恰为临界值，不含本数）", " (exactly at the threshold, which is excluded)").to_string();
     }
-    let shown = match difference.convert_display(rhs.unit) {
-        Ok((q, exact)) => format!(
-            "{}{}",
-            if exact { "" } else { pick(lang, "约", "about ") },
-            show_quantity(Quantity::new(q.value.abs(), q.unit))
-        ),
-        Err(_) => show_quantity(Quantity::new(difference.value.abs(), difference.unit)),
+    let (gap, exact) = match difference.convert_display(rhs.unit) {
+        Ok((q, exact)) => (Quantity::new(q.value.abs(), q.unit), exact),
+        Err(_) => (Quantity::new(difference.value.abs(), difference.unit), true),
+    };
+    let about = if exact && !rounded(gap.value).1 { "" } else { pick(lang, "约", "about ") };
+    // A gap between two percentages is in percentage points: 26% is 1 个百分点 over 25%, not “1%” over it.
+    let shown = if rhs.unit == Unit::atom(Atom::Percent) {
+        format!("{about}{}{}", rounded(gap.value).0, pick(lang, " 个百分点", " percentage points"))
+    } else {
+        format!("{about}{}", show_quantity(gap))
     };
     match (op, lang) {
         (CmpOp::Ge | CmpOp::Gt, Lang::Zh) => format!("（差 {shown}）"),
@@ -144,13 +147,18 @@ fn enum_label(value: &crate::policy::EnumValue, lang: Lang) -> String {
     }
 }
 
-pub fn show_quantity(q: Quantity) -> String {
-    let q = q.normalized();
-    if q.unit.is_one() { plain_decimal(q.value) } else { q.to_string() }
+/// Places shown after the decimal point; a computed share such as 1/6 would otherwise print 28 digits.
+const SHOWN_PLACES: u32 = 4;
+
+/// The value to show and whether it was rounded to get there.
+fn rounded(value: Decimal) -> (Decimal, bool) {
+    let shown = value.round_dp(SHOWN_PLACES).normalize();
+    (shown, shown != value.normalize())
 }
 
-fn plain_decimal(d: Decimal) -> String {
-    d.normalize().to_string()
+pub fn show_quantity(q: Quantity) -> String {
+    let (value, _) = rounded(q.value);
+    if q.unit.is_one() { value.to_string() } else { Quantity::new(value, q.unit).to_string() }
 }
 
 /// Formats a value for a reader; `in_unit` converts a quantity first (a share shown as a percentage).
@@ -158,12 +166,12 @@ pub fn format_value(policy: &Policy, ty: Type, value: Value<'_>, lang: Lang, in_
     match value {
         Value::Bool(b) => pick(lang, if b { "是" } else { "否" }, if b { "yes" } else { "no" }).to_string(),
         Value::Num(q) => {
-            let shown = in_unit.filter(|u| *u != q.unit).and_then(|u| q.convert_display(u).ok());
-            match shown {
-                Some((converted, true)) => show_quantity(converted),
-                Some((converted, false)) => format!("{}{}", pick(lang, "约", "about "), show_quantity(converted)),
-                None => show_quantity(q),
-            }
+            let (shown, exact) = match in_unit.filter(|u| *u != q.unit).and_then(|u| q.convert_display(u).ok()) {
+                Some((converted, exact)) => (converted, exact),
+                None => (q, true),
+            };
+            let about = if exact && !rounded(shown.value).1 { "" } else { pick(lang, "约", "about ") };
+            format!("{about}{}", show_quantity(shown))
         }
         Value::Date(d) => d.to_string(),
         Value::Text(t) => t.to_string(),

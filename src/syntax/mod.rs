@@ -44,7 +44,13 @@ fn syntax_error(file: u32, text: &str, error: pest::error::Error<Rule>) -> Diagn
         .map_or_else(|| "the end of the file".to_string(), |w| format!("`{}`", w.chars().take(20).collect::<String>()));
     let expected = match &error.variant {
         pest::error::ErrorVariant::ParsingError { positives, .. } => {
-            let mut names: Vec<&str> = positives.iter().map(|r| describe(*r)).collect();
+            // An expression could always continue with an operator; naming those buries what was meant.
+            let continuation = |r: &Rule| {
+                matches!(r, Rule::add_op | Rule::mul_op | Rule::k_and | Rule::k_or | Rule::compare_op | Rule::comparison)
+            };
+            let meant: Vec<Rule> = positives.iter().copied().filter(|r| !continuation(r)).collect();
+            let chosen = if meant.is_empty() { positives.clone() } else { meant };
+            let mut names: Vec<&str> = chosen.iter().map(|r| describe(*r)).collect();
             names.sort_unstable();
             names.dedup();
             names
@@ -57,8 +63,8 @@ fn syntax_error(file: u32, text: &str, error: pest::error::Error<Rule>) -> Diagn
         [init @ .., last] => format!("{} or {}", init.join(", "), last),
     };
     Diagnostic::error("C001", Span::new(file, offset, end), format!("syntax error: expected {expected}, found {found}"))
-        .label(format!("expected {expected} here"))
-        .help("see the language reference in README.md; every block is `keyword … { … }` and strings use straight double quotes")
+        .label("unexpected here")
+        .help("see docs/language.md; every block is `keyword … { … }`, strings use straight double quotes and statutory words full-width brackets （以上）")
 }
 
 /// Names a grammar rule the way a rule author thinks of it.
@@ -126,7 +132,7 @@ fn describe(grammar_rule: Rule) -> &'static str {
         Rule::add_op => "`+` or `-`",
         Rule::mul_op => "`*` or `/`",
         Rule::quantity | Rule::number | Rule::neg_sign | Rule::percent_sign => "a number",
-        Rule::unit | Rule::unit_atom => "a unit (元, 万元, 亩, m², %, kVA, 吨标准煤, 元/月, …)",
+        Rule::unit | Rule::unit_atom | Rule::unit_like => "a unit (元, 万元, 亩, m², %, kVA, 吨标准煤, 元/月, …)",
         Rule::date => "a date (YYYY-MM-DD)",
         Rule::ident | Rule::keyword => "a name",
         Rule::k_none => "`none`",

@@ -333,7 +333,7 @@ impl Unit {
         Unit::from_exps(exps)
     }
 
-    fn single_atom(self) -> bool {
+    pub(crate) fn single_atom(self) -> bool {
         matches!(self.terms, [Some((_, 1)), None, None])
     }
 }

@@ -139,8 +139,9 @@ impl Quantity {
     }
 
     pub fn mul(&self, o: &Quantity) -> Result<Quantity, UnitError> {
-        let unit = self.unit.mul(o.unit)?;
-        let value = self.value.checked_mul(o.value).ok_or(UnitError::Overflow)?;
+        let (a, b) = (self.without_percent(), o.without_percent());
+        let unit = a.unit.mul(b.unit)?;
+        let value = a.value.checked_mul(b.value).ok_or(UnitError::Overflow)?;
         Ok(Quantity::new(value, unit).simplified())
     }
 
@@ -148,9 +149,32 @@ impl Quantity {
         if o.value.is_zero() {
             return Err(UnitError::DivisionByZero);
         }
-        let unit = self.unit.div(o.unit)?;
-        let value = self.value.checked_div(o.value).ok_or(UnitError::Overflow)?;
+        let (a, b) = (self.without_percent(), o.without_percent());
+        // Same dimension (m² ÷ 亩): bring one operand into the other's unit first, so that the units cancel
+        // and the quotient is one exact division. Dividing 140 by 3 in m²/亩 and converting afterwards
+        // rounds at the 28th digit and puts an exact 7% just over a 不超过 7% threshold.
+        let (a, b) = if a.unit != b.unit && a.dimension() == b.dimension() {
+            match (b.convert_exact(a.unit), a.convert_exact(b.unit)) {
+                (Ok(b), _) => (a, b),
+                (_, Ok(a)) => (a, b),
+                _ => (a, b),
+            }
+        } else {
+            (a, b)
+        };
+        let unit = a.unit.div(b.unit)?;
+        let value = a.value.checked_div(b.value).ok_or(UnitError::Overflow)?;
         Ok(Quantity::new(value, unit).simplified())
+    }
+
+    /// A lone % or ‰ inside a product or quotient is a plain number (10% of 800 万元 is 80 万元, not
+    /// 8000 万元·%); the factor is exact, so nothing is rounded.
+    fn without_percent(self) -> Quantity {
+        if self.dimension().is_dimensionless() && self.unit.single_atom() {
+            self.convert_exact(Unit::ONE).unwrap_or(self)
+        } else {
+            self
+        }
     }
 
     /// A ratio such as 万元/元 reads better as a plain number; a lone % or ‰ is kept.

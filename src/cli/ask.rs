@@ -1,0 +1,470 @@
+//! `comply ask`: an interview that asks only the questions whose answer can still change the verdict,
+//! then prints the same explained report as `check`. `Interview` is the question-picking core, kept apart
+//! from the terminal so that tests can drive it with an oracle instead of a script.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use jiff::civil::Date;
+
+use super::{Failure, Io, LangArg, Outcome, load_rules, parse_date};
+use crate::eval::{self, Evaluation, FactMask, FactSet, FactValue, Verdict};
+use crate::explain::{self, Lang, render};
+use crate::facts::{self, FactError, Raw};
+use crate::policy::{Consequence, Expr, FactDef, FactId, Policy, Type};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A rule file or a folder of *.rules files (default: the shipped packs).
+    rules: Option<PathBuf>,
+    /// The policy to assess against.
+    #[arg(long)]
+    policy: String,
+    /// The date to evaluate on, YYYY-MM-DD (required: the verdict never depends on the clock).
+    #[arg(long = "as-of")]
+    as_of: Option<String>,
+    /// Write the answers to this fact file (TOML) after every answer, so that an interrupted interview
+    /// loses nothing; `comply check --facts FILE` accepts it.
+    #[arg(long)]
+    save: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t)]
+    lang: LangArg,
+}
+
+/// The state of one interview: the answers so far and the facts the applicant said they do not know.
+pub struct Interview<'p> {
+    policy: &'p Policy,
+    as_of: Date,
+    facts: FactSet,
+    skipped: FactMask,
+    /// Per rule, the facts its `when` condition reads: a fact that decides whether a rule applies at all is
+    /// asked before the facts of its requirement (whether there are illegal buildings before whether their
+    /// rectification was committed).
+    gates: Vec<FactMask>,
+}
+
+impl<'p> Interview<'p> {
+    pub fn new(policy: &'p Policy, as_of: Date) -> Interview<'p> {
+        let gates = policy
+            .rules
+            .iter()
+            .map(|rule| {
+                let mut mask = FactMask::EMPTY;
+                if let Some(condition) = &rule.applies {
+                    let mut seen = vec![false; policy.derived.len()];
+                    facts_read(policy, condition, &mut mask, &mut seen);
+                }
+                mask
+            })
+            .collect();
+        Interview { policy, as_of, facts: FactSet::empty(policy), skipped: FactMask::EMPTY, gates }
+    }
+
+    pub fn facts(&self) -> &FactSet {
+        &self.facts
+    }
+
+    pub fn evaluate(&self) -> Evaluation {
+        eval::evaluate(self.policy, &self.facts, self.as_of)
+    }
+
+    /// The next fact to ask, or `None` when the verdict is decided or no open fact is left to ask.
+    ///
+    /// Only facts in `evaluation.missing` are candidates: exactly those that can still change the verdict.
+    /// Among them, a cheap heuristic that reaches a verdict in few questions: facts of the highest verdict
+    /// level first (scope, then fail, then refer, as the lattice ranks them); then a fact that decides a
+    /// rule on its own; then one that decides whether a rule applies; then the fact most unknown rules
+    /// wait for; then yes/no and choices before figures; then declaration order.
+    pub fn next_question(&self, evaluation: &Evaluation) -> Option<FactId> {
+        if evaluation.verdict != Verdict::Undetermined {
+            return None;
+        }
+        let policy = self.policy;
+        evaluation
+            .missing
+            .iter()
+            .filter(|f| !self.skipped.contains(*f) && self.facts.get(*f).is_none())
+            .min_by_key(|&fact| {
+                let mut level = u8::MAX;
+                let mut alone = false;
+                let mut gate = false;
+                let mut count = 0usize;
+                let open = policy.rules.iter().zip(&evaluation.rules).zip(&self.gates);
+                for ((rule, result), gates) in open {
+                    if result.outcome != eval::Outcome::Unknown || !result.missing.contains(fact) {
+                        continue;
+                    }
+                    let rule_level = match rule.consequence {
+                        Consequence::NotApplicable => 0,
+                        Consequence::Fail { .. } => 1,
+                        Consequence::Refer { .. } => 2,
+                        Consequence::Warn => continue,
+                    };
+                    count += 1;
+                    gate |= gates.contains(fact);
+                    let decides_alone = result.missing == FactMask::single(fact);
+                    if rule_level < level {
+                        level = rule_level;
+                        alone = decides_alone;
+                    } else if rule_level == level {
+                        alone |= decides_alone;
+                    }
+                }
+                let kind = match policy.facts[fact as usize].ty {
+                    Type::Bool => 0,
+                    Type::Enum(_) => 1,
+                    Type::Set(_) => 2,
+                    _ => 3,
+                };
+                (level, !alone, !gate, std::cmp::Reverse(count), kind, fact)
+            })
+    }
+
+    pub fn answer(&mut self, fact: FactId, value: FactValue) {
+        self.facts.set(fact, Some(value));
+    }
+
+    /// The applicant does not know: the fact stays unknown and is not asked again.
+    pub fn skip(&mut self, fact: FactId) {
+        self.skipped.insert(fact);
+    }
+}
+
+/// Every fact an expression reads, through derived values and table keys.
+fn facts_read(policy: &Policy, expr: &Expr, out: &mut FactMask, seen: &mut [bool]) {
+    let mut walk = |e: &Expr| facts_read(policy, e, out, seen);
+    match expr {
+        Expr::Fact(f) => out.insert(*f),
+        Expr::Derived(d) => {
+            let d = *d as usize;
+            if let Some(false) = seen.get(d) {
+                seen[d] = true;
+                facts_read(policy, &policy.derived[d].expr, out, seen);
+            }
+        }
+        Expr::Table(t) => {
+            for key in &policy.tables[*t as usize].keys {
+                facts_read(policy, key, out, seen);
+            }
+        }
+        Expr::Const(_) | Expr::Param(_) | Expr::AsOf => {}
+        Expr::Not(e) | Expr::Neg(e) => walk(e),
+        Expr::And(parts) | Expr::Or(parts) | Expr::Min(parts) | Expr::Max(parts) | Expr::Sum(parts) => {
+            parts.iter().for_each(walk)
+        }
+        Expr::Compare(c) => {
+            walk(&c.lhs);
+            walk(&c.rhs);
+        }
+        Expr::InEnum { value, .. } | Expr::InText { value, .. } => walk(value),
+        Expr::HasAny { set, .. } | Expr::HasOnly { set, .. } => walk(set),
+        Expr::Has { set, item, .. } => {
+            walk(set);
+            walk(item);
+        }
+        Expr::Arith { lhs, rhs, .. } => {
+            walk(lhs);
+            walk(rhs);
+        }
+        Expr::If { condition, then, otherwise } => {
+            walk(condition);
+            walk(then);
+            walk(otherwise);
+        }
+    }
+}
+
+/// What one line of input meant.
+enum Reply {
+    Value(FactValue),
+    Skip,
+    Bad(String),
+}
+
+pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
+    let lang: Lang = args.lang.into();
+    let book = load_rules(args.rules.as_ref())?;
+    let policy = book.policy(&args.policy).ok_or_else(|| {
+        Failure(FactError::UnknownPolicy { id: args.policy.clone(), known: book.policy_ids() }.render(lang))
+    })?;
+    // The date is always the caller's: an interview must not reach another verdict because the clock moved.
+    let as_of_text = args.as_of.ok_or_else(|| {
+        Failure(match lang {
+            Lang::Zh => "未给出评估日期：请用 --as-of YYYY-MM-DD 指明按哪一天的规定评估".to_string(),
+            Lang::En => "no evaluation date: pass --as-of YYYY-MM-DD to say which day's rules apply".to_string(),
+        })
+    })?;
+    let as_of = parse_date(&as_of_text, lang)?;
+
+    let mut interview = Interview::new(policy, as_of);
+    let title = pick(lang, &policy.title.zh, policy.title.en.as_deref());
+    let out = &mut *io.stdout;
+    let _ = writeln!(out, "{title}（{}）", policy.id);
+    let _ = writeln!(out, "{}{as_of}", tr(lang, "评估日期：", "As of: "));
+    let _ = writeln!(
+        out,
+        "{}",
+        tr(
+            lang,
+            "逐题回答；不知道的直接回车或输入“不知道”跳过。输入结束（Ctrl-D）即停止提问并给出结论。",
+            "Answer each question; press Enter or type “skip” if you do not know. End of input (Ctrl-D) stops the questions and gives the verdict."
+        )
+    );
+
+    let mut asked = 0usize;
+    loop {
+        let evaluation = interview.evaluate();
+        let Some(fact_id) = interview.next_question(&evaluation) else {
+            let _ = writeln!(io.stdout);
+            let message = if evaluation.verdict == Verdict::Undetermined {
+                tr(lang, "没有其他能改变结论的问题了", "No other question can change the verdict")
+            } else {
+                tr(lang, "结论已确定，不再提问", "The verdict is decided; no more questions")
+            };
+            let _ = writeln!(io.stdout, "{message}{}", count_note(asked, lang));
+            break;
+        };
+        let fact = &policy.facts[fact_id as usize];
+        asked += 1;
+        write_question(io.stdout, policy, fact, asked, lang);
+        let reply = loop {
+            let _ = io.stdout.flush();
+            let Some(line) = read_line(io.stdin) else { break None };
+            match interpret(policy, fact, &line, lang) {
+                Reply::Bad(message) => {
+                    let _ =
+                        writeln!(io.stdout, "  ✗ {message}{}", tr(lang, "。请重新回答：", ". Please answer again:"));
+                }
+                other => break Some(other),
+            }
+        };
+        match reply {
+            None => {
+                let _ = writeln!(io.stdout);
+                let _ = writeln!(
+                    io.stdout,
+                    "{}{}",
+                    tr(lang, "输入结束，停止提问", "End of input: no more questions"),
+                    count_note(asked - 1, lang)
+                );
+                break;
+            }
+            Some(Reply::Skip) => {
+                interview.skip(fact_id);
+                let _ = writeln!(io.stdout, "  → {}", tr(lang, "不知道（跳过）", "don't know (skipped)"));
+            }
+            Some(Reply::Value(value)) => {
+                let _ = writeln!(io.stdout, "  → {}", show_value(policy, fact, &value, lang));
+                interview.answer(fact_id, value);
+                if let Some(path) = &args.save {
+                    save(path, policy, as_of, interview.facts(), lang)?;
+                }
+            }
+            // Bad answers are re-asked inside the loop above and never reach here.
+            Some(Reply::Bad(_)) => {}
+        }
+    }
+    if let Some(path) = &args.save {
+        save(path, policy, as_of, interview.facts(), lang)?;
+        let _ = writeln!(io.stderr, "{}{}", tr(lang, "回答已保存到 ", "Answers saved to "), path.display());
+    }
+    let report = explain::report(policy, interview.facts(), as_of, lang);
+    let _ = writeln!(io.stdout);
+    let _ = write!(io.stdout, "{}", render::text(&report, lang));
+    Ok(super::check::verdict_exit_code(report.verdict))
+}
+
+fn count_note(asked: usize, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("（共问 {asked} 题）。"),
+        Lang::En => format!(" ({asked} question(s) asked)."),
+    }
+}
+
+fn tr(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    }
+}
+
+fn pick<'s>(lang: Lang, zh: &'s str, en: Option<&'s str>) -> &'s str {
+    match lang {
+        Lang::Zh => zh,
+        Lang::En => en.unwrap_or(zh),
+    }
+}
+
+/// A line of input without its line break; `None` at the end of input. Bytes that are not UTF-8 become
+/// replacement characters, so they are re-asked as a bad answer rather than ending the interview.
+fn read_line(stdin: &mut dyn std::io::BufRead) -> Option<String> {
+    let mut buffer = Vec::new();
+    match stdin.read_until(b'\n', &mut buffer) {
+        Ok(0) | Err(_) => None,
+        Ok(_) => Some(String::from_utf8_lossy(&buffer).trim().to_string()),
+    }
+}
+
+fn write_question(out: &mut dyn Write, policy: &Policy, fact: &FactDef, number: usize, lang: Lang) {
+    let question = match &fact.ask {
+        Some(ask) => pick(lang, &ask.zh, ask.en.as_deref()),
+        None => pick(lang, &fact.label.zh, fact.label.en.as_deref()),
+    };
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{} {number}{}{question}", tr(lang, "问题", "Question"), tr(lang, "：", ": "));
+    let skip = tr(lang, "不知道可直接回车", "Enter to skip");
+    let hint = match fact.ty {
+        Type::Bool => format!("{}；{skip}", tr(lang, "请答 是/否（y/n）", "answer yes/no (是/否, y/n)")),
+        Type::Enum(id) | Type::Set(id) => {
+            for (i, value) in policy.enum_def(id).values.iter().enumerate() {
+                let label = value.label.as_ref().map(|l| pick(lang, &l.zh, l.en.as_deref()));
+                match label {
+                    Some(label) if label != value.name => {
+                        let _ = writeln!(out, "  {}. {label}（{}）", i + 1, value.name);
+                    }
+                    _ => {
+                        let _ = writeln!(out, "  {}. {}", i + 1, value.name);
+                    }
+                }
+            }
+            if matches!(fact.ty, Type::Set(_)) {
+                format!(
+                    "{}；{skip}",
+                    tr(
+                        lang,
+                        "可多选：输入编号或名称，用逗号或顿号分隔",
+                        "several may apply: numbers or names, separated by commas"
+                    )
+                )
+            } else {
+                format!("{}；{skip}", tr(lang, "输入编号或名称", "a number or a name"))
+            }
+        }
+        Type::Num(_) => {
+            let unit = fact.unit.filter(|u| !u.is_one());
+            match (unit, fact.whole, lang) {
+                (Some(u), _, Lang::Zh) => format!("数值，单位 {u}（也可写同一量纲的其他单位）；{skip}"),
+                (Some(u), _, Lang::En) => format!("a number in {u} (or another unit of the same kind); {skip}"),
+                (None, true, Lang::Zh) => format!("整数；{skip}"),
+                (None, true, Lang::En) => format!("a whole number; {skip}"),
+                (None, false, Lang::Zh) => format!("数值；{skip}"),
+                (None, false, Lang::En) => format!("a number; {skip}"),
+            }
+        }
+        Type::Date => format!("{}；{skip}", tr(lang, "日期 YYYY-MM-DD", "a date YYYY-MM-DD")),
+        Type::Text | Type::Mixed => format!("{}；{skip}", tr(lang, "文字", "text")),
+    };
+    let _ = writeln!(out, "  （{hint}）");
+}
+
+fn interpret(policy: &Policy, fact: &FactDef, line: &str, lang: Lang) -> Reply {
+    let line = line.trim();
+    let lower = line.to_lowercase();
+    if matches!(lower.as_str(), "" | "skip" | "跳过" | "不知道" | "不清楚" | "?" | "？" | "don't know" | "unknown") {
+        return Reply::Skip;
+    }
+    let raw = match fact.ty {
+        Type::Bool => Raw::Text(match lower.as_str() {
+            "是的" | "对" => "是".to_string(),
+            "不是" | "没有" | "不" => "否".to_string(),
+            _ => lower,
+        }),
+        // Thousands separators are how people write money; the exact parser takes none.
+        Type::Num(_) => Raw::Text(line.replace([',', '，'], "")),
+        Type::Enum(id) => Raw::Text(by_number(policy, id, line).unwrap_or_else(|| line.to_string())),
+        Type::Set(id) => Raw::List(
+            line.split([',', '，', '、', ';', '；', '|', ' ', '/'])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| Raw::Text(by_number(policy, id, s).unwrap_or_else(|| s.to_string())))
+                .collect(),
+        ),
+        _ => Raw::Text(line.to_string()),
+    };
+    match facts::coerce(policy, fact, &raw) {
+        Ok(value) => Reply::Value(value),
+        Err(error) => Reply::Bad(error.render(lang)),
+    }
+}
+
+/// `2` for the second listed value.
+fn by_number(policy: &Policy, id: crate::policy::EnumId, text: &str) -> Option<String> {
+    let n: usize = text.parse().ok()?;
+    policy.enum_def(id).values.get(n.checked_sub(1)?).map(|v| v.name.clone())
+}
+
+fn enum_shown(policy: &Policy, id: crate::policy::EnumId, index: usize, lang: Lang) -> String {
+    match policy.enum_def(id).values.get(index) {
+        Some(value) => match &value.label {
+            Some(l) => pick(lang, &l.zh, l.en.as_deref()).to_string(),
+            None => value.name.clone(),
+        },
+        None => index.to_string(),
+    }
+}
+
+fn show_value(policy: &Policy, fact: &FactDef, value: &FactValue, lang: Lang) -> String {
+    match (value, fact.ty) {
+        (FactValue::Bool(b), _) => tr(lang, if *b { "是" } else { "否" }, if *b { "yes" } else { "no" }).to_string(),
+        (FactValue::Num(q), _) => q.to_string(),
+        (FactValue::Date(d), _) => d.to_string(),
+        (FactValue::Text(t), _) => t.clone(),
+        (FactValue::Enum(e), Type::Enum(id)) => enum_shown(policy, id, *e as usize, lang),
+        (FactValue::Set(s), Type::Set(id)) => {
+            let n = policy.enum_def(id).values.len();
+            let shown: Vec<String> = (0..n).filter(|i| s & (1 << i) != 0).map(|i| enum_shown(policy, id, i, lang)).collect();
+            if shown.is_empty() { tr(lang, "（无）", "(none)").to_string() } else { shown.join(tr(lang, "、", ", ")) }
+        }
+        (FactValue::Enum(e), _) => e.to_string(),
+        (FactValue::Set(s), _) => s.to_string(),
+    }
+}
+
+/// The answers as a fact file `comply check` reads back to the same facts.
+pub fn fact_file(policy: &Policy, as_of: Date, facts: &FactSet) -> String {
+    let mut values = toml::Table::new();
+    for (fact, value) in policy.facts.iter().zip(&facts.values) {
+        let Some(value) = value else { continue };
+        let names = |id: crate::policy::EnumId| &policy.enum_def(id).values;
+        let shown = match (value, fact.ty) {
+            (FactValue::Bool(b), _) => toml::Value::Boolean(*b),
+            // Written with its unit as text: exact, and readable whichever unit the answer was given in.
+            (FactValue::Num(q), _) => toml::Value::String(q.to_string()),
+            (FactValue::Date(d), _) => toml::Value::String(d.to_string()),
+            (FactValue::Text(t), _) => toml::Value::String(t.clone()),
+            (FactValue::Enum(e), Type::Enum(id)) => {
+                toml::Value::String(names(id).get(*e as usize).map(|v| v.name.clone()).unwrap_or_default())
+            }
+            (FactValue::Set(s), Type::Set(id)) => toml::Value::Array(
+                names(id)
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| s & (1 << i) != 0)
+                    .map(|(_, v)| toml::Value::String(v.name.clone()))
+                    .collect(),
+            ),
+            _ => continue,
+        };
+        values.insert(fact.name.clone(), shown);
+    }
+    let mut top = toml::Table::new();
+    top.insert("policy".into(), toml::Value::String(policy.id.clone()));
+    top.insert("as_of".into(), toml::Value::String(as_of.to_string()));
+    top.insert("facts".into(), toml::Value::Table(values));
+    let body = toml::to_string(&top).unwrap_or_default();
+    format!("# Answers given to `comply ask`; facts answered “don't know” are left out (unknown).\n{body}")
+}
+
+/// Written to a neighbour file and renamed, so an interrupted write never leaves half a fact file.
+fn save(path: &Path, policy: &Policy, as_of: Date, facts: &FactSet, lang: Lang) -> Result<(), Failure> {
+    let text = fact_file(policy, as_of, facts);
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".partial");
+    let temporary = PathBuf::from(temporary);
+    std::fs::write(&temporary, text).and_then(|()| std::fs::rename(&temporary, path)).map_err(|e| {
+        Failure(match lang {
+            Lang::Zh => format!("无法保存回答到 `{}`：{e}", path.display()),
+            Lang::En => format!("cannot save the answers to `{}`: {e}", path.display()),
+        })
+    })
+}

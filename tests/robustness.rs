@@ -1,0 +1,200 @@
+//! Parser robustness: arbitrary and mutated rule files and fact files reach the loader, which must answer
+//! with errors, never a panic, and within a bounded time per input.
+//!
+//! The default case count is small so that `cargo test` stays fast. A long run:
+//!
+//! ```text
+//! PROPTEST_CASES=200000 cargo test --release --test robustness
+//! ```
+
+use std::time::{Duration, Instant};
+
+use comply::Rulebook;
+use proptest::prelude::*;
+
+/// Generous: a debug build on a loaded CI machine; a release build takes milliseconds.
+const LIMIT: Duration = Duration::from_secs(5);
+
+fn shipped() -> Vec<(String, String)> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
+    let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rules"))
+        .map(|p| (p.display().to_string(), std::fs::read_to_string(&p).unwrap()))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no shipped rule files found in {dir}");
+    files
+}
+
+/// Source quotes are read from the real `rules/sources` folder so that quote checks run too.
+fn load(name: &str, text: &str) {
+    let read = |rule_file: &str, path: &str| {
+        let base = std::path::Path::new(rule_file).parent().unwrap_or(std::path::Path::new("."));
+        std::fs::read_to_string(base.join(path)).ok()
+    };
+    let start = Instant::now();
+    let result = Rulebook::from_texts(vec![(name.to_string(), text.to_string())], &read);
+    if let Err(error) = &result {
+        // Rendering the diagnostics is part of what a user sees; it must not panic either.
+        let rendered = error.render();
+        assert!(!rendered.is_empty(), "an error without a message");
+    }
+    assert!(start.elapsed() < LIMIT, "loading took {:?}", start.elapsed());
+}
+
+/// Snaps a byte offset down to a char boundary.
+fn boundary(text: &str, at: usize) -> usize {
+    let mut at = at % (text.len() + 1);
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+const SNIPPETS: &[&str] = &[
+    "policy", "rule", "fact", "let", "output", "table", "param", "property increasing", "when", "require",
+    "otherwise", "fail", "refer", "warn", "not_applicable", "{", "}", "(", ")", "（以下）", "（大于）", ">=", "<",
+    "=>", "_", ",", "\"", "\"灵昆街道\"", "10 万元/亩", "1e400", "99999999999999999999999999999999", "0",
+    "2015-13-45", "2020-01-08", "元/月/月", "m²/亩", "%", "‰", "/", "*", "-", "if", "then", "else", "and",
+    "or", "not", "in", "has", "has any", "has only", "min(", "max(", "sum(", "as_of", "\n", "#", "“", "ℵ",
+    "\u{0}", "enum {", "set of {", "count", "bool", "date", "text",
+];
+
+#[derive(Debug, Clone)]
+enum Mutation {
+    Delete(usize, usize),
+    Duplicate(usize, usize, usize),
+    Swap(usize, usize, usize, usize),
+    Insert(usize, usize),
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    let n = any::<usize>;
+    prop_oneof![
+        (n(), 0usize..200).prop_map(|(a, len)| Mutation::Delete(a, len)),
+        (n(), 0usize..200, n()).prop_map(|(a, len, to)| Mutation::Duplicate(a, len, to)),
+        (n(), 0usize..120, n(), 0usize..120).prop_map(|(a, la, b, lb)| Mutation::Swap(a, la, b, lb)),
+        (n(), 0..SNIPPETS.len()).prop_map(|(a, s)| Mutation::Insert(a, s)),
+    ]
+}
+
+fn apply(text: &str, m: &Mutation) -> String {
+    let range = |a: usize, len: usize| {
+        let start = boundary(text, a);
+        (start, boundary(text, start.saturating_add(len).min(text.len())))
+    };
+    match *m {
+        Mutation::Delete(a, len) => {
+            let (s, e) = range(a, len);
+            format!("{}{}", &text[..s], &text[e..])
+        }
+        Mutation::Duplicate(a, len, to) => {
+            let (s, e) = range(a, len);
+            let to = boundary(text, to);
+            format!("{}{}{}", &text[..to], &text[s..e], &text[to..])
+        }
+        Mutation::Swap(a, la, b, lb) => {
+            let (s1, e1) = range(a, la);
+            let (s2, e2) = range(b, lb);
+            let ((s1, e1), (s2, e2)) = if s1 <= s2 { ((s1, e1), (s2, e2)) } else { ((s2, e2), (s1, e1)) };
+            if e1 > s2 {
+                return text.to_string();
+            }
+            format!("{}{}{}{}{}", &text[..s1], &text[s2..e2], &text[e1..s2], &text[s1..e1], &text[e2..])
+        }
+        Mutation::Insert(a, s) => {
+            let at = boundary(text, a);
+            format!("{}{}{}", &text[..at], SNIPPETS[s], &text[at..])
+        }
+    }
+}
+
+const FACT_FILE: &str = r#"policy = "zero_land"
+as_of = "2020-06-01"
+
+[facts]
+in_zone = true
+industrial_enterprise = true
+project_kinds = ["rebuild", "mezzanine"]
+ground_floor_height = "6.5 m"
+tax_per_mu = "12 万元/亩"
+mu_grade = "B"
+building_density = 60
+service_land_area = "0.5 亩"
+total_land_area = "1 公顷"
+"#;
+
+fn check_fact_file(name: &str, text: &str, book: &Rulebook) {
+    let start = Instant::now();
+    if let Ok(file) = comply::facts::read_file(name, text) {
+        for policy in book.policies() {
+            if let Ok(facts) = comply::facts::bind(policy, &file.facts) {
+                let as_of = "2020-06-01".parse().unwrap();
+                let report = comply::explain::report(policy, &facts, as_of, comply::explain::Lang::Zh);
+                assert!(!report.verdict.is_empty());
+            } else if let Err(error) = comply::facts::bind(policy, &file.facts) {
+                assert!(!error.render(comply::explain::Lang::En).is_empty());
+            }
+        }
+    }
+    assert!(start.elapsed() < LIMIT, "reading facts took {:?}", start.elapsed());
+}
+
+fn book() -> &'static Rulebook {
+    static BOOK: std::sync::OnceLock<Rulebook> = std::sync::OnceLock::new();
+    BOOK.get_or_init(|| Rulebook::embedded().unwrap())
+}
+
+fn config() -> ProptestConfig {
+    // PROPTEST_CASES overrides this default for long runs.
+    ProptestConfig { cases: 64, ..ProptestConfig::default() }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn mutated_rule_files_never_panic(file in 0usize..16, mutations in prop::collection::vec(mutation(), 1..6)) {
+        let files = shipped();
+        let (name, text) = &files[file % files.len()];
+        let mut text = text.clone();
+        for m in &mutations {
+            text = apply(&text, m);
+        }
+        load(name, &text);
+    }
+
+    #[test]
+    fn arbitrary_rule_text_never_panics(text in "\\PC{0,400}") {
+        load("arbitrary.rules", &text);
+    }
+
+    #[test]
+    fn token_soup_never_panics(tokens in prop::collection::vec(0..SNIPPETS.len(), 0..80)) {
+        let text: Vec<&str> = tokens.iter().map(|t| SNIPPETS[*t]).collect();
+        load("soup.rules", &format!("policy p {{ {} }}", text.join(" ")));
+    }
+
+    #[test]
+    fn mutated_fact_files_never_panic(mutations in prop::collection::vec(mutation(), 0..5), json in any::<bool>()) {
+        let book = book();
+        let mut text = FACT_FILE.to_string();
+        if json {
+            let value: toml::Value = toml::from_str(FACT_FILE).unwrap();
+            text = serde_json::to_string_pretty(&value).unwrap();
+        }
+        for m in &mutations {
+            text = apply(&text, m);
+        }
+        check_fact_file(if json { "case.json" } else { "case.toml" }, &text, book);
+    }
+
+    #[test]
+    fn arbitrary_fact_text_never_panics(text in "\\PC{0,300}", json in any::<bool>()) {
+        let book = book();
+        check_fact_file(if json { "case.json" } else { "case.toml" }, &text, book);
+    }
+}
