@@ -463,8 +463,19 @@ pub fn value_toml(policy: &Policy, def: &FactDef, value: &FactValue) -> String {
     let quoted = |s: &str| toml::Value::String(s.to_string()).to_string();
     match value {
         FactValue::Bool(b) => b.to_string(),
-        FactValue::Num(q) if q.unit.is_one() => q.value.normalize().to_string(),
-        FactValue::Num(q) => quoted(&q.normalized().to_string()),
+        FactValue::Num(q) => {
+            // A bare number is read in the declared unit, so write every other unit out.
+            let declared = def.unit.unwrap_or(Unit::ONE);
+            let q = q.convert_exact(declared).unwrap_or(*q).normalized();
+            if q.unit == declared && declared.is_one() {
+                q.value.to_string()
+            } else if q.unit.is_one() {
+                // Only reached when no exact conversion exists; spelled as a ratio the reader accepts.
+                quoted(&format!("{}%", q.value * Decimal::ONE_HUNDRED))
+            } else {
+                quoted(&q.to_string())
+            }
+        }
         FactValue::Date(d) => quoted(&d.to_string()),
         FactValue::Text(t) => quoted(t),
         FactValue::Enum(e) => quoted(&enum_name(policy, def, *e)),

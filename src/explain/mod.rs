@@ -12,7 +12,7 @@ use crate::eval::{self, Env, Evaluation, FactSet, Inapplicable, Outcome, Undefin
 use crate::policy::*;
 use crate::syntax::ast::{Bilingual, CmpOp};
 pub use phrases::Lang;
-use phrases::{format_value, pick};
+use phrases::{SetTest, format_value, pick};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
@@ -451,10 +451,11 @@ impl<'a> Explainer<'_, 'a> {
                     Type::Set(id) => phrases::enum_list(policy, id, *mask, lang),
                     _ => String::new(),
                 };
-                let only = matches!(leaf, Expr::HasOnly { .. });
+                let test = if matches!(leaf, Expr::HasOnly { .. }) { SetTest::Only } else { SetTest::Any };
                 let holds = self.env.eval(leaf);
-                let verb = phrases::has(only, holds, *negated, lang);
-                format!("{subject}{}{shown}{}{verb} {listed}", pick(lang, "：", ": "), pick(lang, "，", ", "))
+                let verb = phrases::has(test, holds, *negated, lang);
+                let space = if verb.ends_with('：') { "" } else { " " };
+                format!("{subject}{}{shown}{}{verb}{space}{listed}", pick(lang, "：", ": "), pick(lang, "，", ", "))
             }
             Expr::Has { set, item, negated } => {
                 let ty = self.type_of(set);
@@ -466,7 +467,7 @@ impl<'a> Explainer<'_, 'a> {
                 };
                 let item_text = self.show(item, item_ty, None);
                 let holds = self.env.eval(leaf);
-                let verb = phrases::has(false, holds, *negated, lang);
+                let verb = phrases::has(SetTest::One, holds, *negated, lang);
                 format!("{subject}{}{shown}{}{verb} {item_text}", pick(lang, "：", ": "), pick(lang, "，", ", "))
             }
             other => {

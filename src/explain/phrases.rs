@@ -107,23 +107,35 @@ pub fn membership(inside: Option<bool>, negated: bool, lang: Lang) -> &'static s
     }
 }
 
-pub fn has(only: bool, holds: Value<'_>, negated: bool, lang: Lang) -> &'static str {
+/// How a set fact stands to listed values: `has` one value, `has any` of several, `has only` these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetTest {
+    One,
+    Any,
+    Only,
+}
+
+pub fn has(test: SetTest, holds: Value<'_>, negated: bool, lang: Lang) -> &'static str {
     // `holds` is the value of the (possibly negated) test; the sentence states the plain one.
     let plain = match holds {
         Value::Bool(b) => Some(b != negated),
         _ => None,
     };
-    match (only, plain, lang) {
-        (false, Some(true), Lang::Zh) => "包含",
-        (false, Some(false), Lang::Zh) => "不包含",
-        (true, Some(true), Lang::Zh) => "仅限于",
-        (true, Some(false), Lang::Zh) => "不限于",
-        (_, None, Lang::Zh) => "待定，比较对象",
-        (false, Some(true), Lang::En) => "includes",
-        (false, Some(false), Lang::En) => "does not include",
-        (true, Some(true), Lang::En) => "is limited to",
-        (true, Some(false), Lang::En) => "goes beyond",
-        (_, None, Lang::En) => "unknown; compared with",
+    match (test, plain, lang) {
+        (_, None, Lang::Zh) => "尚无法判断，比较对象为",
+        (_, None, Lang::En) => "cannot be compared yet with",
+        (SetTest::One, Some(true), Lang::Zh) => "包含",
+        (SetTest::One, Some(false), Lang::Zh) => "不包含",
+        (SetTest::Any, Some(true), Lang::Zh) => "包含下列之一：",
+        (SetTest::Any, Some(false), Lang::Zh) => "不包含下列任何一项：",
+        (SetTest::Only, Some(true), Lang::Zh) => "仅限于",
+        (SetTest::Only, Some(false), Lang::Zh) => "不限于",
+        (SetTest::One, Some(true), Lang::En) => "includes",
+        (SetTest::One, Some(false), Lang::En) => "does not include",
+        (SetTest::Any, Some(true), Lang::En) => "includes one of",
+        (SetTest::Any, Some(false), Lang::En) => "includes none of",
+        (SetTest::Only, Some(true), Lang::En) => "is limited to",
+        (SetTest::Only, Some(false), Lang::En) => "goes beyond",
     }
 }
 

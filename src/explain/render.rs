@@ -55,7 +55,8 @@ fn outcome_text(outcome: &str, lang: Lang) -> &'static str {
 pub fn text(report: &Report, lang: Lang) -> String {
     let mut out = String::new();
     let colon = pick(lang, "：", ": ");
-    let _ = writeln!(out, "{}{colon}{}（{}）", pick(lang, "政策", "Policy"), report.policy_title, report.policy);
+    let (open, close) = (pick(lang, "（", " ("), pick(lang, "）", ")"));
+    let _ = writeln!(out, "{}{colon}{}{open}{}{close}", pick(lang, "政策", "Policy"), report.policy_title, report.policy);
     let _ = writeln!(out, "{}{colon}{}", pick(lang, "依据", "Source"), report.source);
     let _ = writeln!(out, "{}{colon}{}", pick(lang, "评估日期", "As of"), report.as_of);
     let _ = writeln!(out, "{}{colon}{}", pick(lang, "结论", "Verdict"), verdict_text(report.verdict, lang));

@@ -6,6 +6,12 @@ use crate::explain::Lang;
 pub enum FactError {
     #[error("the {format} is malformed: {message}")]
     Syntax { format: &'static str, line: Option<usize>, message: String },
+    /// The file parsed, but its shape is wrong: the top level, or `facts`, is not a table.
+    #[error("`{key}` must be a table of name = value, found {found}")]
+    NotATable { key: &'static str, found: String },
+    /// `policy` or `as_of` given as something other than a string.
+    #[error("`{key}` must be a string, found {found}")]
+    NotAString { key: String, found: String },
     #[error("unknown top-level key `{key}`")]
     UnknownKey { key: String },
     #[error("policy `{policy}` declares no fact `{name}`")]
@@ -69,6 +75,13 @@ impl FactError {
                 Some(l) => format!("事实文件格式错误（{format}，第 {l} 行）：{message}"),
                 None => format!("事实文件格式错误（{format}）：{message}"),
             },
+            FactError::NotATable { key, found } => match *key {
+                "facts" => format!("事实文件中的 `facts` 应为“事实名 = 取值”的表（TOML 的 [facts] 或 JSON 对象），实际给出 {found}"),
+                _ => format!("事实文件的顶层应为表（TOML 文件或 JSON 对象），实际给出 {found}"),
+            },
+            FactError::NotAString { key, found } => {
+                format!("事实文件中的 `{key}` 应为字符串（如 \"2021-05-01\"），实际给出 {found}")
+            }
             FactError::UnknownKey { key } => {
                 format!("事实文件中有无法识别的顶层键 `{key}`；只允许 policy、as_of、facts（及测试用的 expect）")
             }
@@ -110,6 +123,15 @@ impl FactError {
                 Some(l) => format!("the fact file is not valid {format} (line {l}): {message}"),
                 None => format!("the fact file is not valid {format}: {message}"),
             },
+            FactError::NotATable { key, found } => match *key {
+                "facts" => format!(
+                    "`facts` in the fact file must be a table of name = value ([facts] in TOML, an object in JSON), but {found} was given"
+                ),
+                _ => format!("the fact file must be a table at the top level (a TOML file or a JSON object), but {found} was given"),
+            },
+            FactError::NotAString { key, found } => {
+                format!("`{key}` in the fact file must be a string (e.g. \"2021-05-01\"), but {found} was given")
+            }
             FactError::UnknownKey { key } => {
                 format!(
                     "unknown top-level key `{key}` in the fact file; only policy, as_of, facts (and expect in test cases) are allowed"

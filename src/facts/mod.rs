@@ -58,13 +58,11 @@ pub fn read_file(name: &str, text: &str) -> Result<FactFile, FactError> {
         })?;
         toml_to_json(value)
     };
-    let serde_json::Value::Object(top) = document else {
-        return Err(FactError::Syntax {
-            format: "fact file",
-            line: None,
-            message: "the top level must be a table".into(),
-        });
+    let document = match document {
+        serde_json::Value::Object(top) => top,
+        other => return Err(FactError::NotATable { key: "", found: shape(&other) }),
     };
+    let top = document;
     let mut file = FactFile::default();
     for (key, value) in top {
         match key.as_str() {
@@ -72,12 +70,9 @@ pub fn read_file(name: &str, text: &str) -> Result<FactFile, FactError> {
             "as_of" => file.as_of = Some(as_plain_string(&key, value)?),
             "expect" => file.expect = Some(value),
             "facts" => {
-                let serde_json::Value::Object(facts) = value else {
-                    return Err(FactError::Syntax {
-                        format: "fact file",
-                        line: None,
-                        message: "`facts` must be a table of name = value".into(),
-                    });
+                let facts = match value {
+                    serde_json::Value::Object(facts) => facts,
+                    other => return Err(FactError::NotATable { key: "facts", found: shape(&other) }),
                 };
                 for (name, value) in facts {
                     if let Some(raw) = json_to_raw(value) {
@@ -94,11 +89,16 @@ pub fn read_file(name: &str, text: &str) -> Result<FactFile, FactError> {
 fn as_plain_string(key: &str, value: serde_json::Value) -> Result<String, FactError> {
     match value {
         serde_json::Value::String(s) => Ok(s),
-        other => Err(FactError::Syntax {
-            format: "fact file",
-            line: None,
-            message: format!("`{key}` must be a string, found {other}"),
-        }),
+        other => Err(FactError::NotAString { key: key.to_string(), found: other.to_string() }),
+    }
+}
+
+/// What a misplaced value is, in a word a reader recognises from their own file.
+fn shape(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Array(_) => "an array [...]".to_string(),
+        serde_json::Value::Object(_) => "a table".to_string(),
+        other => other.to_string(),
     }
 }
 
