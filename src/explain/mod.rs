@@ -46,6 +46,9 @@ pub struct RuleReport {
     /// Why an unknown rule is unknown.
     #[serde(skip)]
     pub head: String,
+    /// For a rule that failed under a `when`: the facts that made it apply.
+    #[serde(skip)]
+    pub conditions: Vec<String>,
     #[serde(skip)]
     pub consequence: Option<String>,
     #[serde(skip)]
@@ -66,18 +69,20 @@ pub fn explain(policy: &Policy, facts: &FactSet, as_of: Date, evaluation: &Evalu
     let mut rules = Vec::new();
     for (rule, result) in policy.rules.iter().zip(&evaluation.rules) {
         let mut explainer = Explainer { env: &mut env, lang, lines: Vec::new() };
-        let details = match result.outcome {
-            Outcome::Skipped => {
-                if let Some(condition) = &rule.applies {
-                    explainer.atoms(condition);
-                }
-                explainer.lines
+        // A rule that failed under a `when` also says why it applied: the clerk sees the case it covers.
+        let conditions = match (&rule.applies, result.outcome) {
+            (Some(condition), Outcome::Fail | Outcome::Refer | Outcome::Warn) => {
+                explainer.atoms(condition);
+                std::mem::take(&mut explainer.lines)
             }
-            _ => {
-                explainer.atoms(&rule.requires);
-                explainer.lines
-            }
+            _ => Vec::new(),
         };
+        match (&rule.applies, result.outcome) {
+            (Some(condition), Outcome::Skipped) => explainer.atoms(condition),
+            (_, Outcome::Skipped) => {}
+            _ => explainer.atoms(&rule.requires),
+        }
+        let details = explainer.lines;
         let head = match result.outcome {
             Outcome::Unknown if !result.missing.is_empty() => {
                 let labels = fact_labels(policy, result.missing.iter(), lang);
@@ -93,6 +98,10 @@ pub fn explain(policy: &Policy, facts: &FactSet, as_of: Date, evaluation: &Evalu
         let mut parts: Vec<String> = Vec::new();
         if !head.is_empty() {
             parts.push(head.clone());
+        }
+        let conditions: Vec<String> = conditions.iter().map(|c| c.trim_start_matches(['✓', '✗', '?', ' ']).to_string()).collect();
+        if !conditions.is_empty() {
+            parts.push(format!("{}{}", pick(lang, "适用情形：", "Applies because: "), conditions.join(pick(lang, "；", "; "))));
         }
         // Unknown comparisons are already named by the missing facts.
         let decided =
@@ -118,6 +127,7 @@ pub fn explain(policy: &Policy, facts: &FactSet, as_of: Date, evaluation: &Evalu
             citation: rule.clause.as_ref().map(|c| c.reference.clone()).unwrap_or_default(),
             explanation,
             head,
+            conditions,
             consequence,
             details,
             quotes: rule.clause.as_ref().map(|c| c.quotes.clone()).unwrap_or_default(),
@@ -396,6 +406,15 @@ impl<'a> Explainer<'_, 'a> {
                     }
                 };
                 let holds = eval::compare(c.op, lhs_value, rhs_value);
+                // A choice or a yes/no reads as “环评方式：承诺备案”, adding the expected value only when it differs.
+                if !matches!(ty, Type::Num(_) | Type::Date) {
+                    let colon = pick(lang, "：", ": ");
+                    return match eval::compare(CmpOp::Eq, lhs_value, rhs_value) {
+                        Value::Bool(true) => format!("{subject}{colon}{lhs}"),
+                        Value::Bool(false) => format!("{subject}{colon}{lhs}{}{rhs}", pick(lang, "，不是 ", ", not ")),
+                        _ => format!("{subject}{colon}{lhs}{}{rhs}", pick(lang, "，比较对象为 ", ", to compare with ")),
+                    };
+                }
                 let gap = match (holds, lhs_value, rhs_value) {
                     (Value::Bool(false), Value::Num(a), Value::Num(b))
                         if matches!(c.op, CmpOp::Ge | CmpOp::Gt | CmpOp::Le | CmpOp::Lt) =>
@@ -405,7 +424,7 @@ impl<'a> Explainer<'_, 'a> {
                     _ => String::new(),
                 };
                 let word = c.word.as_ref().map(|w| phrases::statute_note(w, lang)).unwrap_or_default();
-                let verb = phrases::relation(c.op, holds, matches!(ty, Type::Num(_)), lang);
+                let verb = phrases::relation(c.op, holds, lang);
                 format!("{subject} {lhs}{}{verb} {rhs}{gap}{word}", pick(lang, "，", ", "))
             }
             Expr::Fact(f) => {

@@ -23,7 +23,7 @@ pub fn pick<'s>(lang: Lang, zh: &'s str, en: &'s str) -> &'s str {
 }
 
 /// How the left side stands to the right, said the way a clerk would.
-pub fn relation(op: CmpOp, holds: Value<'_>, numeric: bool, lang: Lang) -> &'static str {
+pub fn relation(op: CmpOp, holds: Value<'_>, lang: Lang) -> &'static str {
     let holds = match holds {
         Value::Bool(b) => Some(b),
         _ => None,
@@ -31,8 +31,6 @@ pub fn relation(op: CmpOp, holds: Value<'_>, numeric: bool, lang: Lang) -> &'sta
     match (op, holds, lang) {
         (_, None, Lang::Zh) => "尚无法比较，比较对象为",
         (_, None, Lang::En) => "cannot be compared yet with",
-        (CmpOp::Eq, Some(true), Lang::Zh) | (CmpOp::Ne, Some(false), Lang::Zh) if !numeric => "是",
-        (CmpOp::Eq, Some(false), Lang::Zh) | (CmpOp::Ne, Some(true), Lang::Zh) if !numeric => "不是",
         (CmpOp::Ge, Some(true), Lang::Zh) => "达到",
         (CmpOp::Ge, Some(false), Lang::Zh) => "未达到",
         (CmpOp::Gt, Some(true), Lang::Zh) => "高于",

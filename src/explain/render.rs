@@ -79,6 +79,9 @@ pub fn text(report: &Report, lang: Lang) -> String {
         if !rule.head.is_empty() {
             let _ = writeln!(out, "    {}", rule.head);
         }
+        if !rule.conditions.is_empty() {
+            let _ = writeln!(out, "    {}{}", pick(lang, "适用情形：", "Applies because: "), rule.conditions.join(pick(lang, "；", "; ")));
+        }
         for line in &rule.details {
             let _ = writeln!(out, "    {line}");
         }

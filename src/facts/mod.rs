@@ -58,11 +58,10 @@ pub fn read_file(name: &str, text: &str) -> Result<FactFile, FactError> {
         })?;
         toml_to_json(value)
     };
-    let document = match document {
+    let top = match document {
         serde_json::Value::Object(top) => top,
         other => return Err(FactError::NotATable { key: "", found: shape(&other) }),
     };
-    let top = document;
     let mut file = FactFile::default();
     for (key, value) in top {
         match key.as_str() {
@@ -93,12 +92,12 @@ fn as_plain_string(key: &str, value: serde_json::Value) -> Result<String, FactEr
     }
 }
 
-/// What a misplaced value is, in a word a reader recognises from their own file.
+/// A misplaced value as the reader wrote it (in JSON notation), cut short so that a whole file is not echoed.
 fn shape(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::Array(_) => "an array [...]".to_string(),
-        serde_json::Value::Object(_) => "a table".to_string(),
-        other => other.to_string(),
+    let text = value.to_string();
+    match text.char_indices().nth(40) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
     }
 }
 
