@@ -77,8 +77,20 @@ fn num(d: Decimal) -> Raw {
 // minimum_wage, hand-written: the notice's three tiers and the two floors, with the engine's
 // three-valued reading (an unknown fact leaves a floor undecided unless it cannot matter).
 
-const COUNTIES: [&str; 12] =
-    ["鹿城区", "龙湾区", "瓯海区", "浙南产业集聚区", "洞头区", "乐清市", "瑞安市", "永嘉县", "平阳县", "苍南县", "文成县", "泰顺县"];
+const COUNTIES: [&str; 12] = [
+    "鹿城区",
+    "龙湾区",
+    "瓯海区",
+    "浙南产业集聚区",
+    "洞头区",
+    "乐清市",
+    "瑞安市",
+    "永嘉县",
+    "平阳县",
+    "苍南县",
+    "文成县",
+    "泰顺县",
+];
 
 #[derive(Clone, Copy, PartialEq)]
 enum Employment {
@@ -166,10 +178,8 @@ fn minimum_wage_native(t: &WageTable, c: &Wage, as_of: Date) -> Verdict {
         c.employment.map(|e| e == Employment::FullTime),
         c.monthly_wage.zip(tier).map(|(w, t_)| w >= t.monthly[t_]),
     );
-    let hourly = rule(
-        c.employment.map(|e| e == Employment::PartTime),
-        c.hourly_wage.zip(tier).map(|(w, t_)| w >= t.hourly[t_]),
-    );
+    let hourly =
+        rule(c.employment.map(|e| e == Employment::PartTime), c.hourly_wage.zip(tier).map(|(w, t_)| w >= t.hourly[t_]));
     match (monthly, hourly) {
         (Rule::Broken, _) | (_, Rule::Broken) => Verdict::Fail,
         (Rule::Unknown, _) | (_, Rule::Unknown) => Verdict::Undetermined,
@@ -184,19 +194,28 @@ fn wage_cases() -> Vec<Wage> {
             let county = rng.maybe(5, |rng| rng_county(rng));
             let subdistrict = if county == Some(4) {
                 let s = rng.pick(&["灵昆街道", "东屏街道", "北岙街道"]).to_string();
-                rng.maybe(25, |rng| s)
+                rng.maybe(25, |_| s)
             } else {
                 None
             };
-            let employment = rng.maybe(5, |rng| if rng.chance(70) { Employment::FullTime } else { Employment::PartTime });
+            let employment =
+                rng.maybe(5, |rng| if rng.chance(70) { Employment::FullTime } else { Employment::PartTime });
             let monthly = rng.pick(&["1500", "1530", "1600", "1660", "1700", "1859.99", "1860", "2100", "3500"]);
             let hourly = rng.pick(&["12", "13.8", "14", "15.2", "16", "17", "18.5", "25"]);
             Wage {
                 county,
                 subdistrict,
                 employment,
-                monthly_wage: if employment != Some(Employment::PartTime) { rng.maybe(10, |rng| dec(monthly)) } else { None },
-                hourly_wage: if employment != Some(Employment::FullTime) { rng.maybe(10, |rng| dec(hourly)) } else { None },
+                monthly_wage: if employment != Some(Employment::PartTime) {
+                    rng.maybe(10, |_| dec(monthly))
+                } else {
+                    None
+                },
+                hourly_wage: if employment != Some(Employment::FullTime) {
+                    rng.maybe(10, |_| dec(hourly))
+                } else {
+                    None
+                },
             }
         })
         .collect()
@@ -309,7 +328,11 @@ fn zero_land_native(k: &ZeroLandLimits, p: &Project, as_of: Date) -> Verdict {
     }
     let has = |bits: u8| p.project_kinds.map(|s| s & bits != 0);
     // Scope: any broken scope rule makes the policy not applicable.
-    let scope = [rule(Some(true), p.in_zone), rule(Some(true), p.industrial_enterprise), rule(Some(true), not(p.new_construction_land))];
+    let scope = [
+        rule(Some(true), p.in_zone),
+        rule(Some(true), p.industrial_enterprise),
+        rule(Some(true), not(p.new_construction_land)),
+    ];
     if scope.contains(&Rule::Broken) {
         return Verdict::NotApplicable;
     }
@@ -341,7 +364,10 @@ fn zero_land_native(k: &ZeroLandLimits, p: &Project, as_of: Date) -> Verdict {
         rule(and(builds, p.special_process), p.building_density.map(|d| d <= k.density_65)),
         rule(
             builds,
-            or(land_share.map(|s| s <= k.share_7), and(p.new_industry_demonstrated, land_share.map(|s| s <= k.share_10))),
+            or(
+                land_share.map(|s| s <= k.share_7),
+                and(p.new_industry_demonstrated, land_share.map(|s| s <= k.share_10)),
+            ),
         ),
         rule(builds, floor_share.map(|s| s <= k.share_25)),
         rule(and(commitment_scope, p.pollution_control_deficient), p.environmental_acceptance_done),
@@ -416,8 +442,8 @@ fn project_cases() -> Vec<Project> {
                     6 => p.tax_per_mu = rng.maybe(30, |rng| dec(rng.pick(&["8", "10", "10.01", "30"]))),
                     7 => p.real_estate_certificate = rng.maybe(20, |rng| rng.chance(60)),
                     8 => p.leases_idle_plant = rng.maybe(20, |rng| rng.chance(40)),
-                    9 => p.small_micro_park_or_split_title = rng.maybe(20, |rng| true),
-                    10 => p.binhai_village_industry = rng.maybe(20, |rng| true),
+                    9 => p.small_micro_park_or_split_title = rng.maybe(20, |_| true),
+                    10 => p.binhai_village_industry = rng.maybe(20, |_| true),
                     11 => {
                         p.special_process = Some(true);
                         p.building_density = rng.maybe(20, |rng| dec(rng.pick(&["60", "65", "66"])));
@@ -445,7 +471,7 @@ fn project_cases() -> Vec<Project> {
 
 fn project_facts(policy: &Policy, p: &Project) -> FactSet {
     let mut raw: Vec<(&str, Raw)> = Vec::new();
-    let mut boolean = |name, v: Option<bool>, raw: &mut Vec<(&str, Raw)>| {
+    let boolean = |name, v: Option<bool>, raw: &mut Vec<(&str, Raw)>| {
         if let Some(b) = v {
             raw.push((name, Raw::Bool(b)));
         }
@@ -579,7 +605,9 @@ mod minimum_wage {
     #[divan::bench]
     fn full_report(bencher: Bencher) {
         let fx = wage_fixture();
-        cycle(bencher, &fx.facts, |f| explain::render::text(&explain::report(&fx.policy, f, fx.as_of, Lang::Zh), Lang::Zh));
+        cycle(bencher, &fx.facts, |f| {
+            explain::render::text(&explain::report(&fx.policy, f, fx.as_of, Lang::Zh), Lang::Zh)
+        });
     }
 
     #[divan::bench]
@@ -610,7 +638,9 @@ mod zero_land {
     #[divan::bench]
     fn full_report(bencher: Bencher) {
         let fx = zero_land_fixture();
-        cycle(bencher, &fx.facts, |f| explain::render::text(&explain::report(&fx.policy, f, fx.as_of, Lang::Zh), Lang::Zh));
+        cycle(bencher, &fx.facts, |f| {
+            explain::render::text(&explain::report(&fx.policy, f, fx.as_of, Lang::Zh), Lang::Zh)
+        });
     }
 
     #[divan::bench]
@@ -676,7 +706,10 @@ fn summary() {
     const ROUNDS: usize = 101;
     println!();
     println!("ratio summary: median ns per evaluation, {ROUNDS} interleaved rounds of ~1 ms each, one thread");
-    println!("{:<14} {:>10} {:>10} {:>10} {:>12} {:>10}  mix", "policy", "native", "verdict", "evaluate", "full report", "verdict/native");
+    println!(
+        "{:<14} {:>10} {:>10} {:>10} {:>12} {:>10}  mix",
+        "policy", "native", "verdict", "evaluate", "full report", "verdict/native"
+    );
 
     fn row<N>(fx: &Fixture<N>, native: &mut dyn FnMut(&N, Date) -> Verdict) {
         let mut scratch = Scratch::new();

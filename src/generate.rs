@@ -54,12 +54,26 @@ pub enum Domain {
     /// A quantity in `unit`: the thresholds found in the policy (in `unit` where that is exact), the
     /// smallest step of the declared precision, whether only whole numbers are allowed (counts) and
     /// whether negative values are (plain numbers only, as `facts::coerce` decides).
-    Num { unit: Unit, thresholds: Vec<Quantity>, step: Decimal, whole: bool, signed: bool },
-    Date { thresholds: Vec<Date> },
+    Num {
+        unit: Unit,
+        thresholds: Vec<Quantity>,
+        step: Decimal,
+        whole: bool,
+        signed: bool,
+    },
+    Date {
+        thresholds: Vec<Date>,
+    },
     /// The texts the policy names (table keys, `in {…}`), plus "anything else".
-    Text { literals: Vec<String> },
-    Enum { size: usize },
-    Set { size: usize },
+    Text {
+        literals: Vec<String>,
+    },
+    Enum {
+        size: usize,
+    },
+    Set {
+        size: usize,
+    },
     /// A value no fact can hold (a mixed-unit type).
     Nothing,
 }
@@ -135,10 +149,11 @@ impl<'p> Generator<'p> {
         let mut all_dates: Vec<Date> = Vec::new();
         for d in dates {
             for delta in [-1i64, 0, 1] {
-                if let Some(x) = shift(d, delta) {
-                    if policy.valid_until.is_none_or(|u| x <= u) && x >= policy.valid_from {
-                        all_dates.push(x);
-                    }
+                if let Some(x) = shift(d, delta)
+                    && policy.valid_until.is_none_or(|u| x <= u)
+                    && x >= policy.valid_from
+                {
+                    all_dates.push(x);
                 }
             }
         }
@@ -162,10 +177,10 @@ impl<'p> Generator<'p> {
             }
         }
         for _ in 0..rng.below(4) {
-            if let Some(target) = rng.pick(&self.targets).copied() {
-                if let Some(v) = self.aim(&facts, target, as_of, rng) {
-                    facts.set(target.fact, Some(v));
-                }
+            if let Some(target) = rng.pick(&self.targets).copied()
+                && let Some(v) = self.aim(&facts, target, as_of, rng)
+            {
+                facts.set(target.fact, Some(v));
             }
         }
         facts
@@ -186,8 +201,9 @@ impl<'p> Generator<'p> {
             Domain::Date { thresholds } => {
                 let base = match rng.pick(thresholds) {
                     Some(d) if !rng.chance(1, 8) => *d,
-                    _ => Date::new(2000 + rng.below(40) as i16, 1 + rng.below(12) as i8, 1 + rng.below(28) as i8)
-                        .ok()?,
+                    _ => {
+                        Date::new(2000 + rng.below(40) as i16, 1 + rng.below(12) as i8, 1 + rng.below(28) as i8).ok()?
+                    }
                 };
                 shift(base, rng.below(3) as i64 - 1).map(FactValue::Date)
             }
@@ -399,7 +415,8 @@ fn shift(d: Date, days: i64) -> Option<Date> {
 /// Families of units a quantity may be written in; within a family every member converts exactly into
 /// the others for values the generator produces (1 亩 = 2000/3 m² is exact only for multiples of 3, so
 /// a variant is kept only when `convert_exact` succeeds).
-const FAMILIES: &[&[&str]] = &[&["元", "万元", "亿元"], &["m²", "亩", "公顷"], &["吨", "万吨"], &["小时", "天"], &["%", "‰"]];
+const FAMILIES: &[&[&str]] =
+    &[&["元", "万元", "亿元"], &["m²", "亩", "公顷"], &["吨", "万吨"], &["小时", "天"], &["%", "‰"]];
 
 /// Every unit of the same dimension as `unit` reachable by swapping atoms within a family.
 pub fn sibling_units(unit: Unit) -> Vec<Unit> {

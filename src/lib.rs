@@ -29,6 +29,7 @@
 pub mod check;
 pub mod cli;
 pub mod diag;
+pub mod diff;
 pub mod eval;
 pub mod explain;
 pub mod facts;
@@ -149,6 +150,26 @@ impl Rulebook {
     pub fn policy_ids(&self) -> Vec<String> {
         self.policies.iter().map(|p| p.id.clone()).collect()
     }
+}
+
+/// Files shipped under `rules/<folder>` (e.g. the stored test cases in `rules/tests`), as (path, text).
+pub fn embedded_files(folder: &str) -> Vec<(String, String)> {
+    fn walk(dir: &include_dir::Dir<'_>, out: &mut Vec<(String, String)>) {
+        for file in dir.files() {
+            if let Some(text) = file.contents_utf8() {
+                out.push((Path::new("rules").join(file.path()).display().to_string(), text.to_string()));
+            }
+        }
+        for sub in dir.dirs() {
+            walk(sub, out);
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(dir) = EMBEDDED.get_dir(folder) {
+        walk(dir, &mut out);
+    }
+    out.sort();
+    out
 }
 
 fn collect_embedded(dir: &include_dir::Dir<'_>, out: &mut Vec<(String, String)>) {

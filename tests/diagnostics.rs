@@ -55,9 +55,9 @@ fn fixtures(dir: &str, extensions: &[&str]) -> Vec<String> {
     out
 }
 
-fn stem(path: &str) -> &str {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    name.rsplit_once('.').map_or(name, |(stem, _)| stem)
+/// `tests/fixtures/bad_facts/malformed.json` -> `malformed_json`: `malformed.toml` is another fixture.
+fn stem(path: &str) -> String {
+    path.rsplit('/').next().unwrap_or(path).replace('.', "_")
 }
 
 /// The code of the first diagnostic of the given severity, e.g. `C025` from `error[C025]: …`.

@@ -78,11 +78,11 @@ fn cases() -> Vec<Case> {
     cases
 }
 
-/// `examples/features/wage_table/pass.toml` -> `features__wage_table__pass`.
+/// `examples/features/wage_table/pass.toml` -> `features__wage_table__pass_toml`: the extension stays, so that
+/// `case.toml` and `case.json` side by side get snapshots of their own.
 fn snapshot_name(case: &Case) -> String {
     let trimmed = case.path.strip_prefix("examples/").unwrap_or(&case.path);
-    let stem = trimmed.rsplit_once('.').map_or(trimmed, |(stem, _)| stem);
-    stem.replace('/', "__")
+    trimmed.replace('/', "__").replace('.', "_")
 }
 
 fn check(case: &Case, extra: &[&str]) -> Run {
@@ -106,11 +106,11 @@ fn every_example_case_evaluates_and_matches_its_snapshots() {
     assert!(feature_cases >= 20, "expected the feature examples in examples/features/, found {feature_cases} cases");
     let mut failures = Vec::new();
     for case in &cases {
-        if let Some(named) = declared_policy(case) {
-            if named != case.policy {
-                failures.push(format!("{}: names policy `{named}` but lies in the folder of `{}`", case.path, case.policy));
-                continue;
-            }
+        if let Some(named) = declared_policy(case)
+            && named != case.policy
+        {
+            failures.push(format!("{}: names policy `{named}` but lies in the folder of `{}`", case.path, case.policy));
+            continue;
         }
         let json = check(case, &["--format", "json"]);
         if json.code == 2 || !json.stderr.is_empty() {

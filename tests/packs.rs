@@ -26,7 +26,13 @@ fn run(expect: &Expect<'_>) {
     let facts = comply::facts::bind(policy, &file.facts).unwrap_or_else(|e| panic!("{path}: {e}"));
     let as_of = file.as_of.as_deref().unwrap_or_else(|| panic!("{path}: no as_of")).parse().expect("date");
     let report = explain::report(policy, &facts, as_of, Lang::Zh);
-    assert_eq!(report.verdict, expect.verdict, "{}: verdict\n{}", expect.file, explain::render::text(&report, Lang::Zh));
+    assert_eq!(
+        report.verdict,
+        expect.verdict,
+        "{}: verdict\n{}",
+        expect.file,
+        explain::render::text(&report, Lang::Zh)
+    );
     for (name, value) in expect.outputs {
         let got = report.outputs.get(*name).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string));
         assert_eq!(got.as_deref(), Some(*value), "{}: output {name}", expect.file);
@@ -114,7 +120,10 @@ fn dongtou_is_tier_2_except_lingkun_which_is_tier_1() {
 
 #[test]
 fn paying_exactly_the_minimum_complies() {
-    run(&Expect { outputs: &[("shortfall", "0 元/月")], ..case("minimum_wage/wage_exactly_at_minimum_compliant.toml", "pass") });
+    run(&Expect {
+        outputs: &[("shortfall", "0 元/月")],
+        ..case("minimum_wage/wage_exactly_at_minimum_compliant.toml", "pass")
+    });
     run(&Expect {
         outputs: &[("tier", "2"), ("minimum", "15.2 元/小时")],
         ..case("minimum_wage/part_time_15_2_tier2.toml", "pass")

@@ -69,8 +69,7 @@ fn for_all(name: &str, check: impl Fn(&Generator<'_>, &FactSet, Date, &mut Rng) 
             let facts = generator.fact_set(&mut rng, as_of);
             ran += 1;
             if let Err(message) = check(&generator, &facts, as_of, &mut Rng::new(seed ^ 0xA5A5)) {
-                let small =
-                    shrink(&facts, |f| check(&generator, f, as_of, &mut Rng::new(seed ^ 0xA5A5)).is_err());
+                let small = shrink(&facts, |f| check(&generator, f, as_of, &mut Rng::new(seed ^ 0xA5A5)).is_err());
                 let again = check(&generator, &small, as_of, &mut Rng::new(seed ^ 0xA5A5)).err().unwrap_or(message);
                 failures.push(format!(
                     "{name}: policy {} seed {seed}: {again}\n{}",
@@ -137,7 +136,8 @@ fn deterministic_evaluation_and_reports() {
             return Err(format!("two evaluations differ: {a:?} vs {b:?}"));
         }
         for lang in [Lang::Zh, Lang::En] {
-            let (r1, r2) = (explain::report(g.policy, facts, as_of, lang), explain::report(g.policy, facts, as_of, lang));
+            let (r1, r2) =
+                (explain::report(g.policy, facts, as_of, lang), explain::report(g.policy, facts, as_of, lang));
             if render::text(&r1, lang) != render::text(&r2, lang) || render::json(&r1) != render::json(&r2) {
                 return Err("two renderings of the same case differ".into());
             }
@@ -228,7 +228,8 @@ fn missing_facts_are_exactly_the_ones_that_matter() {
                 }
             }
             // A fact not listed changes nothing: still undetermined, on the same facts.
-            let unlisted: Vec<FactId> = unknown_facts(g, facts).into_iter().filter(|f| !ev.missing.contains(*f)).collect();
+            let unlisted: Vec<FactId> =
+                unknown_facts(g, facts).into_iter().filter(|f| !ev.missing.contains(*f)).collect();
             let mut filled = facts.clone();
             for f in &unlisted {
                 filled.set(*f, g.value(*f, rng));
@@ -261,7 +262,10 @@ fn missing_facts_are_exactly_the_ones_that_matter() {
             }
             let after = eval::evaluate(g.policy, &all, as_of);
             if after.verdict != ev.verdict {
-                return Err(format!("decided {:?}, but filling every unknown fact gives {:?}", ev.verdict, after.verdict));
+                return Err(format!(
+                    "decided {:?}, but filling every unknown fact gives {:?}",
+                    ev.verdict, after.verdict
+                ));
             }
         }
         Ok(())

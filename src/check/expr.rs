@@ -187,6 +187,9 @@ impl Checker<'_> {
     }
 
     pub(crate) fn unknown_name(&mut self, id: &ast::Ident, expected: Option<Type>) {
+        if self.poisoned.contains(&id.name) {
+            return;
+        }
         let mut candidates: Vec<String> = self.symbols.keys().cloned().collect();
         if expected == Some(Type::Bool) {
             candidates.extend(["true".to_string(), "false".to_string()]);

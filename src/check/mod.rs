@@ -93,6 +93,8 @@ pub(crate) struct Checker<'a> {
     /// How often each fact is read by a rule, derived value or table: unread facts get a warning.
     pub(crate) fact_uses: Vec<usize>,
     pub(crate) diagnostics: Vec<Diagnostic>,
+    /// Names whose declaration already failed: their uses are not reported again as unknown.
+    pub(crate) poisoned: std::collections::BTreeSet<String>,
 }
 
 impl<'a> Checker<'a> {
@@ -113,6 +115,7 @@ impl<'a> Checker<'a> {
             params: Vec::new(),
             fact_uses: Vec::new(),
             diagnostics: Vec::new(),
+            poisoned: Default::default(),
         }
     }
 
@@ -360,7 +363,10 @@ impl<'a> Checker<'a> {
     }
 
     fn declare_fact(&mut self, fact: &ast::FactAst) {
-        let Some((ty, unit, whole)) = self.resolve_type(&fact.ty) else { return };
+        let Some((ty, unit, whole)) = self.resolve_type(&fact.ty) else {
+            self.poisoned.insert(fact.id.name.clone());
+            return;
+        };
         if self.facts.len() >= MAX_FACTS {
             self.error(
                 Diagnostic::error("C029", fact.id.span, format!("a policy may declare at most {MAX_FACTS} facts"))
@@ -388,7 +394,10 @@ impl<'a> Checker<'a> {
     }
 
     fn declare_param(&mut self, param: &ast::ParamAst) {
-        let Some((ty, unit, _)) = self.resolve_type(&param.ty) else { return };
+        let Some((ty, unit, _)) = self.resolve_type(&param.ty) else {
+            self.poisoned.insert(param.id.name.clone());
+            return;
+        };
         let id = self.params.len() as ParamId;
         if !self.declare(&param.id, Symbol::Param(id)) {
             return;

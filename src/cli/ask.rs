@@ -73,18 +73,16 @@ impl<'p> Interview<'p> {
     /// Only facts in `evaluation.missing` are candidates: exactly those that can still change the verdict.
     /// Among them, a cheap heuristic that reaches a verdict in few questions: facts of the highest verdict
     /// level first (scope, then fail, then refer, as the lattice ranks them); then a fact that decides a
-    /// rule on its own; then one that decides whether a rule applies; then the fact most unknown rules
-    /// wait for; then yes/no and choices before figures; then declaration order.
+    /// rule on its own; then one some answer of which decides a rule (see `inert`); then one that decides
+    /// whether a rule applies; then the fact most unknown rules wait for; then yes/no and choices before
+    /// figures; then declaration order.
     pub fn next_question(&self, evaluation: &Evaluation) -> Option<FactId> {
         if evaluation.verdict != Verdict::Undetermined {
             return None;
         }
         let policy = self.policy;
-        evaluation
-            .missing
-            .iter()
-            .filter(|f| !self.skipped.contains(*f) && self.facts.get(*f).is_none())
-            .min_by_key(|&fact| {
+        evaluation.missing.iter().filter(|f| !self.skipped.contains(*f) && self.facts.get(*f).is_none()).min_by_key(
+            |&fact| {
                 let mut level = u8::MAX;
                 let mut alone = false;
                 let mut gate = false;
@@ -110,14 +108,34 @@ impl<'p> Interview<'p> {
                         alone |= decides_alone;
                     }
                 }
+                // A yes/no or a pick from a list is quicker to answer than a figure someone must look up.
                 let kind = match policy.facts[fact as usize].ty {
-                    Type::Bool => 0,
-                    Type::Enum(_) => 1,
-                    Type::Set(_) => 2,
-                    _ => 3,
+                    Type::Bool | Type::Enum(_) => 0,
+                    Type::Set(_) => 1,
+                    _ => 2,
                 };
-                (level, !alone, !gate, std::cmp::Reverse(count), kind, fact)
-            })
+                (level, !alone, self.inert(fact, evaluation), !gate, std::cmp::Reverse(count), kind, fact)
+            },
+        )
+    }
+
+    /// A yes/no or choice fact none of whose answers would decide any open rule by itself (whether a project
+    /// is a new-industry one, while its land share is unknown): asking it first only adds a question, since
+    /// the figures may settle the rule without it. Figures cannot be enumerated and are never inert.
+    fn inert(&self, fact: FactId, evaluation: &Evaluation) -> bool {
+        let answers: Vec<FactValue> = match self.policy.facts[fact as usize].ty {
+            Type::Bool => vec![FactValue::Bool(false), FactValue::Bool(true)],
+            Type::Enum(id) => (0..self.policy.enum_def(id).values.len() as u16).map(FactValue::Enum).collect(),
+            Type::Set(id) => (0..self.policy.enum_def(id).values.len()).map(|i| FactValue::Set(1 << i)).collect(),
+            _ => return false,
+        };
+        let mut probe = self.facts.clone();
+        answers.into_iter().all(|answer| {
+            probe.set(fact, Some(answer));
+            let after = eval::evaluate(self.policy, &probe, self.as_of);
+            after.verdict == evaluation.verdict
+                && after.rules.iter().zip(&evaluation.rules).all(|(a, b)| a.outcome == b.outcome)
+        })
     }
 
     pub fn answer(&mut self, fact: FactId, value: FactValue) {
@@ -245,7 +263,10 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
                     io.stdout,
                     "{}{}",
                     tr(lang, "输入结束，停止提问", "End of input: no more questions"),
-                    count_note(asked - 1, lang)
+                    match lang {
+                        Lang::Zh => format!("（共问 {asked} 题，最后一题未答）。"),
+                        Lang::En => format!(" ({asked} question(s) asked, the last one unanswered)."),
+                    }
                 );
                 break;
             }
@@ -312,9 +333,9 @@ fn write_question(out: &mut dyn Write, policy: &Policy, fact: &FactDef, number: 
     };
     let _ = writeln!(out);
     let _ = writeln!(out, "{} {number}{}{question}", tr(lang, "问题", "Question"), tr(lang, "：", ": "));
-    let skip = tr(lang, "不知道可直接回车", "Enter to skip");
+    let skip = tr(lang, "不知道直接回车跳过", "Enter to skip");
     let hint = match fact.ty {
-        Type::Bool => format!("{}；{skip}", tr(lang, "请答 是/否（y/n）", "answer yes/no (是/否, y/n)")),
+        Type::Bool => format!("{}；{skip}", tr(lang, "是/否（y/n）", "yes/no (y/n, 是/否)")),
         Type::Enum(id) | Type::Set(id) => {
             for (i, value) in policy.enum_def(id).values.iter().enumerate() {
                 let label = value.label.as_ref().map(|l| pick(lang, &l.zh, l.en.as_deref()));
@@ -354,13 +375,14 @@ fn write_question(out: &mut dyn Write, policy: &Policy, fact: &FactDef, number: 
         Type::Date => format!("{}；{skip}", tr(lang, "日期 YYYY-MM-DD", "a date YYYY-MM-DD")),
         Type::Text | Type::Mixed => format!("{}；{skip}", tr(lang, "文字", "text")),
     };
-    let _ = writeln!(out, "  （{hint}）");
+    let _ = writeln!(out, "  {hint}");
 }
 
 fn interpret(policy: &Policy, fact: &FactDef, line: &str, lang: Lang) -> Reply {
     let line = line.trim();
     let lower = line.to_lowercase();
-    if matches!(lower.as_str(), "" | "skip" | "跳过" | "不知道" | "不清楚" | "?" | "？" | "don't know" | "unknown") {
+    if matches!(lower.as_str(), "" | "skip" | "跳过" | "不知道" | "不清楚" | "?" | "？" | "don't know" | "unknown")
+    {
         return Reply::Skip;
     }
     let raw = match fact.ty {
@@ -387,10 +409,14 @@ fn interpret(policy: &Policy, fact: &FactDef, line: &str, lang: Lang) -> Reply {
     }
 }
 
-/// `2` for the second listed value.
+/// `2` for the second listed value, unless a value is itself named `2` (an enum of years or tiers).
 fn by_number(policy: &Policy, id: crate::policy::EnumId, text: &str) -> Option<String> {
+    let def = policy.enum_def(id);
+    if def.index(text).is_some() {
+        return None;
+    }
     let n: usize = text.parse().ok()?;
-    policy.enum_def(id).values.get(n.checked_sub(1)?).map(|v| v.name.clone())
+    def.values.get(n.checked_sub(1)?).map(|v| v.name.clone())
 }
 
 fn enum_shown(policy: &Policy, id: crate::policy::EnumId, index: usize, lang: Lang) -> String {
@@ -412,8 +438,13 @@ fn show_value(policy: &Policy, fact: &FactDef, value: &FactValue, lang: Lang) ->
         (FactValue::Enum(e), Type::Enum(id)) => enum_shown(policy, id, *e as usize, lang),
         (FactValue::Set(s), Type::Set(id)) => {
             let n = policy.enum_def(id).values.len();
-            let shown: Vec<String> = (0..n).filter(|i| s & (1 << i) != 0).map(|i| enum_shown(policy, id, i, lang)).collect();
-            if shown.is_empty() { tr(lang, "（无）", "(none)").to_string() } else { shown.join(tr(lang, "、", ", ")) }
+            let shown: Vec<String> =
+                (0..n).filter(|i| s & (1 << i) != 0).map(|i| enum_shown(policy, id, i, lang)).collect();
+            if shown.is_empty() {
+                tr(lang, "（无）", "(none)").to_string()
+            } else {
+                shown.join(tr(lang, "、", ", "))
+            }
         }
         (FactValue::Enum(e), _) => e.to_string(),
         (FactValue::Set(s), _) => s.to_string(),
@@ -451,7 +482,10 @@ pub fn fact_file(policy: &Policy, as_of: Date, facts: &FactSet) -> String {
     top.insert("policy".into(), toml::Value::String(policy.id.clone()));
     top.insert("as_of".into(), toml::Value::String(as_of.to_string()));
     top.insert("facts".into(), toml::Value::Table(values));
-    let body = toml::to_string(&top).unwrap_or_default();
+    let mut body = toml::to_string(&top).unwrap_or_default();
+    if !body.ends_with('\n') {
+        body.push('\n');
+    }
     format!("# Answers given to `comply ask`; facts answered “don't know” are left out (unknown).\n{body}")
 }
 

@@ -280,10 +280,9 @@ impl Source {
                         }),
                         Err(error) => match error.into_kind() {
                             csv::ErrorKind::Io(e) => return Err(e),
-                            csv::ErrorKind::Utf8 { .. } => Input::Broken(
-                                tr(lang, "本行不是 UTF-8 文字", "the row is not UTF-8 text")
-                                    .to_string(),
-                            ),
+                            csv::ErrorKind::Utf8 { .. } => {
+                                Input::Broken(tr(lang, "本行不是 UTF-8 文字", "the row is not UTF-8 text").to_string())
+                            }
                             other => Input::Broken(format!("{other:?}")),
                         },
                     };
@@ -304,10 +303,9 @@ impl Source {
                     let input = match String::from_utf8(std::mem::take(&mut buffer)) {
                         Ok(text) if text.trim().is_empty() => continue,
                         Ok(text) => Input::Json(text),
-                        Err(_) => Input::Broken(
-                            tr(lang, "本行不是 UTF-8 文字", "the line is not UTF-8 text")
-                                .to_string(),
-                        ),
+                        Err(_) => {
+                            Input::Broken(tr(lang, "本行不是 UTF-8 文字", "the line is not UTF-8 text").to_string())
+                        }
                     };
                     chunk.push(Row { number: *line, input });
                 }
@@ -330,14 +328,17 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
     let mut facts = FactSet::empty(policy);
     let mut id = None;
     let mut messages = Vec::new();
+    // An empty column name: the whole row is at fault (it cannot be split, or is not a JSON object).
     let mut bad = |column: &str, message: String| {
-        messages.push(match lang {
-            Lang::Zh => format!("第 {} 行，列 {column}：{message}", row.number),
-            Lang::En => format!("row {}, column {column}: {message}", row.number),
+        messages.push(match (lang, column) {
+            (Lang::Zh, "") => format!("第 {} 行：{message}", row.number),
+            (Lang::En, "") => format!("row {}: {message}", row.number),
+            (Lang::Zh, _) => format!("第 {} 行，列 {column}：{message}", row.number),
+            (Lang::En, _) => format!("row {}, column {column}: {message}", row.number),
         })
     };
     match &row.input {
-        Input::Broken(message) => bad("-", message.clone()),
+        Input::Broken(message) => bad("", message.clone()),
         Input::Csv(cells) => {
             for (column, cell) in context.columns.iter().zip(cells.iter()) {
                 let cell = cell.trim();
@@ -383,8 +384,8 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
                     }
                 }
             }
-            Ok(_) => bad("-", tr(lang, "本行不是 JSON 对象", "the line is not a JSON object").to_string()),
-            Err(error) => bad("-", format!("JSON: {error}")),
+            Ok(_) => bad("", tr(lang, "本行不是 JSON 对象", "the line is not a JSON object").to_string()),
+            Err(error) => bad("", format!("JSON: {error}")),
         },
     }
     let id = id.unwrap_or_else(|| row.number.to_string());
@@ -400,11 +401,8 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
         .map(|(i, _)| i)
         .collect();
     let mut env = Env::new(policy, &facts, context.as_of);
-    let outputs = policy
-        .outputs
-        .iter()
-        .map(|&d| output_json(policy, policy.derived[d as usize].ty, env.derived(d)))
-        .collect();
+    let outputs =
+        policy.outputs.iter().map(|&d| output_json(policy, policy.derived[d as usize].ty, env.derived(d))).collect();
     Result_::Done { id, verdict: evaluation.verdict, rules, missing: evaluation.missing, outputs }
 }
 
@@ -478,9 +476,8 @@ impl<'w> Writer<'w> {
 
     fn row(&mut self, policy: &Policy, result: &Result_) -> std::io::Result<()> {
         let rule_ids = |rules: &[usize]| -> Vec<String> { rules.iter().map(|&i| policy.rules[i].id.clone()).collect() };
-        let fact_names = |mask: &FactMask| -> Vec<String> {
-            mask.iter().map(|f| policy.facts[f as usize].name.clone()).collect()
-        };
+        let fact_names =
+            |mask: &FactMask| -> Vec<String> { mask.iter().map(|f| policy.facts[f as usize].name.clone()).collect() };
         match self {
             Writer::Csv(w) => {
                 let record: Vec<String> = match result {
@@ -591,10 +588,8 @@ impl Summary {
                 }
             );
         }
-        let counts: Vec<String> = VERDICT_ORDER
-            .iter()
-            .map(|v| format!("{v} {}", self.verdicts.get(v).copied().unwrap_or(0)))
-            .collect();
+        let counts: Vec<String> =
+            VERDICT_ORDER.iter().map(|v| format!("{v} {}", self.verdicts.get(v).copied().unwrap_or(0))).collect();
         let _ = match lang {
             Lang::Zh => writeln!(stderr, "共 {} 行：{}", self.rows, counts.join("，")),
             Lang::En => writeln!(stderr, "{} rows: {}", self.rows, counts.join(", ")),

@@ -6,6 +6,8 @@ mod batch;
 mod check;
 mod facts_sheet;
 mod lint;
+mod test;
+mod diff;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -38,6 +40,10 @@ enum Command {
     Ask(ask::Args),
     /// Check every row of a CSV or JSON Lines file and summarise the verdicts.
     Batch(batch::Args),
+    /// Run the test cases kept with the rule files and the properties they declare.
+    Test(test::Args),
+    /// Show which cases get a different answer between two versions of the rule files.
+    Diff(diff::Args),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, Default)]
@@ -90,6 +96,8 @@ pub fn run(args: &[String], io: &mut Io<'_>) -> u8 {
         Command::Facts(args) => facts_sheet::run(args, io),
         Command::Ask(args) => ask::run(args, io),
         Command::Batch(args) => batch::run(args, io),
+        Command::Test(args) => test::run(args, io),
+        Command::Diff(args) => diff::run(args, io),
     };
     match result {
         Ok(code) => code,

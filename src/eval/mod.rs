@@ -332,7 +332,7 @@ impl<'a> Env<'a> {
             None => Value::Bool(true),
         };
         let decided = |outcome| RuleResult { outcome, missing: FactMask::EMPTY, undefined: None };
-        if applies == Value::Bool(false) {
+        if matches!(applies, Value::Bool(false)) {
             return decided(Outcome::Skipped);
         }
         let requires = self.eval(&rule.requires);
@@ -561,78 +561,90 @@ impl<'a> Env<'a> {
         value
     }
 
-    /// With every key known the cell is one index computation; only an unknown key needs the search over
-    /// the rows it leaves possible.
+    /// With every key known the cell is one index computation. An unknown key leaves several cells
+    /// possible; they still decide the value when they all hold one row, or rows that give the same value.
     fn lookup(&mut self, id: TableId) -> Value<'a> {
         let policy = self.policy;
         let table = &policy.tables[id as usize];
-        let mut cell = 0usize;
-        for (key, column) in table.keys.iter().zip(&table.columns) {
-            let value = self.eval(key);
-            match position(&value, column) {
-                Some(p) => cell = cell * column.width() + p,
-                None => return self.search(table),
-            }
+        let keys = table.keys.len();
+        if keys > MAX_KEYS {
+            return self.scan(table, &mut vec![None; keys], &mut vec![0; keys]);
         }
-        match table.cells.get(cell) {
-            Some(Some(row)) => self.eval(&table.rows[*row as usize]),
-            _ => Value::undefined(Undefined::Arithmetic),
-        }
+        self.scan(table, &mut [None; MAX_KEYS][..keys], &mut [0; MAX_KEYS][..keys])
     }
 
-    fn search(&mut self, table: &'a TableDef) -> Value<'a> {
-        // Candidate positions per column: one when the key is known, all when it is not.
-        let mut candidates: Vec<Vec<usize>> = Vec::with_capacity(table.keys.len());
+    fn scan(&mut self, table: &'a TableDef, fixed: &mut [Option<usize>], at: &mut [usize]) -> Value<'a> {
         let mut unknown: Option<Value<'a>> = None;
-        for (key, column) in table.keys.iter().zip(&table.columns) {
+        for ((key, column), slot) in table.keys.iter().zip(&table.columns).zip(fixed.iter_mut()) {
             let value = self.eval(key);
-            match position(&value, column) {
-                Some(p) => candidates.push(vec![p]),
-                None => {
-                    unknown = Some(unknown.map_or(value, |u| u.join_unknown(value)));
-                    candidates.push((0..column.width()).collect());
-                }
+            *slot = position(&value, column);
+            if slot.is_none() {
+                unknown = Some(unknown.map_or(value, |u| u.join_unknown(value)));
             }
         }
-        let mut rows: Vec<u16> = Vec::new();
-        let mut cell_positions = vec![0usize; candidates.len()];
+        let Some(unknown) = unknown else {
+            let cell = fixed.iter().zip(&table.columns).fold(0, |acc, (p, col)| acc * col.width() + p.unwrap_or(0));
+            return match table.cells.get(cell) {
+                Some(Some(row)) => self.eval(&table.rows[*row as usize]),
+                _ => Value::undefined(Undefined::Arithmetic),
+            };
+        };
+        let (mut first, mut several) = (None, false);
+        each_row(table, fixed, at, |row| {
+            match first {
+                None => first = Some(row),
+                Some(f) => several |= f != row,
+            }
+            !several
+        });
+        let Some(first) = first else { return unknown };
+        let value = self.eval(&table.rows[first as usize]);
+        if !several {
+            return value;
+        }
+        if !value.is_known() {
+            return unknown;
+        }
+        let mut agree = true;
+        each_row(table, fixed, at, |row| {
+            agree = row == first || same(value, self.eval(&table.rows[row as usize]));
+            agree
+        });
+        if agree { value } else { unknown }
+    }
+}
+
+/// Table key columns handled without allocating; wider tables (none shipped) take a heap buffer.
+const MAX_KEYS: usize = 8;
+
+/// Calls `f` with the row of every filled cell whose positions match `fixed` (any position where it is
+/// `None`), the last column turning fastest, until `f` returns false. `at` is working space.
+fn each_row(table: &TableDef, fixed: &[Option<usize>], at: &mut [usize], mut f: impl FnMut(u16) -> bool) {
+    for (a, p) in at.iter_mut().zip(fixed) {
+        *a = p.unwrap_or(0);
+    }
+    loop {
+        let cell = at.iter().zip(&table.columns).fold(0, |acc, (p, col)| acc * col.width() + p);
+        if let Some(Some(row)) = table.cells.get(cell) {
+            if !f(*row) {
+                return;
+            }
+        }
+        // Advance the odometer over the unknown columns only.
+        let mut column = at.len();
         loop {
-            let cell = cell_positions
-                .iter()
-                .zip(&candidates)
-                .zip(&table.columns)
-                .fold(0, |acc, ((i, c), col)| acc * col.width() + c[*i]);
-            if let Some(Some(row)) = table.cells.get(cell) {
-                if !rows.contains(row) {
-                    rows.push(*row);
-                }
+            if column == 0 {
+                return;
             }
-            // Advance the odometer over the candidate positions.
-            let mut column = candidates.len();
-            loop {
-                if column == 0 {
-                    break;
-                }
-                column -= 1;
-                cell_positions[column] += 1;
-                if cell_positions[column] < candidates[column].len() {
-                    break;
-                }
-                cell_positions[column] = 0;
+            column -= 1;
+            if fixed[column].is_some() {
+                continue;
             }
-            if cell_positions.iter().all(|p| *p == 0) {
+            at[column] += 1;
+            if at[column] < table.columns[column].width() {
                 break;
             }
-        }
-        match rows.as_slice() {
-            [row] => self.eval(&table.rows[*row as usize]),
-            _ => {
-                let values: Vec<Value<'a>> = rows.iter().map(|r| self.eval(&table.rows[*r as usize])).collect();
-                match values.split_first() {
-                    Some((first, rest)) if first.is_known() && rest.iter().all(|v| same(*first, *v)) => *first,
-                    _ => unknown.unwrap_or(Value::undefined(Undefined::Arithmetic)),
-                }
-            }
+            at[column] = 0;
         }
     }
 }
@@ -641,7 +653,9 @@ impl<'a> Env<'a> {
 fn position(value: &Value<'_>, column: &Column) -> Option<usize> {
     match (value, column) {
         (Value::Enum(e), Column::Enum { .. }) => Some(*e as usize),
-        (Value::Text(t), Column::Text { literals }) => Some(literals.iter().position(|l| l == t).unwrap_or(literals.len())),
+        (Value::Text(t), Column::Text { literals }) => {
+            Some(literals.iter().position(|l| l == t).unwrap_or(literals.len()))
+        }
         (Value::Num(q), Column::Num { literals }) => {
             Some(literals.iter().position(|l| *l == q.value).unwrap_or(literals.len()))
         }

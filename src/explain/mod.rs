@@ -99,9 +99,14 @@ pub fn explain(policy: &Policy, facts: &FactSet, as_of: Date, evaluation: &Evalu
         if !head.is_empty() {
             parts.push(head.clone());
         }
-        let conditions: Vec<String> = conditions.iter().map(|c| c.trim_start_matches(['✓', '✗', '?', ' ']).to_string()).collect();
+        let conditions: Vec<String> =
+            conditions.iter().map(|c| c.trim_start_matches(['✓', '✗', '?', ' ']).to_string()).collect();
         if !conditions.is_empty() {
-            parts.push(format!("{}{}", pick(lang, "适用情形：", "Applies because: "), conditions.join(pick(lang, "；", "; "))));
+            parts.push(format!(
+                "{}{}",
+                pick(lang, "适用情形：", "Applies because: "),
+                conditions.join(pick(lang, "；", "; "))
+            ));
         }
         // Unknown comparisons are already named by the missing facts.
         let decided =
@@ -139,7 +144,8 @@ pub fn explain(policy: &Policy, facts: &FactSet, as_of: Date, evaluation: &Evalu
     let in_force = !matches!(evaluation.inapplicable, Some(Inapplicable::BeforeInForce | Inapplicable::AfterExpiry));
     for &id in &policy.outputs {
         let def = &policy.derived[id as usize];
-        let value = if in_force { env.derived(id) } else { Value::Unknown { facts: eval::FactMask::EMPTY, undefined: None } };
+        let value =
+            if in_force { env.derived(id) } else { Value::Unknown { facts: eval::FactMask::EMPTY, undefined: None } };
         let shown = format_value(policy, def.ty, value, lang, None);
         outputs.insert(def.name.clone(), json_value(policy, def.ty, value));
         output_lines.push((bi(&def.label, lang).to_string(), shown));
@@ -424,7 +430,11 @@ impl<'a> Explainer<'_, 'a> {
                     _ => String::new(),
                 };
                 let word = c.word.as_ref().map(|w| phrases::statute_note(w, lang)).unwrap_or_default();
-                let verb = phrases::relation(c.op, holds, lang);
+                let verb = if ty == Type::Date {
+                    phrases::date_relation(c.op, holds, lang)
+                } else {
+                    phrases::relation(c.op, holds, lang)
+                };
                 format!("{subject} {lhs}{}{verb} {rhs}{gap}{word}", pick(lang, "，", ", "))
             }
             Expr::Fact(f) => {

@@ -23,6 +23,30 @@ pub fn pick<'s>(lang: Lang, zh: &'s str, en: &'s str) -> &'s str {
 }
 
 /// How the left side stands to the right, said the way a clerk would.
+/// The same relations said of dates: 不晚于 rather than 未超过.
+pub fn date_relation(op: CmpOp, holds: Value<'_>, lang: Lang) -> &'static str {
+    let holds = match holds {
+        Value::Bool(b) => b,
+        _ => return relation(op, holds, lang),
+    };
+    // Each operator states a bound; a failed one is stated as its negation.
+    let stated = if holds { op } else { op.negate() };
+    match (stated, lang) {
+        (CmpOp::Ge, Lang::Zh) => "不早于",
+        (CmpOp::Gt, Lang::Zh) => "晚于",
+        (CmpOp::Le, Lang::Zh) => "不晚于",
+        (CmpOp::Lt, Lang::Zh) => "早于",
+        (CmpOp::Eq, Lang::Zh) => "等于",
+        (CmpOp::Ne, Lang::Zh) => "不等于",
+        (CmpOp::Ge, Lang::En) => "is on or after",
+        (CmpOp::Gt, Lang::En) => "is after",
+        (CmpOp::Le, Lang::En) => "is on or before",
+        (CmpOp::Lt, Lang::En) => "is before",
+        (CmpOp::Eq, Lang::En) => "is",
+        (CmpOp::Ne, Lang::En) => "is not",
+    }
+}
+
 pub fn relation(op: CmpOp, holds: Value<'_>, lang: Lang) -> &'static str {
     let holds = match holds {
         Value::Bool(b) => Some(b),

@@ -13,12 +13,12 @@ fn verdict_text(verdict: &str, lang: Lang) -> &'static str {
         ("pass", Lang::Zh) => "符合（pass）",
         ("fail", Lang::Zh) => "不符合（fail）",
         ("refer", Lang::Zh) => "须报请个案研究（refer）",
-        ("undetermined", Lang::Zh) => "尚无法判定，缺少事实（undetermined）",
+        ("undetermined", Lang::Zh) => "尚无法判定（undetermined）",
         ("not_applicable", Lang::Zh) => "不适用（not_applicable）",
         ("pass", Lang::En) => "pass",
         ("fail", Lang::En) => "fail",
         ("refer", Lang::En) => "refer for a case-by-case decision",
-        ("undetermined", Lang::En) => "undetermined: facts are missing",
+        ("undetermined", Lang::En) => "undetermined",
         (_, Lang::En) => "not applicable",
         (_, Lang::Zh) => "不适用（not_applicable）",
     }
@@ -56,7 +56,8 @@ pub fn text(report: &Report, lang: Lang) -> String {
     let mut out = String::new();
     let colon = pick(lang, "：", ": ");
     let (open, close) = (pick(lang, "（", " ("), pick(lang, "）", ")"));
-    let _ = writeln!(out, "{}{colon}{}{open}{}{close}", pick(lang, "政策", "Policy"), report.policy_title, report.policy);
+    let _ =
+        writeln!(out, "{}{colon}{}{open}{}{close}", pick(lang, "政策", "Policy"), report.policy_title, report.policy);
     let _ = writeln!(out, "{}{colon}{}", pick(lang, "依据", "Source"), report.source);
     let _ = writeln!(out, "{}{colon}{}", pick(lang, "评估日期", "As of"), report.as_of);
     let _ = writeln!(out, "{}{colon}{}", pick(lang, "结论", "Verdict"), verdict_text(report.verdict, lang));
@@ -80,7 +81,12 @@ pub fn text(report: &Report, lang: Lang) -> String {
             let _ = writeln!(out, "    {}", rule.head);
         }
         if !rule.conditions.is_empty() {
-            let _ = writeln!(out, "    {}{}", pick(lang, "适用情形：", "Applies because: "), rule.conditions.join(pick(lang, "；", "; ")));
+            let _ = writeln!(
+                out,
+                "    {}{}",
+                pick(lang, "适用情形：", "Applies because: "),
+                rule.conditions.join(pick(lang, "；", "; "))
+            );
         }
         for line in &rule.details {
             let _ = writeln!(out, "    {line}");
@@ -97,15 +103,15 @@ pub fn text(report: &Report, lang: Lang) -> String {
     if !report.missing_labels.is_empty() {
         let _ = writeln!(
             out,
-            "\n{}{colon}",
-            pick(lang, "可能改变结论的缺失事实", "Missing facts that could change the verdict")
+            "\n{}",
+            pick(lang, "可能改变结论的缺失事实：", "Missing facts that could change the verdict:")
         );
         for label in &report.missing_labels {
             let _ = writeln!(out, "  - {label}");
         }
     }
     if !report.output_lines.is_empty() {
-        let _ = writeln!(out, "\n{}{colon}", pick(lang, "结果", "Outputs"));
+        let _ = writeln!(out, "\n{}", pick(lang, "结果：", "Outputs:"));
         for (label, value) in &report.output_lines {
             let _ = writeln!(out, "  {label}{colon}{value}");
         }

@@ -76,7 +76,9 @@ impl FactError {
                 None => format!("事实文件格式错误（{format}）：{message}"),
             },
             FactError::NotATable { key, found } => match *key {
-                "facts" => format!("事实文件中的 `facts` 应为“事实名 = 取值”的表（TOML 的 [facts] 或 JSON 对象），实际给出 {found}"),
+                "facts" => format!(
+                    "事实文件中的 `facts` 应为“事实名 = 取值”的表（TOML 的 [facts] 或 JSON 对象），实际给出 {found}"
+                ),
                 _ => format!("事实文件的顶层应为表（TOML 文件或 JSON 对象），实际给出 {found}"),
             },
             FactError::NotAString { key, found } => {
@@ -127,7 +129,9 @@ impl FactError {
                 "facts" => format!(
                     "`facts` in the fact file must be a table of name = value ([facts] in TOML, an object in JSON), but {found} was given"
                 ),
-                _ => format!("the fact file must be a table at the top level (a TOML file or a JSON object), but {found} was given"),
+                _ => format!(
+                    "the fact file must be a table at the top level (a TOML file or a JSON object), but {found} was given"
+                ),
             },
             FactError::NotAString { key, found } => {
                 format!("`{key}` in the fact file must be a string (e.g. \"2021-05-01\"), but {found} was given")

@@ -174,7 +174,9 @@ pub fn coerce(policy: &Policy, fact: &FactDef, raw: &Raw) -> Result<FactValue, F
                 _ => return Err(wrong("quantity")),
             };
             let quantity = parse_quantity(fact, &text, unit)?;
-            if quantity.value.is_sign_negative() && !quantity.value.is_zero() && !(unit.is_one() && !fact.whole) {
+            // Only a plain `number` (a coefficient, a change) may be negative; counts, areas and money may not.
+            let may_be_negative = unit.is_one() && !fact.whole;
+            if !may_be_negative && quantity.value.is_sign_negative() && !quantity.value.is_zero() {
                 return Err(FactError::Negative { name: fact.name.clone(), label: fact.label.zh.clone(), given: text });
             }
             if fact.whole && !quantity.value.fract().is_zero() {

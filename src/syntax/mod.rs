@@ -46,7 +46,10 @@ fn syntax_error(file: u32, text: &str, error: pest::error::Error<Rule>) -> Diagn
         pest::error::ErrorVariant::ParsingError { positives, .. } => {
             // An expression could always continue with an operator; naming those buries what was meant.
             let continuation = |r: &Rule| {
-                matches!(r, Rule::add_op | Rule::mul_op | Rule::k_and | Rule::k_or | Rule::compare_op | Rule::comparison)
+                matches!(
+                    r,
+                    Rule::add_op | Rule::mul_op | Rule::k_and | Rule::k_or | Rule::compare_op | Rule::comparison
+                )
             };
             let meant: Vec<Rule> = positives.iter().copied().filter(|r| !continuation(r)).collect();
             let chosen = if meant.is_empty() { positives.clone() } else { meant };

@@ -107,7 +107,20 @@ fn every_symbol_round_trips() {
     for symbol in known_symbols() {
         assert!(Unit::parse(symbol).is_ok(), "{symbol}");
     }
-    assert_eq!(known_symbols().len(), 28);
+}
+
+/// The grammar lists the unit spellings so that a number never swallows the next word; it must list
+/// exactly the spellings this module knows.
+#[test]
+fn the_grammar_lists_every_known_unit_spelling() {
+    let grammar = include_str!("../../grammar/comply.pest");
+    let start = grammar.find("unit_atom = @{").unwrap();
+    let rule = &grammar[start..start + grammar[start..].find('}').unwrap()];
+    let mut in_grammar: Vec<&str> = rule.split('"').skip(1).step_by(2).collect();
+    let mut known = known_symbols();
+    in_grammar.sort_unstable();
+    known.sort_unstable();
+    assert_eq!(in_grammar, known);
 }
 
 #[test]
@@ -144,4 +157,15 @@ proptest! {
         let back = qa.add(&qb).unwrap().sub(&qb).unwrap();
         prop_assert_eq!(back.cmp_exact(&qa).unwrap(), Equal);
     }
+}
+
+#[test]
+fn quotients_of_one_dimension_are_exact_and_percentages_multiply_as_numbers() {
+    // 1400 m² of 30 亩 (20000 m²) is exactly 7%: dividing in m²/亩 first would round at the 28th digit.
+    let share = q("1400", "m²").div(&q("30", "亩")).unwrap();
+    assert_eq!(share.cmp_exact(&q("7", "%")).unwrap(), std::cmp::Ordering::Equal);
+    assert_eq!(q("0.21", "亩").div(&q("3", "亩")).unwrap().cmp_exact(&q("7", "%")).unwrap(), std::cmp::Ordering::Equal);
+    // 10% of 800 万元 is 80 万元, not 8000 万元·%.
+    assert_eq!(q("800", "万元").mul(&q("10", "%")).unwrap().to_string(), "80 万元");
+    assert_eq!(q("2", "‰").mul(&q("500", "吨")).unwrap().to_string(), "1 吨");
 }

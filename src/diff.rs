@@ -1,0 +1,1018 @@
+//! Rule-change impact analysis: where in the fact space do two versions of a policy answer differently?
+//!
+//! Rules and outputs are compared by a canonical form (names instead of slots, parameters and tables
+//! expanded, spans dropped), so a pack diffed against itself is proven equivalent without evaluating
+//! anything. For the changed ones, the facts they read are enumerated: every comparison of a fact with a
+//! constant splits the fact's domain at that constant, so one value per piece (each threshold of either
+//! version, a value between neighbouring thresholds, one beyond the last, and "unknown"), every enum and
+//! set value, true/false, and the dates where a version or a dated figure starts or ends, cover every
+//! case. When a changed rule compares computed values (a share of two areas, a cap derived from a fact),
+//! the pieces are not known and the analysis says so and samples generated cases instead.
+
+use std::cmp::Ordering;
+
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+
+use crate::eval::{self, Env, FactSet, FactValue, Value};
+use crate::generate::{Domain, Generator, Rng, to_toml, value_text};
+use crate::policy::*;
+use crate::units::Quantity;
+
+/// Above this many points the product is not enumerated.
+pub const PRODUCT_CAP: usize = 400_000;
+/// Generated cases tried when the analysis cannot be exhaustive.
+pub const FALLBACK_CASES: usize = 20_000;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Method {
+    /// Every rule and output has the same canonical form: equivalent without evaluation.
+    Identical,
+    /// Every piece of the partition was evaluated.
+    Exhaustive { points: usize },
+    /// Not exhaustive, for `reason`; `cases` generated cases were compared.
+    Sampled { cases: usize, reason: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Region {
+    pub verdicts: (String, String),
+    /// (rule id, old outcome, new outcome)
+    pub rules: Vec<(String, String, String)>,
+    /// Outputs whose value differs (values of the example).
+    pub outputs: Vec<(String, String, String)>,
+    /// One line per fact that is constrained in this region.
+    pub conditions: Vec<String>,
+    /// A note when the region is not the full product of the conditions.
+    pub note: Option<String>,
+    pub points: usize,
+    /// A complete fact file of one case in the region.
+    pub example: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct PolicyDiff {
+    pub id: String,
+    pub header: Vec<String>,
+    pub changed_rules: Vec<String>,
+    pub changed_outputs: Vec<String>,
+    pub influenced: Vec<String>,
+    pub method: Method,
+    pub regions: Vec<Region>,
+    /// Facts outside the influenced set, fixed so that the unaffected rules pass.
+    pub background: Vec<String>,
+}
+
+impl PolicyDiff {
+    pub fn equivalent(&self) -> bool {
+        self.header.is_empty() && self.regions.is_empty()
+    }
+}
+
+/// A rule's or output's meaning as text: equal text, equal answers for every fact set and date.
+fn canon(p: &Policy, e: &Expr, out: &mut String, depth: usize) {
+    use std::fmt::Write;
+    if depth > 64 {
+        out.push('…');
+        return;
+    }
+    let list = |parts: &[Expr], out: &mut String, tag: &str| {
+        out.push_str(tag);
+        out.push('(');
+        for part in parts {
+            canon(p, part, out, depth + 1);
+            out.push(',');
+        }
+        out.push(')');
+    };
+    match e {
+        Expr::Const(c) => {
+            let _ = write!(out, "{}", constant_text(c));
+        }
+        Expr::Fact(f) => {
+            let def = &p.facts[*f as usize];
+            let _ = write!(out, "fact:{}:{}", def.name, type_text(p, def.ty, def.unit));
+        }
+        Expr::Derived(d) => canon(p, &p.derived[*d as usize].expr, out, depth + 1),
+        Expr::Param(id) => {
+            let param = &p.params[*id as usize];
+            out.push_str("param[");
+            for period in &param.periods {
+                let _ = write!(out, "{}..{:?}={};", period.from, period.until, constant_text(&period.value));
+            }
+            out.push(']');
+        }
+        Expr::Table(id) => {
+            let t = &p.tables[*id as usize];
+            list(&t.keys, out, "table-keys");
+            list(&t.rows, out, "rows");
+            let _ = write!(out, "cells{:?}cols{:?}", t.cells, t.columns);
+        }
+        Expr::AsOf => out.push_str("as_of"),
+        Expr::Not(x) => {
+            out.push_str("not ");
+            canon(p, x, out, depth + 1);
+        }
+        Expr::And(parts) => list(parts, out, "and"),
+        Expr::Or(parts) => list(parts, out, "or"),
+        Expr::Min(parts) => list(parts, out, "min"),
+        Expr::Max(parts) => list(parts, out, "max"),
+        Expr::Sum(parts) => list(parts, out, "sum"),
+        Expr::Compare(c) => {
+            out.push('(');
+            canon(p, &c.lhs, out, depth + 1);
+            let _ = write!(out, " {:?} ", c.op);
+            canon(p, &c.rhs, out, depth + 1);
+            out.push(')');
+        }
+        Expr::InEnum { value, mask, negated } => {
+            canon(p, value, out, depth + 1);
+            let _ = write!(out, " in{negated} {}", mask_names(p, value, *mask));
+        }
+        Expr::InText { value, texts, negated } => {
+            canon(p, value, out, depth + 1);
+            let _ = write!(out, " intext{negated} {texts:?}");
+        }
+        Expr::HasAny { set, mask, negated } | Expr::HasOnly { set, mask, negated } => {
+            let tag = if matches!(e, Expr::HasAny { .. }) { "hasany" } else { "hasonly" };
+            canon(p, set, out, depth + 1);
+            let _ = write!(out, " {tag}{negated} {}", mask_names(p, set, *mask));
+        }
+        Expr::Has { set, item, negated } => {
+            canon(p, set, out, depth + 1);
+            let _ = write!(out, " has{negated} ");
+            canon(p, item, out, depth + 1);
+        }
+        Expr::Arith { op, lhs, rhs } => {
+            out.push('(');
+            canon(p, lhs, out, depth + 1);
+            let _ = write!(out, " {op:?} ");
+            canon(p, rhs, out, depth + 1);
+            out.push(')');
+        }
+        Expr::Neg(x) => {
+            out.push('-');
+            canon(p, x, out, depth + 1);
+        }
+        Expr::If { condition, then, otherwise } => {
+            out.push_str("if ");
+            canon(p, condition, out, depth + 1);
+            out.push_str(" then ");
+            canon(p, then, out, depth + 1);
+            out.push_str(" else ");
+            canon(p, otherwise, out, depth + 1);
+        }
+    }
+}
+
+fn constant_text(c: &Constant) -> String {
+    match c {
+        Constant::Num(q) => q.normalized().to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Enum masks by value names, so reordering an enum's values is not a change.
+fn mask_names(p: &Policy, value: &Expr, mask: u64) -> String {
+    let id = enum_of(p, value);
+    let names: Vec<String> = (0..64)
+        .filter(|i| mask & (1u64 << i) != 0)
+        .map(|i| id.and_then(|id| p.enums.get(id as usize)?.values.get(i)).map_or(i.to_string(), |v| v.name.clone()))
+        .collect();
+    format!("{names:?}")
+}
+
+fn enum_of(p: &Policy, e: &Expr) -> Option<EnumId> {
+    match e {
+        Expr::Fact(f) => match p.facts[*f as usize].ty {
+            Type::Enum(id) | Type::Set(id) => Some(id),
+            _ => None,
+        },
+        Expr::Derived(d) => match p.derived[*d as usize].ty {
+            Type::Enum(id) | Type::Set(id) => Some(id),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn type_text(p: &Policy, ty: Type, unit: Option<crate::units::Unit>) -> String {
+    match ty {
+        Type::Enum(id) | Type::Set(id) => {
+            let names: Vec<&str> = p.enums[id as usize].values.iter().map(|v| v.name.as_str()).collect();
+            format!("{}{names:?}", if matches!(ty, Type::Set(_)) { "set" } else { "enum" })
+        }
+        Type::Num(_) => format!("num[{}]", unit.map(|u| u.to_string()).unwrap_or_default()),
+        other => format!("{other:?}"),
+    }
+}
+
+fn rule_canon(p: &Policy, r: &RuleDef) -> String {
+    let mut out = format!("{:?}|", std::mem::discriminant(&r.consequence));
+    if let Some(a) = &r.applies {
+        canon(p, a, &mut out, 0);
+    }
+    out.push('|');
+    canon(p, &r.requires, &mut out, 0);
+    out
+}
+
+fn output_canon(p: &Policy, id: DerivedId) -> String {
+    let mut out = String::new();
+    canon(p, &p.derived[id as usize].expr, &mut out, 0);
+    out
+}
+
+/// The facts an expression reads, following `let`s, tables and conditionals.
+fn facts_read(p: &Policy, e: &Expr, out: &mut Vec<FactId>, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    let mut go = |x: &Expr| facts_read(p, x, out, depth + 1);
+    match e {
+        Expr::Fact(f) => {
+            if !out.contains(f) {
+                out.push(*f);
+            }
+        }
+        Expr::Derived(d) => go(&p.derived[*d as usize].expr),
+        Expr::Table(t) => {
+            for x in p.tables[*t as usize].keys.iter().chain(&p.tables[*t as usize].rows) {
+                go(x);
+            }
+        }
+        Expr::Const(_) | Expr::Param(_) | Expr::AsOf => {}
+        Expr::Not(x) | Expr::Neg(x) => go(x),
+        Expr::InEnum { value: x, .. } | Expr::InText { value: x, .. } => go(x),
+        Expr::HasAny { set: x, .. } | Expr::HasOnly { set: x, .. } => go(x),
+        Expr::Has { set, item, .. } => {
+            go(set);
+            go(item);
+        }
+        Expr::Compare(c) => {
+            go(&c.lhs);
+            go(&c.rhs);
+        }
+        Expr::Arith { lhs, rhs, .. } => {
+            go(lhs);
+            go(rhs);
+        }
+        Expr::If { condition, then, otherwise } => {
+            go(condition);
+            go(then);
+            go(otherwise);
+        }
+        Expr::And(v) | Expr::Or(v) | Expr::Min(v) | Expr::Max(v) | Expr::Sum(v) => v.iter().for_each(go),
+    }
+}
+
+fn rule_facts(p: &Policy, r: &RuleDef) -> Vec<FactId> {
+    let mut out = Vec::new();
+    if let Some(a) = &r.applies {
+        facts_read(p, a, &mut out, 0);
+    }
+    facts_read(p, &r.requires, &mut out, 0);
+    out
+}
+
+/// Why a rule cannot be partitioned by constants, if it cannot: a comparison between a computed value and
+/// anything, or between two facts.
+fn not_partitionable(p: &Policy, e: &Expr, depth: usize) -> Option<String> {
+    if depth > 64 {
+        return Some("expressions nested too deeply".into());
+    }
+    let reads_quantity = |x: &Expr| {
+        let mut facts = Vec::new();
+        facts_read(p, x, &mut facts, 0);
+        facts.iter().any(|f| matches!(p.facts[*f as usize].ty, Type::Num(_) | Type::Date)) || has_arith(p, x, 0)
+    };
+    let bare = |x: &Expr| matches!(resolve(p, x), Expr::Fact(_) | Expr::AsOf);
+    match e {
+        Expr::Compare(c) => {
+            let ok = (bare(&c.lhs) && !reads_quantity(&c.rhs))
+                || (bare(&c.rhs) && !reads_quantity(&c.lhs))
+                || (!reads_quantity(&c.lhs) && !reads_quantity(&c.rhs));
+            if ok { None } else { Some(format!("`{}` is compared as a computed value", c.lhs_text)) }
+        }
+        Expr::Derived(d) => not_partitionable(p, &p.derived[*d as usize].expr, depth + 1),
+        Expr::Table(t) => p.tables[*t as usize]
+            .keys
+            .iter()
+            .chain(&p.tables[*t as usize].rows)
+            .find_map(|x| not_partitionable(p, x, depth + 1)),
+        Expr::Not(x) | Expr::InEnum { value: x, .. } | Expr::InText { value: x, .. } => {
+            not_partitionable(p, x, depth + 1)
+        }
+        Expr::HasAny { set: x, .. } | Expr::HasOnly { set: x, .. } => not_partitionable(p, x, depth + 1),
+        Expr::Has { set, item, .. } => {
+            not_partitionable(p, set, depth + 1).or_else(|| not_partitionable(p, item, depth + 1))
+        }
+        Expr::If { condition, then, otherwise } => {
+            [condition, then, otherwise].iter().find_map(|x| not_partitionable(p, x, depth + 1))
+        }
+        Expr::And(v) | Expr::Or(v) => v.iter().find_map(|x| not_partitionable(p, x, depth + 1)),
+        // Arithmetic decides nothing by itself; only a comparison of its result does (handled above).
+        _ => None,
+    }
+}
+
+fn has_arith(p: &Policy, e: &Expr, depth: usize) -> bool {
+    if depth > 64 {
+        return true;
+    }
+    match e {
+        Expr::Arith { .. } | Expr::Neg(_) | Expr::Min(_) | Expr::Max(_) | Expr::Sum(_) => true,
+        Expr::Derived(d) => has_arith(p, &p.derived[*d as usize].expr, depth + 1),
+        Expr::Table(t) => p.tables[*t as usize].rows.iter().any(|x| has_arith(p, x, depth + 1)),
+        Expr::If { condition, then, otherwise } => {
+            [condition, then, otherwise].iter().any(|x| has_arith(p, x, depth + 1))
+        }
+        _ => false,
+    }
+}
+
+fn resolve<'p>(p: &'p Policy, e: &'p Expr) -> &'p Expr {
+    let mut e = e;
+    for _ in 0..=p.derived.len() {
+        match e {
+            Expr::Derived(d) => e = &p.derived[*d as usize].expr,
+            _ => break,
+        }
+    }
+    e
+}
+
+/// One end of a piece: the threshold's text and whether the piece includes it; `None` is unbounded.
+type Bound = Option<(String, bool)>;
+
+/// One piece of a fact's domain: the value tried for it and how a reader names the piece.
+#[derive(Debug, Clone)]
+struct Piece {
+    value: Option<FactValue>,
+    /// `(lower, upper)` description pieces for quantities: `Some((text, inclusive))`.
+    bounds: Option<(Bound, Bound)>,
+    label: String,
+}
+
+fn pieces(new: &Generator<'_>, old: &Generator<'_>, fact: FactId) -> Option<Vec<Piece>> {
+    let p = new.policy;
+    let def = &p.facts[fact as usize];
+    let unknown = Piece { value: None, bounds: None, label: "unknown".into() };
+    let mut out = Vec::new();
+    match &new.domains[fact as usize] {
+        Domain::Bool => {
+            for b in [true, false] {
+                out.push(Piece { value: Some(FactValue::Bool(b)), bounds: None, label: b.to_string() });
+            }
+        }
+        Domain::Enum { size } => {
+            for i in 0..*size {
+                let v = FactValue::Enum(i as u16);
+                out.push(Piece { label: value_text(p, def, &v), value: Some(v), bounds: None });
+            }
+        }
+        Domain::Set { size } if *size <= 8 => {
+            for mask in 0..(1u64 << size) {
+                let v = FactValue::Set(mask);
+                out.push(Piece { label: value_text(p, def, &v), value: Some(v), bounds: None });
+            }
+        }
+        Domain::Set { .. } | Domain::Nothing => return None,
+        Domain::Text { literals } => {
+            let mut all = literals.clone();
+            if let Some(old_def) = old.policy.fact_index(&def.name)
+                && let Domain::Text { literals } = &old.domains[old_def as usize]
+            {
+                all.extend(literals.iter().cloned());
+            }
+            all.sort();
+            all.dedup();
+            all.push("(其他)".into());
+            for t in all {
+                let v = FactValue::Text(t);
+                out.push(Piece { label: value_text(p, def, &v), value: Some(v), bounds: None });
+            }
+        }
+        Domain::Num { unit, thresholds, step, whole, signed } => {
+            let mut all: Vec<Quantity> = thresholds.clone();
+            if let Some(old_def) = old.policy.fact_index(&def.name)
+                && let Domain::Num { thresholds, .. } = &old.domains[old_def as usize]
+            {
+                all.extend(thresholds.iter().filter(|q| q.dimension() == unit.dimension()));
+            }
+            let all: Vec<Quantity> =
+                all.into_iter().map(|q| q.convert_exact(*unit).unwrap_or(q).normalized()).collect();
+            let mut sorted: Vec<Quantity> = Vec::new();
+            for q in all {
+                if !*signed && q.value.is_sign_negative() && !q.value.is_zero() {
+                    continue;
+                }
+                if !sorted.iter().any(|s| s.cmp_exact(&q) == Ok(Ordering::Equal)) {
+                    sorted.push(q);
+                }
+            }
+            sorted.sort_by(|a, b| a.cmp_exact(b).unwrap_or(Ordering::Equal));
+            let text = |q: &Quantity| q.normalized().to_string();
+            let push = |q: Quantity, lo: Option<(String, bool)>, hi: Option<(String, bool)>, out: &mut Vec<Piece>| {
+                if *whole && !q.value.fract().is_zero() {
+                    return;
+                }
+                let v = FactValue::Num(q);
+                out.push(Piece { label: value_text(p, def, &v), value: Some(v), bounds: Some((lo, hi)) });
+            };
+            let step_q = Quantity::new(*step, *unit);
+            if let Some(first) = sorted.first()
+                && *signed
+                && let Ok(below) = first.sub(&step_q)
+            {
+                push(below, None, Some((text(first), false)), &mut out);
+            }
+            for (i, t) in sorted.iter().enumerate() {
+                push(*t, Some((text(t), true)), Some((text(t), true)), &mut out);
+                let next = sorted.get(i + 1);
+                // One value strictly between this threshold and the next (or beyond the last).
+                let candidate = match next {
+                    None => t.add(&step_q).ok(),
+                    Some(n) => {
+                        let up = t.add(&step_q).ok().filter(|u| u.cmp_exact(n) == Ok(Ordering::Less));
+                        up.or_else(|| {
+                            let two = Quantity::new(Decimal::TWO, crate::units::Unit::ONE);
+                            t.add(n).ok().and_then(|s| s.div(&two).ok())
+                        })
+                    }
+                };
+                if let Some(mut c) = candidate {
+                    if *whole {
+                        c = Quantity::new(t.value.floor() + Decimal::ONE, *unit);
+                        if next.is_some_and(|n| c.cmp_exact(n) != Ok(Ordering::Less)) {
+                            continue;
+                        }
+                    }
+                    push(c, Some((text(t), false)), next.map(|n| (text(n), false)), &mut out);
+                }
+            }
+        }
+        Domain::Date { thresholds } => {
+            let mut all = thresholds.clone();
+            if let Some(old_def) = old.policy.fact_index(&def.name)
+                && let Domain::Date { thresholds } = &old.domains[old_def as usize]
+            {
+                all.extend(thresholds.iter().copied());
+            }
+            all.sort();
+            all.dedup();
+            for (i, d) in all.iter().enumerate() {
+                let mut add = |v: Date, lo: Option<(String, bool)>, hi: Option<(String, bool)>| {
+                    let fv = FactValue::Date(v);
+                    out.push(Piece { label: v.to_string(), value: Some(fv), bounds: Some((lo, hi)) });
+                };
+                if i == 0
+                    && let Ok(b) = d.yesterday()
+                {
+                    add(b, None, Some((d.to_string(), false)));
+                }
+                add(*d, Some((d.to_string(), true)), Some((d.to_string(), true)));
+                if let Ok(a) = d.tomorrow()
+                    && all.get(i + 1).is_none_or(|n| a < *n)
+                {
+                    add(a, Some((d.to_string(), false)), all.get(i + 1).map(|n| (n.to_string(), false)));
+                }
+            }
+        }
+    }
+    out.push(unknown);
+    Some(out)
+}
+
+/// The same fact value for the other version's schema (enum values matched by name).
+fn translate(from: &Policy, to: &Policy, fact: &str, value: &FactValue) -> Option<FactValue> {
+    let (fd, td) = (&from.facts[from.fact_index(fact)? as usize], &to.facts[to.fact_index(fact)? as usize]);
+    let name_of = |ord: u16| match fd.ty {
+        Type::Enum(id) | Type::Set(id) => from.enums.get(id as usize)?.values.get(ord as usize).map(|v| v.name.clone()),
+        _ => None,
+    };
+    let index_in_to = |name: &str| match td.ty {
+        Type::Enum(id) | Type::Set(id) => to.enums.get(id as usize)?.index(name),
+        _ => None,
+    };
+    match (value, td.ty) {
+        (FactValue::Enum(e), Type::Enum(_)) => index_in_to(&name_of(*e)?).map(FactValue::Enum),
+        (FactValue::Set(s), Type::Set(_)) => {
+            let mut mask = 0u64;
+            for i in (0..64u16).filter(|i| s & (1u64 << i) != 0) {
+                mask |= 1u64 << index_in_to(&name_of(i)?)?;
+            }
+            Some(FactValue::Set(mask))
+        }
+        (FactValue::Num(q), Type::Num(dim)) if q.dimension() == dim => Some(value.clone()),
+        (FactValue::Bool(_), Type::Bool) | (FactValue::Date(_), Type::Date) | (FactValue::Text(_), Type::Text) => {
+            Some(value.clone())
+        }
+        _ => None,
+    }
+}
+
+fn to_other(from: &Policy, to: &Policy, facts: &FactSet) -> FactSet {
+    let mut out = FactSet::empty(to);
+    for (i, def) in from.facts.iter().enumerate() {
+        if let Some(v) = facts.get(i as FactId)
+            && let (Some(j), Some(t)) = (to.fact_index(&def.name), translate(from, to, &def.name, v))
+        {
+            out.set(j, Some(t));
+        }
+    }
+    out
+}
+
+/// What a case looks like to the comparison: the verdict, the changed rules' outcomes and the outputs.
+#[derive(Debug, Clone, PartialEq)]
+struct Answer {
+    verdict: String,
+    /// (rule id, outcome), for the changed rules.
+    rules: Vec<(String, String)>,
+    /// (output name, value), for the changed outputs.
+    outputs: Vec<(String, String)>,
+}
+
+fn answer(p: &Policy, facts: &FactSet, as_of: Date, rules: &[String], outputs: &[String]) -> Answer {
+    let ev = eval::evaluate(p, facts, as_of);
+    let rule_outcome = |id: &String| {
+        p.rules
+            .iter()
+            .position(|r| &r.id == id)
+            .and_then(|i| ev.rules.get(i).map(|r| r.outcome.as_str().to_string()))
+            .unwrap_or_else(|| {
+                if ev.rules.is_empty() && p.rules.iter().any(|r| &r.id == id) {
+                    "not evaluated".into()
+                } else {
+                    "(no such rule)".into()
+                }
+            })
+    };
+    let mut env = Env::new(p, facts, as_of);
+    let outputs = outputs
+        .iter()
+        .map(|name| match p.derived.iter().position(|d| d.is_output && &d.name == name) {
+            Some(id) => (name.clone(), value_string(p, p.derived[id].ty, env.derived(id as DerivedId))),
+            None => (name.clone(), "(no such output)".into()),
+        })
+        .collect();
+    let rules = rules.iter().map(|id| (id.clone(), rule_outcome(id))).collect();
+    Answer { verdict: ev.verdict.as_str().to_string(), rules, outputs }
+}
+
+fn value_string(p: &Policy, ty: Type, v: Value<'_>) -> String {
+    match (v, ty) {
+        (Value::Num(q), _) => q.normalized().to_string(),
+        (Value::Enum(e), Type::Enum(id)) => {
+            p.enums.get(id as usize).and_then(|d| d.values.get(e as usize)).map_or(e.to_string(), |v| v.name.clone())
+        }
+        (Value::Unknown { .. }, _) => "unknown".into(),
+        (other, _) => match other {
+            Value::Bool(b) => b.to_string(),
+            Value::Date(d) => d.to_string(),
+            Value::Text(t) => t.to_string(),
+            Value::Enum(e) => e.to_string(),
+            Value::Set(s) => format!("{s:#b}"),
+            _ => "unknown".into(),
+        },
+    }
+}
+
+/// Compares one policy's two versions.
+pub fn diff_policy(old: &Policy, new: &Policy, as_of: Option<Date>) -> PolicyDiff {
+    let mut header = Vec::new();
+    if (old.valid_from, old.valid_until) != (new.valid_from, new.valid_until) {
+        header.push(format!(
+            "in force: {} – {} becomes {} – {}",
+            old.valid_from,
+            old.valid_until.map_or("(open)".into(), |d| d.to_string()),
+            new.valid_from,
+            new.valid_until.map_or("(open)".into(), |d| d.to_string())
+        ));
+    }
+    for def in &new.facts {
+        match old.fact_index(&def.name) {
+            None => header.push(format!("new fact `{}`", def.name)),
+            Some(i) => {
+                let od = &old.facts[i as usize];
+                if type_text(old, od.ty, od.unit) != type_text(new, def.ty, def.unit) {
+                    header.push(format!("fact `{}` changes type", def.name));
+                }
+            }
+        }
+    }
+    for def in &old.facts {
+        if new.fact_index(&def.name).is_none() {
+            header.push(format!("fact `{}` removed", def.name));
+        }
+    }
+    let mut changed_rules = Vec::new();
+    for r in &new.rules {
+        match old.rules.iter().find(|o| o.id == r.id) {
+            Some(o) if rule_canon(old, o) == rule_canon(new, r) => {}
+            _ => changed_rules.push(r.id.clone()),
+        }
+    }
+    changed_rules.extend(old.rules.iter().filter(|o| !new.rules.iter().any(|r| r.id == o.id)).map(|o| o.id.clone()));
+    let outputs_of = |p: &Policy| -> Vec<(String, String)> {
+        p.outputs.iter().map(|id| (p.derived[*id as usize].name.clone(), output_canon(p, *id))).collect()
+    };
+    let (old_out, new_out) = (outputs_of(old), outputs_of(new));
+    let mut changed_outputs: Vec<String> =
+        new_out.iter().filter(|o| !old_out.contains(o)).map(|(n, _)| n.clone()).collect();
+    changed_outputs
+        .extend(old_out.iter().filter(|(n, _)| !new_out.iter().any(|(m, _)| m == n)).map(|(n, _)| n.clone()));
+    let validity_changed = (old.valid_from, old.valid_until) != (new.valid_from, new.valid_until);
+    let mut result = PolicyDiff {
+        id: new.id.clone(),
+        header,
+        changed_rules: changed_rules.clone(),
+        changed_outputs: changed_outputs.clone(),
+        influenced: Vec::new(),
+        method: Method::Identical,
+        regions: Vec::new(),
+        background: Vec::new(),
+    };
+    if changed_rules.is_empty() && changed_outputs.is_empty() && !validity_changed {
+        return result;
+    }
+    // The facts the changed rules and outputs read, in either version, by name.
+    let mut influenced: Vec<String> = Vec::new();
+    let mut reasons: Vec<String> = Vec::new();
+    for (p, ids) in [(old, &changed_rules), (new, &changed_rules)] {
+        for r in p.rules.iter().filter(|r| ids.contains(&r.id)) {
+            for f in rule_facts(p, r) {
+                let name = &p.facts[f as usize].name;
+                if !influenced.contains(name) {
+                    influenced.push(name.clone());
+                }
+            }
+            for e in r.applies.iter().chain([&r.requires]) {
+                if let Some(why) = not_partitionable(p, e, 0) {
+                    reasons.push(format!("rule {}: {why}", r.id));
+                }
+            }
+        }
+        for id in p.outputs.iter().filter(|id| changed_outputs.contains(&p.derived[**id as usize].name)) {
+            let mut facts = Vec::new();
+            facts_read(p, &p.derived[*id as usize].expr, &mut facts, 0);
+            for f in facts {
+                let name = &p.facts[f as usize].name;
+                if !influenced.contains(name) {
+                    influenced.push(name.clone());
+                }
+            }
+        }
+    }
+    influenced.retain(|n| new.fact_index(n).is_some());
+    influenced.sort_by_key(|n| new.fact_index(n));
+    result.influenced = influenced.clone();
+    let (gen_new, gen_old) = (Generator::new(new), Generator::new(old));
+    // Facts not influenced are fixed where every rule that does not read an influenced fact passes, so that
+    // a changed rule's outcome shows in the verdict.
+    let influenced_ids: Vec<FactId> = influenced.iter().filter_map(|n| new.fact_index(n)).collect();
+    let background = find_background(&gen_new, &influenced_ids);
+    result.background = (0..new.facts.len() as FactId)
+        .filter(|f| !influenced_ids.contains(f))
+        .filter_map(|f| {
+            background
+                .get(f)
+                .map(|v| format!("{} = {}", new.facts[f as usize].name, value_text(new, &new.facts[f as usize], v)))
+        })
+        .collect();
+    let dates: Vec<Date> = match as_of {
+        Some(d) => vec![d],
+        None => as_of_points(old, new, &gen_old, &gen_new),
+    };
+    let all_pieces: Option<Vec<Vec<Piece>>> = influenced_ids.iter().map(|f| pieces(&gen_new, &gen_old, *f)).collect();
+    let product =
+        all_pieces.as_ref().map(|ps| ps.iter().fold(dates.len(), |acc: usize, v| acc.saturating_mul(v.len())));
+    let rules_cmp: Vec<String> = changed_rules.clone();
+    let outputs_cmp: Vec<String> = changed_outputs.clone();
+    let run = |facts: &FactSet, date: Date| {
+        let a = answer(old, &to_other(new, old, facts), date, &rules_cmp, &outputs_cmp);
+        let b = answer(new, facts, date, &rules_cmp, &outputs_cmp);
+        (a, b)
+    };
+    match (all_pieces, product) {
+        (Some(ps), Some(n)) if reasons.is_empty() && n <= PRODUCT_CAP => {
+            result.method = Method::Exhaustive { points: n };
+            let mut hits: Vec<(Vec<usize>, Date, Answer, Answer, FactSet)> = Vec::new();
+            let mut index = vec![0usize; ps.len()];
+            for date in &dates {
+                loop {
+                    let mut facts = background.clone();
+                    for (k, f) in influenced_ids.iter().enumerate() {
+                        facts.set(*f, ps[k][index[k]].value.clone());
+                    }
+                    let (a, b) = run(&facts, *date);
+                    if a != b {
+                        hits.push((index.clone(), *date, a, b, facts));
+                    }
+                    if !advance(&mut index, &ps) {
+                        break;
+                    }
+                }
+            }
+            result.regions = regions(new, &influenced, &ps, hits, &dates);
+        }
+        (pieces, _) => {
+            let reason = if !reasons.is_empty() {
+                reasons.join("; ")
+            } else if pieces.is_none() {
+                "a fact has no finite partition (free text or a large set)".into()
+            } else {
+                format!("the partition has {} pieces, more than {PRODUCT_CAP}", product.unwrap_or(usize::MAX))
+            };
+            let mut hits = Vec::new();
+            let mut rng = Rng::new(1);
+            for _ in 0..FALLBACK_CASES {
+                let date = dates[rng.below(dates.len())];
+                let mut facts = background.clone();
+                let generated = if rng.chance(1, 2) {
+                    gen_new.fact_set(&mut rng, date)
+                } else {
+                    to_other(old, new, &gen_old.fact_set(&mut rng, date))
+                };
+                for f in &influenced_ids {
+                    facts.set(*f, generated.get(*f).cloned());
+                }
+                let (a, b) = run(&facts, date);
+                if a != b {
+                    hits.push((a, b, facts, date));
+                }
+            }
+            result.method = Method::Sampled { cases: FALLBACK_CASES, reason };
+            result.regions = sampled_regions(new, hits);
+        }
+    }
+    result
+}
+
+fn advance(index: &mut [usize], ps: &[Vec<Piece>]) -> bool {
+    for k in (0..index.len()).rev() {
+        index[k] += 1;
+        if index[k] < ps[k].len() {
+            return true;
+        }
+        index[k] = 0;
+    }
+    false
+}
+
+/// Dates where either version, or a dated figure, starts or ends: the day before, the day, the day after.
+fn as_of_points(old: &Policy, new: &Policy, a: &Generator<'_>, b: &Generator<'_>) -> Vec<Date> {
+    let mut dates = Vec::new();
+    let mut rng = Rng::new(0);
+    for _ in 0..64 {
+        dates.push(a.as_of(&mut rng));
+        dates.push(b.as_of(&mut rng));
+    }
+    for p in [old, new] {
+        for d in [Some(p.valid_from), p.valid_until].into_iter().flatten() {
+            dates.extend(d.yesterday().ok());
+            dates.push(d);
+            dates.extend(d.tomorrow().ok());
+        }
+    }
+    dates.sort();
+    dates.dedup();
+    dates
+}
+
+/// Coordinate descent over the generator's values: fewest unaffected rules that do not pass.
+fn find_background(g: &Generator<'_>, influenced: &[FactId]) -> FactSet {
+    let p = g.policy;
+    let unaffected: Vec<usize> = p
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !rule_facts(p, r).iter().any(|f| influenced.contains(f)))
+        .map(|(i, _)| i)
+        .collect();
+    let as_of = p.valid_from;
+    let score = |facts: &FactSet| {
+        let ev = eval::evaluate(p, facts, as_of);
+        unaffected
+            .iter()
+            .filter(|i| {
+                ev.rules.get(**i).is_some_and(|r| !matches!(r.outcome, eval::Outcome::Pass | eval::Outcome::Skipped))
+            })
+            .count()
+    };
+    let mut rng = Rng::new(42);
+    let mut best = FactSet::empty(p);
+    for f in 0..p.facts.len() as FactId {
+        if !influenced.contains(&f) {
+            best.set(f, g.value(f, &mut rng));
+        }
+    }
+    let mut best_score = score(&best);
+    for _ in 0..3 {
+        for f in 0..p.facts.len() as FactId {
+            if influenced.contains(&f) || best_score == 0 {
+                continue;
+            }
+            for _ in 0..12 {
+                let mut trial = best.clone();
+                trial.set(f, g.value(f, &mut rng));
+                let s = score(&trial);
+                if s < best_score {
+                    best = trial;
+                    best_score = s;
+                }
+            }
+        }
+    }
+    for f in influenced {
+        best.set(*f, None);
+    }
+    best
+}
+
+type Hit = (Vec<usize>, Date, Answer, Answer, FactSet);
+
+/// Groups differing points by what changed, and describes each group by the pieces of each fact it spans.
+fn regions(new: &Policy, names: &[String], ps: &[Vec<Piece>], hits: Vec<Hit>, all_dates: &[Date]) -> Vec<Region> {
+    let mut groups: Vec<(String, Vec<Hit>)> = Vec::new();
+    for hit in hits {
+        let key = signature(&hit.2, &hit.3);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => v.push(hit),
+            None => groups.push((key, vec![hit])),
+        }
+    }
+    let mut out = Vec::new();
+    for (_, hits) in groups {
+        let mut conditions = Vec::new();
+        let mut full = 1usize;
+        let mut sets: Vec<Vec<usize>> = Vec::new();
+        for (k, name) in names.iter().enumerate() {
+            let mut seen: Vec<usize> = hits.iter().map(|h| h.0[k]).collect();
+            seen.sort_unstable();
+            seen.dedup();
+            full = full.saturating_mul(seen.len());
+            if seen.len() < ps[k].len() {
+                conditions.push(describe(name, &ps[k], &seen));
+            }
+            sets.push(seen);
+        }
+        let mut dates: Vec<Date> = hits.iter().map(|h| h.1).collect();
+        dates.sort();
+        dates.dedup();
+        full = full.saturating_mul(dates.len());
+        if dates.len() < all_dates.len() {
+            // Each date stands for the days up to the next one, so a run to the last date is open-ended.
+            let suffix = all_dates.ends_with(&dates);
+            let in_force: Vec<Date> =
+                all_dates.iter().copied().filter(|d| crate::eval::validity(new, *d).is_none()).collect();
+            let list: Vec<String> = dates.iter().map(|d| d.to_string()).collect();
+            conditions.push(if in_force == dates {
+                "on any date the policy is in force".to_string()
+            } else if suffix {
+                format!("as of {} or later", list[0])
+            } else {
+                format!("as of {}", list.join(", "))
+            });
+        }
+        let note = (hits.len() < full).then(|| {
+            // Name one combination of the listed values that is not in the region.
+            let missing = first_missing(&sets, &hits);
+            let example = missing.map(|idx| {
+                idx.iter()
+                    .enumerate()
+                    .map(|(k, i)| format!("{} = {}", names[k], ps[k][*i].label))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            });
+            format!(
+                "only {} of the {} combinations of these values{}",
+                hits.len(),
+                full,
+                example.map_or(String::new(), |e| format!(" (not, e.g., {e})"))
+            )
+        });
+        let (first_idx, date, a, b, facts) = &hits[0];
+        let _ = first_idx;
+        let rules: Vec<(String, String, String)> = Vec::new();
+        out.push(Region {
+            verdicts: (a.verdict.clone(), b.verdict.clone()),
+            rules,
+            outputs: Vec::new(),
+            conditions,
+            note,
+            points: hits.len(),
+            example: to_toml(new, facts, Some(*date)),
+        });
+        let last = out.len() - 1;
+        fill_changes(&mut out[last], a, b);
+    }
+    out
+}
+
+fn first_missing(sets: &[Vec<usize>], hits: &[Hit]) -> Option<Vec<usize>> {
+    let mut pos = vec![0usize; sets.len()];
+    loop {
+        let idx: Vec<usize> = pos.iter().enumerate().map(|(k, p)| sets[k][*p]).collect();
+        if !hits.iter().any(|h| h.0 == idx) {
+            return Some(idx);
+        }
+        let mut k = sets.len();
+        loop {
+            if k == 0 {
+                return None;
+            }
+            k -= 1;
+            pos[k] += 1;
+            if pos[k] < sets[k].len() {
+                break;
+            }
+            pos[k] = 0;
+        }
+    }
+}
+
+fn signature(a: &Answer, b: &Answer) -> String {
+    let rules: Vec<String> = a.rules.iter().zip(&b.rules).map(|(x, y)| format!("{}>{}", x.1, y.1)).collect();
+    let outputs: Vec<bool> = a.outputs.iter().zip(&b.outputs).map(|(x, y)| x.1 != y.1).collect();
+    format!("{}>{}|{rules:?}|{outputs:?}", a.verdict, b.verdict)
+}
+
+/// Rule and output changes of a region, from its example.
+fn fill_changes(region: &mut Region, a: &Answer, b: &Answer) {
+    for ((id, x), (_, y)) in a.rules.iter().zip(&b.rules) {
+        if x != y {
+            region.rules.push((id.clone(), x.clone(), y.clone()));
+        }
+    }
+    for ((name, x), (_, y)) in a.outputs.iter().zip(&b.outputs) {
+        if x != y {
+            region.outputs.push((name.clone(), x.clone(), y.clone()));
+        }
+    }
+}
+
+/// `monthly_wage`: pieces `seen` merged into runs, e.g. `1660 元/月 ≤ monthly_wage < 1800 元/月`.
+fn describe(name: &str, pieces: &[Piece], seen: &[usize]) -> String {
+    let ordered = pieces.iter().all(|p| p.bounds.is_some() || p.value.is_none());
+    if !ordered {
+        let labels: Vec<&str> = seen.iter().map(|i| pieces[*i].label.as_str()).collect();
+        return if labels.len() == 1 {
+            format!("{name} = {}", labels[0])
+        } else {
+            format!("{name} ∈ {{{}}}", labels.join(", "))
+        };
+    }
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < seen.len() {
+        let start = seen[i];
+        if pieces[start].value.is_none() {
+            parts.push(format!("{name} unknown"));
+            i += 1;
+            continue;
+        }
+        let mut end = start;
+        while i + 1 < seen.len() && seen[i + 1] == end + 1 && pieces[seen[i + 1]].value.is_some() {
+            i += 1;
+            end = seen[i];
+        }
+        let lo = pieces[start].bounds.as_ref().and_then(|b| b.0.clone());
+        let hi = pieces[end].bounds.as_ref().and_then(|b| b.1.clone());
+        parts.push(match (lo, hi) {
+            (Some((l, true)), Some((h, true))) if l == h => format!("{name} = {l}"),
+            (lo, hi) => {
+                let left = lo.map(|(l, inc)| format!("{l} {} ", if inc { "≤" } else { "<" })).unwrap_or_default();
+                let right = hi.map(|(h, inc)| format!(" {} {h}", if inc { "≤" } else { "<" })).unwrap_or_default();
+                format!("{left}{name}{right}")
+            }
+        });
+        i += 1;
+    }
+    parts.join(" or ")
+}
+
+fn sampled_regions(new: &Policy, hits: Vec<(Answer, Answer, FactSet, Date)>) -> Vec<Region> {
+    let mut out: Vec<(String, Region)> = Vec::new();
+    for (a, b, facts, date) in hits {
+        let key = signature(&a, &b);
+        match out.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, r)) => r.points += 1,
+            None => {
+                let mut region = Region {
+                    verdicts: (a.verdict.clone(), b.verdict.clone()),
+                    rules: Vec::new(),
+                    outputs: Vec::new(),
+                    conditions: Vec::new(),
+                    note: None,
+                    points: 1,
+                    example: to_toml(new, &facts, Some(date)),
+                };
+                fill_changes(&mut region, &a, &b);
+                out.push((key, region));
+            }
+        }
+    }
+    out.into_iter().map(|(_, r)| r).collect()
+}

@@ -1,0 +1,123 @@
+//! `comply diff` and `comply test` end to end: the reports on two real rule changes are pinned as
+//! snapshots, a pack diffed against itself is proven equivalent quickly, and stored cases run.
+
+use std::time::Instant;
+
+fn run(args: &[&str]) -> (u8, String) {
+    let mut stdin = std::io::empty();
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let mut io = comply::cli::Io { stdin: &mut stdin, stdout: &mut stdout, stderr: &mut stderr };
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let code = comply::cli::run(&args, &mut io);
+    let text = String::from_utf8(stdout).unwrap() + &String::from_utf8(stderr).unwrap();
+    (code, text)
+}
+
+fn path(p: &str) -> String {
+    format!("{}/{p}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Snapshots hold paths relative to the crate so that they do not depend on the checkout's location.
+fn relative(text: &str) -> String {
+    text.replace(&format!("{}/", env!("CARGO_MANIFEST_DIR")), "")
+}
+
+#[test]
+fn minimum_wage_tier2_raised_to_1800() {
+    let (code, report) = run(&[
+        "diff",
+        &path("rules/minimum_wage.rules"),
+        &path("tests/fixtures/diff/minimum_wage_1800/minimum_wage.rules"),
+    ]);
+    assert_eq!(code, 1, "{report}");
+    assert!(report.contains("1660 元/月 ≤ monthly_wage < 1800 元/月"), "{report}");
+    assert!(report.contains("analysis: exhaustive"), "{report}");
+    insta::assert_snapshot!(relative(&report));
+}
+
+#[test]
+fn zero_land_tax_threshold_made_exclusive() {
+    let (code, report) =
+        run(&["diff", &path("rules/zero_land.rules"), &path("tests/fixtures/diff/zero_land_strict/zero_land.rules")]);
+    assert_eq!(code, 1, "{report}");
+    assert!(report.contains("1 region(s)"), "{report}");
+    assert!(report.contains("where tax_per_mu = 10 万元/亩"), "{report}");
+    assert!(report.contains("verdict fail → pass"), "{report}");
+    insta::assert_snapshot!(relative(&report));
+}
+
+#[test]
+fn a_pack_against_itself_is_equivalent_fast() {
+    let (code, report) = run(&["diff", &path("rules"), &path("rules")]);
+    assert_eq!(code, 0, "{report}");
+    assert!(!report.contains("DIFFERENT"), "{report}");
+    assert!(report.contains("proved without sampling"), "{report}");
+    // The comparison itself, loading aside (the CLI run above measures ~0.2 s in a debug build, most of it
+    // loading): canonical forms only, no evaluation.
+    let (old, new) = (comply::Rulebook::embedded().unwrap(), comply::Rulebook::embedded().unwrap());
+    let start = Instant::now();
+    for policy in new.policies() {
+        let d = comply::diff::diff_policy(old.policy(&policy.id).unwrap(), policy, None);
+        assert!(d.equivalent() && d.method == comply::diff::Method::Identical, "{}", policy.id);
+    }
+    assert!(start.elapsed().as_millis() < 200, "took {:?}", start.elapsed());
+}
+
+#[test]
+fn stored_cases_replay_and_flip() {
+    let dir = std::env::temp_dir().join(format!("comply-diff-cases-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("at_10.toml"),
+        "policy = \"zero_land\"\nas_of = \"2020-06-01\"\n[facts]\nin_zone = true\nindustrial_enterprise = true\n\
+         new_construction_land = false\ntax_per_mu = 10\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("at_12.toml"),
+        "policy = \"zero_land\"\nas_of = \"2020-06-01\"\n[facts]\ntax_per_mu = 12\nin_zone = false\n",
+    )
+    .unwrap();
+    let (code, report) = run(&[
+        "diff",
+        &path("rules/zero_land.rules"),
+        &path("tests/fixtures/diff/zero_land_strict/zero_land.rules"),
+        "--cases",
+        dir.to_str().unwrap(),
+    ]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(code, 1);
+    assert!(report.contains("2 replayed, 1 flip(s)"), "{report}");
+    assert!(report.contains("at_10.toml: fail → undetermined"), "{report}");
+}
+
+#[test]
+fn comply_test_runs_the_shipped_cases_and_properties() {
+    let (code, out) = run(&["test", "--cases", "100"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("ok    zero_land/tax_exactly_10_is_excluded.toml: fail"), "{out}");
+    assert!(out.contains("property increasing monthly_wage"), "{out}");
+    assert!(out.trim_end().ends_with(" passed, 0 failed"), "{out}");
+}
+
+#[test]
+fn comply_test_reports_a_wrong_expectation() {
+    let dir = std::env::temp_dir().join(format!("comply-test-cases-{}", std::process::id()));
+    let cases = dir.join("tests/minimum_wage");
+    std::fs::create_dir_all(&cases).unwrap();
+    std::fs::copy(path("rules/minimum_wage.rules"), dir.join("minimum_wage.rules")).unwrap();
+    std::fs::create_dir_all(dir.join("sources")).unwrap();
+    std::fs::copy(path("rules/sources/gazette_2015_10.txt"), dir.join("sources/gazette_2015_10.txt")).unwrap();
+    std::fs::write(
+        cases.join("wrong.toml"),
+        "as_of = \"2016-03-01\"\n[facts]\ncounty = \"乐清市\"\nemployment = \"full_time\"\nmonthly_wage = 1659.99\n\
+         [expect]\nverdict = \"pass\"\nfailing = []\n",
+    )
+    .unwrap();
+    let (code, out) = run(&["test", dir.to_str().unwrap(), "--cases", "50"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("FAIL  minimum_wage/wrong.toml: expected verdict pass, got fail"), "{out}");
+    assert!(out.contains("expected failing rules [], got [\"monthly_floor\"]"), "{out}");
+    assert!(out.contains(" passed, 1 failed"), "{out}");
+}
