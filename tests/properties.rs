@@ -13,7 +13,7 @@ use comply::policy::{Consequence, FactId, Policy, Property, Type};
 use jiff::civil::Date;
 
 /// Cases per policy and property; the whole file runs in a few seconds in a debug build.
-const CASES: u64 = 300;
+const CASES: u64 = 200;
 
 fn policies() -> Vec<Policy> {
     let mut out: Vec<Policy> = Rulebook::embedded().unwrap().policies().to_vec();

@@ -28,11 +28,10 @@ impl Checker<'_> {
         match &e.kind {
             ExprKind::Number { value, unit } => {
                 // A number-like enum value where an enum is expected: `year = 2015`.
-                if let (None, Some(Type::Enum(e))) = (unit, expected) {
-                    if let Some(index) = self.enums[e as usize].index(&value.to_string()) {
+                if let (None, Some(Type::Enum(e))) = (unit, expected)
+                    && let Some(index) = self.enums[e as usize].index(&value.to_string()) {
                         return Some((Expr::Const(Constant::Enum(index)), Type::Enum(e)));
                     }
-                }
                 let unit = match unit {
                     None => Unit::ONE,
                     Some(text) => self.unit(text, e.span)?,
@@ -162,11 +161,10 @@ impl Checker<'_> {
 
     fn name(&mut self, id: &ast::Ident, expected: Option<Type>) -> Typed {
         // An enum value wins where an enum is expected: `county = 鹿城区`.
-        if let Some(Type::Enum(e)) = expected {
-            if let Some(index) = self.enums[e as usize].index(&id.name) {
+        if let Some(Type::Enum(e)) = expected
+            && let Some(index) = self.enums[e as usize].index(&id.name) {
                 return Some((Expr::Const(Constant::Enum(index)), Type::Enum(e)));
             }
-        }
         match self.symbols.get(&id.name).map(|(s, _)| *s) {
             Some(Symbol::Fact(f)) => {
                 self.fact_uses[f as usize] += 1;

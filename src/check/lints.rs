@@ -34,8 +34,8 @@ pub(crate) fn run(
         }
     }
     for rule in &policy.rules {
-        if let Some(applies) = &rule.applies {
-            if never_true(applies) {
+        if let Some(applies) = &rule.applies
+            && never_true(applies) {
                 out.push(
                     Diagnostic::warning(
                         "C041",
@@ -46,7 +46,6 @@ pub(crate) fn run(
                     .help("check the comparisons in `when`; two bounds on one fact may exclude each other"),
                 );
             }
-        }
         if rule.clause.is_none() {
             out.push(
                 Diagnostic::warning("C017", rule.span, format!("rule `{}` cites no clause", rule.id))
@@ -142,6 +141,9 @@ fn check_quotes(checker: &Checker<'_>, policy: &Policy, read_source: &SourceRead
     }
 }
 
+/// One side of an interval: the value and whether it is excluded.
+type Bound = Option<(Decimal, bool)>;
+
 /// A conservative contradiction finder for `when` conditions: it looks at the conjunction's comparisons
 /// of one fact against constants and at enum memberships. It never claims a satisfiable condition is empty.
 fn never_true(expr: &Expr) -> bool {
@@ -150,7 +152,7 @@ fn never_true(expr: &Expr) -> bool {
     if atoms.iter().any(|a| matches!(a, Expr::Const(Constant::Bool(false)))) {
         return true;
     }
-    let mut intervals: BTreeMap<(FactId, String), (Option<(Decimal, bool)>, Option<(Decimal, bool)>)> = BTreeMap::new();
+    let mut intervals: BTreeMap<(FactId, String), (Bound, Bound)> = BTreeMap::new();
     let mut enum_masks: BTreeMap<FactId, u64> = BTreeMap::new();
     let mut bools: BTreeMap<FactId, bool> = BTreeMap::new();
     for atom in atoms {
@@ -174,17 +176,15 @@ fn never_true(expr: &Expr) -> bool {
                 let allowed = if *negated { !mask } else { *mask };
                 *enum_masks.entry(*f).or_insert(u64::MAX) &= allowed;
             }
-            Expr::Fact(f) => {
-                if bools.insert(*f, true) == Some(false) {
+            Expr::Fact(f)
+                if bools.insert(*f, true) == Some(false) => {
                     return true;
                 }
-            }
             Expr::Not(inner) => {
-                if let Expr::Fact(f) = inner.as_ref() {
-                    if bools.insert(*f, false) == Some(true) {
+                if let Expr::Fact(f) = inner.as_ref()
+                    && bools.insert(*f, false) == Some(true) {
                         return true;
                     }
-                }
             }
             _ => {}
         }
@@ -206,13 +206,13 @@ fn flatten_and<'e>(expr: &'e Expr, out: &mut Vec<&'e Expr>) {
     }
 }
 
-fn tighten_low(bound: &mut Option<(Decimal, bool)>, value: Decimal, strict: bool) {
+fn tighten_low(bound: &mut Bound, value: Decimal, strict: bool) {
     if bound.is_none_or(|(v, s)| value > v || (value == v && strict && !s)) {
         *bound = Some((value, strict));
     }
 }
 
-fn tighten_high(bound: &mut Option<(Decimal, bool)>, value: Decimal, strict: bool) {
+fn tighten_high(bound: &mut Bound, value: Decimal, strict: bool) {
     if bound.is_none_or(|(v, s)| value < v || (value == v && strict && !s)) {
         *bound = Some((value, strict));
     }

@@ -151,8 +151,15 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     };
     let context = Context { policy, as_of, columns, lang };
 
-    let mut writer = Writer::new(sink, args.format);
-    writer.header(policy).map_err(|e| write_failure(&e, lang))?;
+    let mut sink = std::io::BufWriter::with_capacity(1 << 16, sink);
+    if args.format == Format::Csv {
+        let mut names = vec!["id".to_string(), "verdict".into(), "rules".into(), "missing".into()];
+        names.extend(policy.outputs.iter().map(|&d| policy.derived[d as usize].name.clone()));
+        names.push("error".into());
+        let mut line = String::new();
+        csv_line(&mut line, names.iter().map(String::as_str));
+        sink.write_all(line.as_bytes()).map_err(|e| write_failure(&e, lang))?;
+    }
 
     let progress = (std::io::stderr().is_terminal() && size > 0).then(|| {
         let bar = indicatif::ProgressBar::new(size);
@@ -165,26 +172,38 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
 
     let mut summary = Summary::new(policy);
     let mut chunk: Vec<Row> = Vec::with_capacity(CHUNK_ROWS);
-    loop {
-        chunk.clear();
-        source.fill(&mut chunk, CHUNK_ROWS, lang).map_err(unreadable)?;
-        if chunk.is_empty() {
-            break;
-        }
-        // `collect` on an indexed parallel iterator keeps the input order.
-        let results: Vec<Result_> = chunk.par_iter().map(|row| evaluate_row(&context, row)).collect();
-        for (row, result) in chunk.iter().zip(&results) {
-            summary.add(row, result, io.stderr, lang);
-            writer.row(policy, result).map_err(|e| write_failure(&e, lang))?;
+    source.fill(&mut chunk, CHUNK_ROWS, lang).map_err(unreadable)?;
+    while !chunk.is_empty() {
+        // The next chunk is read while this one is evaluated and rendered on the other core; `collect` on an
+        // indexed parallel iterator keeps the input order. Two chunks at most are ever held.
+        let mut next: Vec<Row> = Vec::with_capacity(CHUNK_ROWS);
+        let (read, results) = rayon::join(
+            || source.fill(&mut next, CHUNK_ROWS, lang),
+            || -> Vec<(Result_, String)> {
+                chunk
+                    .par_iter()
+                    .map(|row| {
+                        let result = evaluate_row(&context, row);
+                        let line = render(policy, args.format, &result);
+                        (result, line)
+                    })
+                    .collect()
+            },
+        );
+        read.map_err(unreadable)?;
+        for (result, line) in &results {
+            summary.add(result, io.stderr, lang);
+            sink.write_all(line.as_bytes()).map_err(|e| write_failure(&e, lang))?;
         }
         if let Some(bar) = &progress {
             bar.set_position(source.position());
         }
+        chunk = next;
     }
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
-    writer.finish().map_err(|e| write_failure(&e, lang))?;
+    sink.flush().map_err(|e| write_failure(&e, lang))?;
     summary.print(policy, io.stderr, lang);
     Ok(if summary.errors > 0 {
         EXIT_BAD_INPUT
@@ -452,88 +471,68 @@ fn csv_cell(value: &Json) -> String {
     }
 }
 
-enum Writer<'w> {
-    Csv(csv::Writer<&'w mut dyn Write>),
-    Jsonl(std::io::BufWriter<&'w mut dyn Write>),
+/// One output row as text, line break included; built on the worker threads so that the writing thread
+/// only copies bytes.
+fn render(policy: &Policy, format: Format, result: &Result_) -> String {
+    let rule_ids = |rules: &[usize]| -> Vec<&str> { rules.iter().map(|&i| policy.rules[i].id.as_str()).collect() };
+    let fact_names = |mask: &FactMask| -> Vec<&str> { mask.iter().map(|f| policy.facts[f as usize].name.as_str()).collect() };
+    let mut line = String::new();
+    match (format, result) {
+        (Format::Csv, Result_::Done { id, verdict, rules, missing, outputs }) => {
+            let (rules, missing) = (rule_ids(rules).join(";"), fact_names(missing).join(";"));
+            let outputs: Vec<String> = outputs.iter().map(csv_cell).collect();
+            let fields = [id.as_str(), verdict.as_str(), &rules, &missing];
+            csv_line(&mut line, fields.into_iter().chain(outputs.iter().map(String::as_str)).chain([""]));
+        }
+        (Format::Csv, Result_::Error { id, messages }) => {
+            let message = messages.join("; ");
+            let blanks = std::iter::repeat_n("", policy.outputs.len());
+            csv_line(&mut line, [id.as_str(), "error", "", ""].into_iter().chain(blanks).chain([message.as_str()]));
+        }
+        (Format::Jsonl, result) => {
+            let mut object = serde_json::Map::new();
+            match result {
+                Result_::Done { id, verdict, rules, missing, outputs } => {
+                    object.insert("id".into(), Json::String(id.clone()));
+                    object.insert("verdict".into(), Json::String(verdict.as_str().into()));
+                    object.insert("rules".into(), Json::from(rule_ids(rules)));
+                    object.insert("missing".into(), Json::from(fact_names(missing)));
+                    let outputs = policy
+                        .outputs
+                        .iter()
+                        .zip(outputs)
+                        .map(|(&d, v)| (policy.derived[d as usize].name.clone(), v.clone()))
+                        .collect();
+                    object.insert("outputs".into(), Json::Object(outputs));
+                }
+                Result_::Error { id, messages } => {
+                    object.insert("id".into(), Json::String(id.clone()));
+                    object.insert("verdict".into(), Json::String("error".into()));
+                    object.insert("errors".into(), Json::from(messages.clone()));
+                }
+            }
+            line = Json::Object(object).to_string();
+            line.push('\n');
+        }
+    }
+    line
 }
 
-impl<'w> Writer<'w> {
-    fn new(sink: &'w mut dyn Write, format: Format) -> Writer<'w> {
-        match format {
-            Format::Csv => Writer::Csv(csv::Writer::from_writer(sink)),
-            Format::Jsonl => Writer::Jsonl(std::io::BufWriter::new(sink)),
+/// RFC 4180: a field is quoted only when it holds a comma, a quote or a line break; quotes are doubled.
+fn csv_line<'a>(line: &mut String, fields: impl Iterator<Item = &'a str>) {
+    for (i, field) in fields.enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        if field.contains([',', '"', '\n', '\r']) {
+            line.push('"');
+            line.push_str(&field.replace('"', "\"\""));
+            line.push('"');
+        } else {
+            line.push_str(field);
         }
     }
-
-    /// CSV only: JSON Lines rows name their own fields.
-    fn header(&mut self, policy: &Policy) -> std::io::Result<()> {
-        let Writer::Csv(w) = self else { return Ok(()) };
-        let mut names = vec!["id".to_string(), "verdict".into(), "rules".into(), "missing".into()];
-        names.extend(policy.outputs.iter().map(|&d| policy.derived[d as usize].name.clone()));
-        names.push("error".into());
-        w.write_record(&names).map_err(std::io::Error::other)
-    }
-
-    fn row(&mut self, policy: &Policy, result: &Result_) -> std::io::Result<()> {
-        let rule_ids = |rules: &[usize]| -> Vec<String> { rules.iter().map(|&i| policy.rules[i].id.clone()).collect() };
-        let fact_names =
-            |mask: &FactMask| -> Vec<String> { mask.iter().map(|f| policy.facts[f as usize].name.clone()).collect() };
-        match self {
-            Writer::Csv(w) => {
-                let record: Vec<String> = match result {
-                    Result_::Done { id, verdict, rules, missing, outputs } => {
-                        let mut r = vec![
-                            id.clone(),
-                            verdict.as_str().to_string(),
-                            rule_ids(rules).join(";"),
-                            fact_names(missing).join(";"),
-                        ];
-                        r.extend(outputs.iter().map(csv_cell));
-                        r.push(String::new());
-                        r
-                    }
-                    Result_::Error { id, messages } => {
-                        let mut r = vec![id.clone(), "error".to_string(), String::new(), String::new()];
-                        r.extend(policy.outputs.iter().map(|_| String::new()));
-                        r.push(messages.join("; "));
-                        r
-                    }
-                };
-                w.write_record(&record).map_err(std::io::Error::other)
-            }
-            Writer::Jsonl(w) => {
-                let mut object = serde_json::Map::new();
-                match result {
-                    Result_::Done { id, verdict, rules, missing, outputs } => {
-                        object.insert("id".into(), Json::String(id.clone()));
-                        object.insert("verdict".into(), Json::String(verdict.as_str().into()));
-                        object.insert("rules".into(), Json::from(rule_ids(rules)));
-                        object.insert("missing".into(), Json::from(fact_names(missing)));
-                        let outputs = policy
-                            .outputs
-                            .iter()
-                            .zip(outputs)
-                            .map(|(&d, v)| (policy.derived[d as usize].name.clone(), v.clone()))
-                            .collect();
-                        object.insert("outputs".into(), Json::Object(outputs));
-                    }
-                    Result_::Error { id, messages } => {
-                        object.insert("id".into(), Json::String(id.clone()));
-                        object.insert("verdict".into(), Json::String("error".into()));
-                        object.insert("errors".into(), Json::from(messages.clone()));
-                    }
-                }
-                writeln!(w, "{}", Json::Object(object))
-            }
-        }
-    }
-
-    fn finish(&mut self) -> std::io::Result<()> {
-        match self {
-            Writer::Csv(w) => w.flush(),
-            Writer::Jsonl(w) => w.flush(),
-        }
-    }
+    line.push('\n');
 }
 
 /// Counts per verdict and per failing rule, kept as the rows stream past.
@@ -551,7 +550,7 @@ impl Summary {
         Summary { rows: 0, verdicts: BTreeMap::new(), errors: 0, failing: vec![0; policy.rules.len()] }
     }
 
-    fn add(&mut self, _row: &Row, result: &Result_, stderr: &mut dyn Write, lang: Lang) {
+    fn add(&mut self, result: &Result_, stderr: &mut dyn Write, lang: Lang) {
         self.rows += 1;
         match result {
             Result_::Done { verdict, rules, .. } => {
