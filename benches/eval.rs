@@ -191,7 +191,7 @@ fn wage_cases() -> Vec<Wage> {
     let mut rng = Rng(0x5EED_0001);
     (0..CASES)
         .map(|_| {
-            let county = rng.maybe(5, |rng| rng_county(rng));
+            let county = rng.maybe(5, rng_county);
             let subdistrict = if county == Some(4) {
                 let s = rng.pick(&["灵昆街道", "东屏街道", "北岙街道"]).to_string();
                 rng.maybe(25, |_| s)

@@ -175,9 +175,10 @@ pub fn embedded_files(folder: &str) -> Vec<(String, String)> {
 fn collect_embedded(dir: &include_dir::Dir<'_>, out: &mut Vec<(String, String)>) {
     for file in dir.files() {
         if file.path().extension().is_some_and(|e| e == "rules")
-            && let Some(text) = file.contents_utf8() {
-                out.push((Path::new("rules").join(file.path()).display().to_string(), text.to_string()));
-            }
+            && let Some(text) = file.contents_utf8()
+        {
+            out.push((Path::new("rules").join(file.path()).display().to_string(), text.to_string()));
+        }
     }
     for sub in dir.dirs() {
         collect_embedded(sub, out);

@@ -84,7 +84,10 @@ const QUALIFYING: &[(&str, &str)] = &[
     ("total_floor_area", "42000"),
 ];
 
-fn with(base: &[(&'static str, &'static str)], changes: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+fn with(
+    base: &[(&'static str, &'static str)],
+    changes: &[(&'static str, &'static str)],
+) -> Vec<(&'static str, &'static str)> {
     let mut firm: Vec<_> = base.iter().filter(|(n, _)| !changes.iter().any(|(c, _)| c == n)).copied().collect();
     firm.extend_from_slice(changes);
     firm
@@ -207,7 +210,8 @@ impl Rng {
 /// One generated firm: a value for each fact, or `None` when the firm does not know it. Figures are drawn
 /// from around the thresholds the notice names, so that every branch is reached.
 fn generate(policy: &Policy, rng: &mut Rng) -> Vec<Option<FactValue>> {
-    const FIGURES: &[&str] = &["0", "1", "5.5", "6", "6.05", "7", "10", "10.01", "25", "65", "66", "300", "3000", "42000"];
+    const FIGURES: &[&str] =
+        &["0", "1", "5.5", "6", "6.05", "7", "10", "10.01", "25", "65", "66", "300", "3000", "42000"];
     policy
         .facts
         .iter()
@@ -282,7 +286,10 @@ fn generated_firms_are_asked_only_what_can_change_the_verdict() {
         // where the rest could not matter.
         if end.verdict != Verdict::Undetermined {
             decided += 1;
-            assert_eq!(end.verdict, truth.verdict, "firm {n}: the interview stopped on a verdict the full facts overturn");
+            assert_eq!(
+                end.verdict, truth.verdict,
+                "firm {n}: the interview stopped on a verdict the full facts overturn"
+            );
         } else {
             assert!(
                 end.missing.iter().all(|f| firm[f as usize].is_none()),

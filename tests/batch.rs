@@ -156,7 +156,8 @@ fn an_unknown_column_stops_before_any_row() {
 #[test]
 fn an_empty_file_and_a_header_only_file_give_no_rows() {
     let dir = scratch("empty");
-    for (name, text) in [("empty.csv", ""), ("header.csv", "id,county,employment,monthly_wage\n"), ("empty.jsonl", "")] {
+    for (name, text) in [("empty.csv", ""), ("header.csv", "id,county,employment,monthly_wage\n"), ("empty.jsonl", "")]
+    {
         let input = write(&dir, name, text);
         let (code, out, err) = batch(&input, &[]);
         assert_eq!(code, 0, "{name}: {err}");
@@ -196,8 +197,7 @@ fn shipped_examples_check_without_errors() {
     ] {
         let input = format!("{examples}/{file}");
         let rows = std::fs::read_to_string(&input).unwrap().lines().count() - 1;
-        let (code, out, err) =
-            run(&["batch", rules, "--policy", policy, "--as-of", as_of, "--input", &input]);
+        let (code, out, err) = run(&["batch", rules, "--policy", policy, "--as-of", as_of, "--input", &input]);
         assert_eq!(code, 1, "{file}: {err}");
         assert_eq!(out.lines().count() - 1, rows, "{file}");
         assert!(!out.contains(",error,"), "{file}: {out}");
@@ -211,8 +211,20 @@ fn shipped_examples_check_without_errors() {
 /// employment, some below the minimum, some with a blank cell.
 fn payroll_file(path: &Path, rows: usize) {
     use std::io::Write;
-    const COUNTIES: [&str; 12] =
-        ["鹿城区", "龙湾区", "瓯海区", "浙南产业集聚区", "洞头区", "乐清市", "瑞安市", "永嘉县", "平阳县", "苍南县", "文成县", "泰顺县"];
+    const COUNTIES: [&str; 12] = [
+        "鹿城区",
+        "龙湾区",
+        "瓯海区",
+        "浙南产业集聚区",
+        "洞头区",
+        "乐清市",
+        "瑞安市",
+        "永嘉县",
+        "平阳县",
+        "苍南县",
+        "文成县",
+        "泰顺县",
+    ];
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     writeln!(out, "id,county,subdistrict,employment,monthly_wage,hourly_wage").unwrap();
     let mut x: u64 = 0x2015_1101;
@@ -221,10 +233,10 @@ fn payroll_file(path: &Path, rows: usize) {
         x ^= x >> 7;
         x ^= x << 17;
         let county = COUNTIES[(x % 12) as usize];
-        let subdistrict = if county == "洞头区" && x % 3 == 0 { "灵昆街道" } else { "" };
-        if x % 7 == 0 {
+        let subdistrict = if county == "洞头区" && x.is_multiple_of(3) { "灵昆街道" } else { "" };
+        if x.is_multiple_of(7) {
             writeln!(out, "W{i},{county},{subdistrict},非全日制,,{}.{}", 12 + x % 8, x % 10).unwrap();
-        } else if x % 97 == 0 {
+        } else if x.is_multiple_of(97) {
             writeln!(out, "W{i},{county},{subdistrict},全日制,,").unwrap();
         } else {
             writeln!(out, "W{i},{county},{subdistrict},全日制,{},", 1400 + x % 3000).unwrap();

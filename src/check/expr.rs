@@ -29,9 +29,10 @@ impl Checker<'_> {
             ExprKind::Number { value, unit } => {
                 // A number-like enum value where an enum is expected: `year = 2015`.
                 if let (None, Some(Type::Enum(e))) = (unit, expected)
-                    && let Some(index) = self.enums[e as usize].index(&value.to_string()) {
-                        return Some((Expr::Const(Constant::Enum(index)), Type::Enum(e)));
-                    }
+                    && let Some(index) = self.enums[e as usize].index(&value.to_string())
+                {
+                    return Some((Expr::Const(Constant::Enum(index)), Type::Enum(e)));
+                }
                 let unit = match unit {
                     None => Unit::ONE,
                     Some(text) => self.unit(text, e.span)?,
@@ -162,9 +163,10 @@ impl Checker<'_> {
     fn name(&mut self, id: &ast::Ident, expected: Option<Type>) -> Typed {
         // An enum value wins where an enum is expected: `county = 鹿城区`.
         if let Some(Type::Enum(e)) = expected
-            && let Some(index) = self.enums[e as usize].index(&id.name) {
-                return Some((Expr::Const(Constant::Enum(index)), Type::Enum(e)));
-            }
+            && let Some(index) = self.enums[e as usize].index(&id.name)
+        {
+            return Some((Expr::Const(Constant::Enum(index)), Type::Enum(e)));
+        }
         match self.symbols.get(&id.name).map(|(s, _)| *s) {
             Some(Symbol::Fact(f)) => {
                 self.fact_uses[f as usize] += 1;

@@ -35,17 +35,18 @@ pub(crate) fn run(
     }
     for rule in &policy.rules {
         if let Some(applies) = &rule.applies
-            && never_true(applies) {
-                out.push(
-                    Diagnostic::warning(
-                        "C041",
-                        rule.span,
-                        format!("rule `{}` can never apply: its `when` condition contradicts itself", rule.id),
-                    )
-                    .label("always skipped")
-                    .help("check the comparisons in `when`; two bounds on one fact may exclude each other"),
-                );
-            }
+            && never_true(applies)
+        {
+            out.push(
+                Diagnostic::warning(
+                    "C041",
+                    rule.span,
+                    format!("rule `{}` can never apply: its `when` condition contradicts itself", rule.id),
+                )
+                .label("always skipped")
+                .help("check the comparisons in `when`; two bounds on one fact may exclude each other"),
+            );
+        }
         if rule.clause.is_none() {
             out.push(
                 Diagnostic::warning("C017", rule.span, format!("rule `{}` cites no clause", rule.id))
@@ -176,15 +177,15 @@ fn never_true(expr: &Expr) -> bool {
                 let allowed = if *negated { !mask } else { *mask };
                 *enum_masks.entry(*f).or_insert(u64::MAX) &= allowed;
             }
-            Expr::Fact(f)
-                if bools.insert(*f, true) == Some(false) => {
-                    return true;
-                }
+            Expr::Fact(f) if bools.insert(*f, true) == Some(false) => {
+                return true;
+            }
             Expr::Not(inner) => {
                 if let Expr::Fact(f) = inner.as_ref()
-                    && bools.insert(*f, false) == Some(true) {
-                        return true;
-                    }
+                    && bools.insert(*f, false) == Some(true)
+                {
+                    return true;
+                }
             }
             _ => {}
         }

@@ -226,17 +226,18 @@ impl<'a> Checker<'a> {
             return None;
         };
         if let Some(until) = valid_until
-            && until < valid_from {
-                self.error(
-                    Diagnostic::error(
-                        "C034",
-                        validity_span,
-                        format!("the validity ends ({until}) before it starts ({valid_from})"),
-                    )
-                    .label("empty period")
-                    .help("swap the dates or correct the year"),
-                );
-            }
+            && until < valid_from
+        {
+            self.error(
+                Diagnostic::error(
+                    "C034",
+                    validity_span,
+                    format!("the validity ends ({until}) before it starts ({valid_from})"),
+                )
+                .label("empty period")
+                .help("swap the dates or correct the year"),
+            );
+        }
         let source = self.source(source);
         let derived: Vec<DerivedDef> = self.derived.iter().flatten().cloned().collect();
         let tables: Vec<TableDef> = self.tables.iter().flatten().cloned().collect();
@@ -314,13 +315,14 @@ impl<'a> Checker<'a> {
             }
         }
         if values.len() > 64
-            && let Some(v) = values.get(64) {
-                self.error(
-                    Diagnostic::error("C028", v.id.span, "an enum may have at most 64 values")
-                        .label("the 65th value")
-                        .help("use `text` for open lists"),
-                );
-            }
+            && let Some(v) = values.get(64)
+        {
+            self.error(
+                Diagnostic::error("C028", v.id.span, "an enum may have at most 64 values")
+                    .label("the 65th value")
+                    .help("use `text` for open lists"),
+            );
+        }
         self.enums.push(EnumDef {
             values: values.iter().map(|v| EnumValue { name: v.id.name.clone(), label: v.label.clone() }).collect(),
         });
@@ -404,17 +406,18 @@ impl<'a> Checker<'a> {
         for period in &param.periods {
             let Some(value) = self.constant(&period.value, ty, unit) else { continue };
             if let Some(until) = period.until
-                && until < period.from {
-                    self.error(
-                        Diagnostic::error(
-                            "C034",
-                            period.span,
-                            format!("this period ends ({until}) before it starts ({})", period.from),
-                        )
-                        .label("empty period")
-                        .help("swap the dates or correct the year"),
-                    );
-                }
+                && until < period.from
+            {
+                self.error(
+                    Diagnostic::error(
+                        "C034",
+                        period.span,
+                        format!("this period ends ({until}) before it starts ({})", period.from),
+                    )
+                    .label("empty period")
+                    .help("swap the dates or correct the year"),
+                );
+            }
             for (other, _) in &periods {
                 let ends_before = |a: &Period, b: &Period| a.until.is_some_and(|u| u < b.from);
                 let next = Period { from: period.from, until: period.until, value: value.clone() };
@@ -496,10 +499,11 @@ impl<'a> Checker<'a> {
         let result = declared.and_then(|declared| {
             let (expr, found) = self.expr(&ast.value, declared)?;
             if let Some(declared) = declared
-                && declared != found {
-                    self.type_mismatch(ast.value.span, declared, found);
-                    return None;
-                }
+                && declared != found
+            {
+                self.type_mismatch(ast.value.span, declared, found);
+                return None;
+            }
             if found == Type::Mixed && !is_output {
                 self.error(
                     Diagnostic::error(

@@ -164,7 +164,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     let progress = (std::io::stderr().is_terminal() && size > 0).then(|| {
         let bar = indicatif::ProgressBar::new(size);
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} {eta}")
+            indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {eta}")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         bar
@@ -475,7 +475,8 @@ fn csv_cell(value: &Json) -> String {
 /// only copies bytes.
 fn render(policy: &Policy, format: Format, result: &Result_) -> String {
     let rule_ids = |rules: &[usize]| -> Vec<&str> { rules.iter().map(|&i| policy.rules[i].id.as_str()).collect() };
-    let fact_names = |mask: &FactMask| -> Vec<&str> { mask.iter().map(|f| policy.facts[f as usize].name.as_str()).collect() };
+    let fact_names =
+        |mask: &FactMask| -> Vec<&str> { mask.iter().map(|f| policy.facts[f as usize].name.as_str()).collect() };
     let mut line = String::new();
     match (format, result) {
         (Format::Csv, Result_::Done { id, verdict, rules, missing, outputs }) => {

@@ -4,10 +4,10 @@
 pub mod ask;
 mod batch;
 mod check;
+mod diff;
 mod facts_sheet;
 mod lint;
 mod test;
-mod diff;
 
 use std::io::Write;
 use std::path::PathBuf;

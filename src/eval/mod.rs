@@ -626,9 +626,10 @@ fn each_row(table: &TableDef, fixed: &[Option<usize>], at: &mut [usize], mut f: 
     loop {
         let cell = at.iter().zip(&table.columns).fold(0, |acc, (p, col)| acc * col.width() + p);
         if let Some(Some(row)) = table.cells.get(cell)
-            && !f(*row) {
-                return;
-            }
+            && !f(*row)
+        {
+            return;
+        }
         // Advance the odometer over the unknown columns only.
         let mut column = at.len();
         loop {
