@@ -172,7 +172,14 @@ impl Checker<'_> {
                 self.fact_uses[f as usize] += 1;
                 Some((Expr::Fact(f), self.facts[f as usize].ty))
             }
-            Some(Symbol::Param(p)) => Some((Expr::Param(p), self.params_ty(p))),
+            Some(Symbol::Param(p)) => match self.params.get(p as usize) {
+                Some(param) => Some((Expr::Param(p), param.ty)),
+                // Only a parameter's own periods can name it before it is complete.
+                None => {
+                    self.error(super::cycle(id));
+                    None
+                }
+            },
             Some(Symbol::Derived(d)) => Some((Expr::Derived(d), self.ensure_derived(d)?)),
             Some(Symbol::Table(t)) => Some((Expr::Table(t), self.ensure_table(t)?)),
             None => {
@@ -180,10 +187,6 @@ impl Checker<'_> {
                 None
             }
         }
-    }
-
-    fn params_ty(&self, id: ParamId) -> Type {
-        self.params[id as usize].ty
     }
 
     pub(crate) fn unknown_name(&mut self, id: &ast::Ident, expected: Option<Type>) {

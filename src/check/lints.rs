@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use super::{Checker, SourceReader};
+use super::{Checker, SourceTexts};
 use crate::diag::{Diagnostic, Span};
 use crate::policy::*;
 use crate::syntax::ast::{CmpOp, Item};
@@ -13,7 +13,7 @@ use crate::syntax::ast::{CmpOp, Item};
 pub(crate) fn run(
     checker: &Checker<'_>,
     policy: Option<&Policy>,
-    read_source: &SourceReader<'_>,
+    source_texts: &mut SourceTexts<'_>,
     out: &mut Vec<Diagnostic>,
 ) {
     // Only a policy that checked cleanly can say a fact is unused: a rule or value dropped for an error
@@ -64,7 +64,7 @@ pub(crate) fn run(
             );
         }
     }
-    check_quotes(checker, policy, read_source, out);
+    check_quotes(checker, policy, source_texts, out);
 }
 
 /// Full-width punctuation and spaces vary between a gazette's print and its transcription: compare without them.
@@ -79,7 +79,7 @@ pub fn normalise_quote(text: &str) -> String {
         .collect()
 }
 
-fn check_quotes(checker: &Checker<'_>, policy: &Policy, read_source: &SourceReader<'_>, out: &mut Vec<Diagnostic>) {
+fn check_quotes(checker: &Checker<'_>, policy: &Policy, source_texts: &mut SourceTexts<'_>, out: &mut Vec<Diagnostic>) {
     let ast = checker.ast();
     // Point at the `file` line itself where there is one, not at the whole `source { … }` block.
     let source_span = ast.items.iter().find_map(|i| match i {
@@ -110,7 +110,7 @@ fn check_quotes(checker: &Checker<'_>, policy: &Policy, read_source: &SourceRead
         );
         return;
     };
-    let Some(text) = read_source(&policy.file, path) else {
+    let Some(haystack) = source_texts.normalised(&policy.file, path) else {
         out.push(
             Diagnostic::error(
                 "C051",
@@ -124,7 +124,6 @@ fn check_quotes(checker: &Checker<'_>, policy: &Policy, read_source: &SourceRead
         );
         return;
     };
-    let haystack = normalise_quote(&text);
     let mut seen = BTreeMap::new();
     for (quote, span) in quotes {
         if seen.insert(quote.clone(), ()).is_some() {

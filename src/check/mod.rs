@@ -28,6 +28,7 @@ pub fn check_policies(
     let mut diagnostics = Vec::new();
     let mut policies: Vec<Policy> = Vec::new();
     let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+    let mut source_texts = SourceTexts { read: read_source, cache: BTreeMap::new() };
     for (file, ast) in parsed {
         if let Some(first) = seen.get(&ast.id.name) {
             diagnostics.push(
@@ -48,7 +49,7 @@ pub fn check_policies(
         let mut checker = Checker::new(sources.name(file), sources.text(file), &ast);
         let policy = checker.policy(&ast);
         let mut lint_diagnostics = Vec::new();
-        lints::run(&checker, policy.as_ref(), read_source, &mut lint_diagnostics);
+        lints::run(&checker, policy.as_ref(), &mut source_texts, &mut lint_diagnostics);
         checker.diagnostics.append(&mut lint_diagnostics);
         let failed = checker.diagnostics.iter().any(Diagnostic::is_error);
         diagnostics.append(&mut checker.diagnostics);
@@ -58,6 +59,23 @@ pub fn check_policies(
     }
     diagnostics.sort_by(|a, b| (a.span.file, a.span.start, a.code).cmp(&(b.span.file, b.span.start, b.code)));
     (policies, diagnostics)
+}
+
+/// Gazette texts normalised for quote matching, read once per load however many policies cite them.
+pub(crate) struct SourceTexts<'r> {
+    read: &'r SourceReader<'r>,
+    cache: BTreeMap<std::path::PathBuf, Option<std::rc::Rc<str>>>,
+}
+
+impl SourceTexts<'_> {
+    pub(crate) fn normalised(&mut self, rule_file: &str, path: &str) -> Option<std::rc::Rc<str>> {
+        let key = std::path::Path::new(rule_file).parent().unwrap_or(std::path::Path::new("")).join(path);
+        let read = self.read;
+        self.cache
+            .entry(key)
+            .or_insert_with(|| read(rule_file, path).map(|text| lints::normalise_quote(&text).into()))
+            .clone()
+    }
 }
 
 /// What a name in an expression refers to.
@@ -669,7 +687,7 @@ fn repeated(what: &str, span: Span) -> Diagnostic {
         .help(format!("keep one `{what}`"))
 }
 
-fn cycle(id: &ast::Ident) -> Diagnostic {
+pub(crate) fn cycle(id: &ast::Ident) -> Diagnostic {
     Diagnostic::error("C023", id.span, format!("`{}` is defined in terms of itself", id.name))
         .label("circular definition")
         .help("a value may only use facts and values that do not depend on it")

@@ -16,7 +16,7 @@ use super::{EXIT_BAD_INPUT, EXIT_OK, EXIT_VERDICT, Failure, Io, LangArg, Outcome
 use crate::eval::{self, Env, FactMask, FactSet, Verdict};
 use crate::explain::Lang;
 use crate::facts::{self, FactError, Raw};
-use crate::policy::{FactId, Policy, Type};
+use crate::policy::{FactId, Policy};
 
 /// Rows read and evaluated at a time: large enough to keep both cores busy, small enough that memory
 /// does not grow with the file.
@@ -411,7 +411,8 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
     if !messages.is_empty() {
         return Result_::Error { id, messages };
     }
-    let evaluation = eval::evaluate(policy, &facts, context.as_of);
+    let mut env = Env::new(policy, &facts, context.as_of);
+    let evaluation = env.evaluation();
     let rules = evaluation
         .rules
         .iter()
@@ -419,9 +420,11 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
         .filter(|(_, r)| matches!(r.outcome, eval::Outcome::Fail | eval::Outcome::Refer))
         .map(|(i, _)| i)
         .collect();
-    let mut env = Env::new(policy, &facts, context.as_of);
-    let outputs =
-        policy.outputs.iter().map(|&d| output_json(policy, policy.derived[d as usize].ty, env.derived(d))).collect();
+    let outputs = policy
+        .outputs
+        .iter()
+        .map(|&d| crate::explain::json_value(policy, policy.derived[d as usize].ty, env.derived(d)))
+        .collect();
     Result_::Done { id, verdict: evaluation.verdict, rules, missing: evaluation.missing, outputs }
 }
 
@@ -438,29 +441,6 @@ fn json_to_raw(value: Json) -> Option<Raw> {
     })
 }
 
-/// The same value shapes as the `outputs` of `check --format json`.
-fn output_json(policy: &Policy, ty: Type, value: eval::Value<'_>) -> Json {
-    match (value, ty) {
-        (eval::Value::Bool(b), _) => Json::Bool(b),
-        (eval::Value::Num(q), _) => Json::String(q.normalized().to_string()),
-        (eval::Value::Date(d), _) => Json::String(d.to_string()),
-        (eval::Value::Text(t), _) => Json::String(t.to_string()),
-        (eval::Value::Enum(e), Type::Enum(id)) => {
-            policy.enum_def(id).values.get(e as usize).map_or(Json::Null, |v| Json::String(v.name.clone()))
-        }
-        (eval::Value::Set(s), Type::Set(id)) => Json::Array(
-            policy
-                .enum_def(id)
-                .values
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| s & (1 << i) != 0)
-                .map(|(_, v)| Json::String(v.name.clone()))
-                .collect(),
-        ),
-        _ => Json::Null,
-    }
-}
 
 fn csv_cell(value: &Json) -> String {
     match value {

@@ -117,18 +117,7 @@ pub struct Evaluation {
 
 /// Evaluates every rule and combines them into the verdict.
 pub fn evaluate(policy: &Policy, facts: &FactSet, as_of: Date) -> Evaluation {
-    if let Some(why) = validity(policy, as_of) {
-        return Evaluation {
-            verdict: Verdict::NotApplicable,
-            inapplicable: Some(why),
-            rules: Vec::new(),
-            missing: FactMask::EMPTY,
-        };
-    }
-    let mut env = Env::new(policy, facts, as_of);
-    let rules: Vec<RuleResult> = policy.rules.iter().map(|rule| env.rule(rule)).collect();
-    let (verdict, inapplicable, missing) = combine(policy, &rules);
-    Evaluation { verdict, inapplicable, rules, missing }
+    Env::new(policy, facts, as_of).evaluation()
 }
 
 /// The verdict of one case without the per-rule results, for bulk work (`batch`, `diff`, property tests).
@@ -324,6 +313,23 @@ impl<'a> Env<'a> {
 
     fn release(self, scratch: &mut Scratch) {
         scratch.cache = recycle(self.cache);
+    }
+
+    /// Every rule's result and the verdict; the derived values computed on the way stay cached, so the
+    /// outputs of the same case cost nothing more.
+    pub fn evaluation(&mut self) -> Evaluation {
+        let policy = self.policy;
+        if let Some(why) = validity(policy, self.as_of) {
+            return Evaluation {
+                verdict: Verdict::NotApplicable,
+                inapplicable: Some(why),
+                rules: Vec::new(),
+                missing: FactMask::EMPTY,
+            };
+        }
+        let rules: Vec<RuleResult> = policy.rules.iter().map(|rule| self.rule(rule)).collect();
+        let (verdict, inapplicable, missing) = combine(policy, &rules);
+        Evaluation { verdict, inapplicable, rules, missing }
     }
 
     pub fn rule(&mut self, rule: &'a RuleDef) -> RuleResult {

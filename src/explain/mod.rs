@@ -274,7 +274,8 @@ fn undefined_text(policy: &Policy, undefined: Option<Undefined>, as_of: Date, la
     }
 }
 
-fn json_value(policy: &Policy, ty: Type, value: Value<'_>) -> serde_json::Value {
+/// An output's value as the JSON report and `batch` show it: quantities as exact strings with their unit.
+pub fn json_value(policy: &Policy, ty: Type, value: Value<'_>) -> serde_json::Value {
     use serde_json::Value as J;
     match (value, ty) {
         (Value::Bool(b), _) => J::Bool(b),

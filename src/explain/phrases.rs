@@ -122,10 +122,10 @@ pub fn membership(inside: Option<bool>, negated: bool, lang: Lang) -> &'static s
     match (inside, lang) {
         (Some(true), Lang::Zh) => "属于",
         (Some(false), Lang::Zh) => "不属于",
-        (None, Lang::Zh) => "待定，范围",
+        (None, Lang::Zh) => "尚无法判断，比较对象为",
         (Some(true), Lang::En) => "is one of",
         (Some(false), Lang::En) => "is not one of",
-        (None, Lang::En) => "unknown; the list is",
+        (None, Lang::En) => "cannot be compared yet with",
     }
 }
 

@@ -88,7 +88,9 @@ pub fn text(report: &Report, lang: Lang) -> String {
                 rule.conditions.join(pick(lang, "；", "; "))
             );
         }
-        for line in &rule.details {
+        // “? 某事实：未知” only repeats the missing-facts line above it.
+        let bare_unknown = |line: &str| line.starts_with('?') && (line.ends_with("：未知") || line.ends_with(": unknown"));
+        for line in rule.details.iter().filter(|l| !bare_unknown(l)) {
             let _ = writeln!(out, "    {line}");
         }
         if let Some(consequence) = &rule.consequence {
