@@ -258,3 +258,14 @@ proptest! {
         check_fact_file(if json { "case.json" } else { "case.toml" }, &text, book);
     }
 }
+
+/// Found by the long run (two `Duplicate` mutations of minimum_wage.rules): a parameter whose own period
+/// names it through a pasted `if`. An index panic in the checker at the time; now a C023 error.
+#[test]
+fn regression_parameter_naming_itself() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/robustness/duplicate_in_minimum_wage.rules");
+    let text = std::fs::read_to_string(path).unwrap();
+    load(path, &text);
+    let result = Rulebook::from_texts(vec![(path.to_string(), text)], &|_, _| None);
+    assert!(result.is_err(), "a circular parameter must be refused");
+}

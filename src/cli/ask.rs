@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
 
-use super::{Failure, Io, LangArg, Outcome, load_rules, parse_date};
+use super::{Failure, Io, LangArg, Outcome, find_policy, load_rules, required_date};
 use crate::eval::{self, Evaluation, FactMask, FactSet, FactValue, Verdict};
 use crate::explain::{self, Lang, render};
-use crate::facts::{self, FactError, Raw};
+use crate::facts::{self, Raw};
 use crate::policy::{Consequence, Expr, FactDef, FactId, Policy, Type};
 
 #[derive(Debug, clap::Args)]
@@ -202,17 +202,8 @@ enum Reply {
 pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     let lang: Lang = args.lang.into();
     let book = load_rules(args.rules.as_ref())?;
-    let policy = book.policy(&args.policy).ok_or_else(|| {
-        Failure(FactError::UnknownPolicy { id: args.policy.clone(), known: book.policy_ids() }.render(lang))
-    })?;
-    // The date is always the caller's: an interview must not reach another verdict because the clock moved.
-    let as_of_text = args.as_of.ok_or_else(|| {
-        Failure(match lang {
-            Lang::Zh => "未给出评估日期：请用 --as-of YYYY-MM-DD 指明按哪一天的规定评估".to_string(),
-            Lang::En => "no evaluation date: pass --as-of YYYY-MM-DD to say which day's rules apply".to_string(),
-        })
-    })?;
-    let as_of = parse_date(&as_of_text, lang)?;
+    let policy = find_policy(&book, &args.policy, lang)?;
+    let as_of = required_date(args.as_of.as_deref(), lang)?;
 
     let mut interview = Interview::new(policy, as_of);
     let title = pick(lang, &policy.title.zh, policy.title.en.as_deref());

@@ -12,7 +12,7 @@ use jiff::civil::Date;
 use rayon::prelude::*;
 use serde_json::Value as Json;
 
-use super::{EXIT_BAD_INPUT, EXIT_OK, EXIT_VERDICT, Failure, Io, LangArg, Outcome, load_rules, parse_date};
+use super::{EXIT_BAD_INPUT, EXIT_OK, EXIT_VERDICT, Failure, Io, LangArg, Outcome, find_policy, load_rules, required_date};
 use crate::eval::{self, Env, FactMask, FactSet, Verdict};
 use crate::explain::Lang;
 use crate::facts::{self, FactError, Raw};
@@ -92,16 +92,8 @@ struct Context<'p> {
 pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     let lang: Lang = args.lang.into();
     let book = load_rules(args.rules.as_ref())?;
-    let policy = book.policy(&args.policy).ok_or_else(|| {
-        Failure(FactError::UnknownPolicy { id: args.policy.clone(), known: book.policy_ids() }.render(lang))
-    })?;
-    let as_of_text = args.as_of.ok_or_else(|| {
-        Failure(match lang {
-            Lang::Zh => "未给出评估日期：请用 --as-of YYYY-MM-DD 指明按哪一天的规定评估".to_string(),
-            Lang::En => "no evaluation date: pass --as-of YYYY-MM-DD to say which day's rules apply".to_string(),
-        })
-    })?;
-    let as_of = parse_date(&as_of_text, lang)?;
+    let policy = find_policy(&book, &args.policy, lang)?;
+    let as_of = required_date(args.as_of.as_deref(), lang)?;
 
     let name = args.input.display().to_string();
     let extension = args.input.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);

@@ -71,9 +71,7 @@ pub fn evaluate(
         None if book.policies().len() == 1 => book.policy_ids().remove(0),
         None => return Err(Failure(FactError::NoPolicy { known: book.policy_ids() }.render(lang))),
     };
-    let policy = book.policy(&policy_id).ok_or_else(|| {
-        Failure(FactError::UnknownPolicy { id: policy_id.clone(), known: book.policy_ids() }.render(lang))
-    })?;
+    let policy = super::find_policy(book, &policy_id, lang)?;
     // The date is always the caller's: a verdict must not change because the clock moved.
     let as_of = as_of.or(file.as_of).ok_or_else(|| {
         Failure(match lang {

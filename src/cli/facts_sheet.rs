@@ -3,9 +3,8 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use super::{EXIT_OK, Failure, Io, LangArg, Outcome, load_rules};
+use super::{EXIT_OK, Io, LangArg, Outcome, find_policy, load_rules};
 use crate::explain::Lang;
-use crate::facts::FactError;
 use crate::policy::{Policy, Type};
 
 #[derive(Debug, clap::Args)]
@@ -22,9 +21,7 @@ pub struct Args {
 pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     let lang: Lang = args.lang.into();
     let book = load_rules(args.rules.as_ref())?;
-    let policy = book.policy(&args.policy).ok_or_else(|| {
-        Failure(FactError::UnknownPolicy { id: args.policy.clone(), known: book.policy_ids() }.render(lang))
-    })?;
+    let policy = find_policy(&book, &args.policy, lang)?;
     let _ = write!(io.stdout, "{}", sheet(policy, lang));
     Ok(EXIT_OK)
 }

@@ -117,6 +117,25 @@ pub fn load_rules(path: Option<&PathBuf>) -> Result<Rulebook, Failure> {
     loaded.map_err(|e| Failure(e.render()))
 }
 
+/// The policy a command names, or the list of those loaded.
+pub fn find_policy<'b>(book: &'b Rulebook, id: &str, lang: Lang) -> Result<&'b crate::policy::Policy, Failure> {
+    book.policy(id).ok_or_else(|| {
+        Failure(crate::facts::FactError::UnknownPolicy { id: id.to_string(), known: book.policy_ids() }.render(lang))
+    })
+}
+
+/// The evaluation date a command was given. It is always the caller's: a verdict must not change because
+/// the clock moved.
+pub fn required_date(text: Option<&str>, lang: Lang) -> Result<jiff::civil::Date, Failure> {
+    let text = text.ok_or_else(|| {
+        Failure(match lang {
+            Lang::Zh => "未给出评估日期：请用 --as-of YYYY-MM-DD 指明按哪一天的规定评估".to_string(),
+            Lang::En => "no evaluation date: pass --as-of YYYY-MM-DD to say which day's rules apply".to_string(),
+        })
+    })?;
+    parse_date(text, lang)
+}
+
 pub fn parse_date(text: &str, lang: Lang) -> Result<jiff::civil::Date, Failure> {
     text.trim().parse().map_err(|_| Failure(crate::facts::FactError::BadAsOf { given: text.to_string() }.render(lang)))
 }

@@ -12,16 +12,9 @@ use crate::syntax::ast::{ArithOp, CmpOp};
 use crate::units::Quantity;
 pub use value::{FactMask, Undefined, Value};
 
-/// A supplied fact value, already checked against the fact's declared type and kept in its unit.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FactValue {
-    Bool(bool),
-    Num(Quantity),
-    Date(Date),
-    Text(String),
-    Enum(u16),
-    Set(u64),
-}
+/// A supplied fact value, already checked against the fact's declared type and kept in its unit: the
+/// same shapes as a constant written in the rules.
+pub use crate::policy::Constant as FactValue;
 
 /// The facts of one case, one slot per declared fact; `None` is unknown.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -440,15 +433,7 @@ impl<'a> Env<'a> {
     pub fn eval(&mut self, expr: &'a Expr) -> Value<'a> {
         match expr {
             Expr::Const(c) => constant(c),
-            Expr::Fact(f) => match self.facts.get(*f) {
-                None => Value::missing(*f),
-                Some(FactValue::Bool(b)) => Value::Bool(*b),
-                Some(FactValue::Num(q)) => Value::Num(*q),
-                Some(FactValue::Date(d)) => Value::Date(*d),
-                Some(FactValue::Text(t)) => Value::Text(t),
-                Some(FactValue::Enum(e)) => Value::Enum(*e),
-                Some(FactValue::Set(s)) => Value::Set(*s),
-            },
+            Expr::Fact(f) => self.facts.get(*f).map_or(Value::missing(*f), constant),
             Expr::Derived(d) => self.derived(*d),
             Expr::Param(p) => self.param(*p),
             Expr::Table(t) => self.table(*t),
