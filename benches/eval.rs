@@ -603,6 +603,12 @@ mod minimum_wage {
     }
 
     #[divan::bench]
+    fn explained(bencher: Bencher) {
+        let fx = wage_fixture();
+        cycle(bencher, &fx.facts, |f| explain::explained(&fx.policy, f, fx.as_of).atoms.len());
+    }
+
+    #[divan::bench]
     fn full_report(bencher: Bencher) {
         let fx = wage_fixture();
         cycle(bencher, &fx.facts, |f| {
@@ -633,6 +639,12 @@ mod zero_land {
         let fx = zero_land_fixture();
         let mut scratch = Scratch::new();
         cycle(bencher, &fx.facts, |f| eval::verdict_only(&fx.policy, f, fx.as_of, &mut scratch));
+    }
+
+    #[divan::bench]
+    fn explained(bencher: Bencher) {
+        let fx = zero_land_fixture();
+        cycle(bencher, &fx.facts, |f| explain::explained(&fx.policy, f, fx.as_of).atoms.len());
     }
 
     #[divan::bench]
@@ -707,8 +719,8 @@ fn summary() {
     println!();
     println!("ratio summary: median ns per evaluation, {ROUNDS} interleaved rounds of ~1 ms each, one thread");
     println!(
-        "{:<14} {:>10} {:>10} {:>10} {:>12} {:>10}  mix",
-        "policy", "native", "verdict", "evaluate", "full report", "verdict/native"
+        "{:<14} {:>10} {:>10} {:>10} {:>10} {:>12} {:>10}  mix",
+        "policy", "native", "verdict", "evaluate", "explained", "report text", "verdict/native"
     );
 
     fn row<N>(fx: &Fixture<N>, native: &mut dyn FnMut(&N, Date) -> Verdict) {
@@ -724,6 +736,11 @@ fn summary() {
                 black_box(eval::evaluate(&fx.policy, black_box(f), fx.as_of));
             }
         };
+        let mut explained = || {
+            for f in &fx.facts {
+                black_box(explain::explained(&fx.policy, black_box(f), fx.as_of).atoms.len());
+            }
+        };
         let mut report = || {
             for f in &fx.facts {
                 let r = explain::report(&fx.policy, black_box(f), fx.as_of, Lang::Zh);
@@ -735,14 +752,19 @@ fn summary() {
                 black_box(native(black_box(c), fx.as_of));
             }
         };
-        let m = interleaved_medians(&mut [&mut baseline, &mut verdict, &mut evaluate, &mut report], n, ROUNDS);
+        let m = interleaved_medians(
+            &mut [&mut baseline, &mut verdict, &mut evaluate, &mut explained, &mut report],
+            n,
+            ROUNDS,
+        );
         println!(
-            "{:<14} {:>10.1} {:>10.1} {:>10.1} {:>12.1} {:>10.2}x  {}",
+            "{:<14} {:>10.1} {:>10.1} {:>10.1} {:>10.1} {:>12.1} {:>10.2}x  {}",
             fx.policy.id,
             m[0],
             m[1],
             m[2],
             m[3],
+            m[4],
             m[1] / m[0],
             fx.mix()
         );

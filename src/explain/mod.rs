@@ -2,16 +2,18 @@
 //! decided it (values, units, threshold, gap), the missing facts and the outputs. Explanations are read
 //! off the same compiled rules the evaluator ran, never from a second copy of the logic.
 
+pub mod data;
 mod phrases;
 pub mod render;
 
 use jiff::civil::Date;
 use serde::Serialize;
 
-use crate::eval::{self, Env, Evaluation, FactSet, Inapplicable, Outcome, Undefined, Value, Verdict};
+use crate::eval::{self, FactSet, Inapplicable, Outcome, Undefined, Value, Verdict};
 use crate::policy::*;
 use crate::syntax::ast::{Bilingual, CmpOp};
 pub use phrases::Lang;
+pub use data::{Atom, Explained, explained};
 use phrases::{SetTest, format_value, pick};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -57,32 +59,22 @@ pub struct RuleReport {
     pub quotes: Vec<String>,
 }
 
-/// Evaluates a case and explains it.
+/// Evaluates a case and explains it in words.
 pub fn report(policy: &Policy, facts: &FactSet, as_of: Date, lang: Lang) -> Report {
-    let evaluation = eval::evaluate(policy, facts, as_of);
-    explain(policy, facts, as_of, &evaluation, lang)
+    render_report(&explained(policy, facts, as_of), lang)
 }
 
-pub fn explain(policy: &Policy, facts: &FactSet, as_of: Date, evaluation: &Evaluation, lang: Lang) -> Report {
-    let mut env = Env::new(policy, facts, as_of);
+/// Words for an explanation already collected as data.
+pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
+    let (policy, as_of, evaluation) = (data.policy, data.as_of, &data.evaluation);
     let mut warnings = Vec::new();
-    let mut rules = Vec::new();
-    for (rule, result) in policy.rules.iter().zip(&evaluation.rules) {
-        let mut explainer = Explainer { env: &mut env, lang, lines: Vec::new() };
-        // A rule that failed under a `when` also says why it applied: the clerk sees the case it covers.
-        let conditions = match (&rule.applies, result.outcome) {
-            (Some(condition), Outcome::Fail | Outcome::Refer | Outcome::Warn) => {
-                explainer.atoms(condition);
-                std::mem::take(&mut explainer.lines)
-            }
-            _ => Vec::new(),
-        };
-        match (&rule.applies, result.outcome) {
-            (Some(condition), Outcome::Skipped) => explainer.atoms(condition),
-            (_, Outcome::Skipped) => {}
-            _ => explainer.atoms(&rule.requires),
-        }
-        let details = explainer.lines;
+    let mut rules = Vec::with_capacity(data.rules.len());
+    for (explanation, result) in data.rules.iter().zip(&evaluation.rules) {
+        let rule = explanation.rule;
+        let words = Words { policy, lang };
+        let conditions: Vec<String> = data.atoms_of(&explanation.conditions).iter().map(|a| words.atom(a)).collect();
+        let details: Vec<String> =
+            data.atoms_of(&explanation.details).iter().map(|a| format!("{}{}", mark(a.holds), words.atom(a))).collect();
         let head = match result.outcome {
             Outcome::Unknown if !result.missing.is_empty() => {
                 let labels = fact_labels(policy, result.missing.iter(), lang);
@@ -99,8 +91,6 @@ pub fn explain(policy: &Policy, facts: &FactSet, as_of: Date, evaluation: &Evalu
         if !head.is_empty() {
             parts.push(head.clone());
         }
-        let conditions: Vec<String> =
-            conditions.iter().map(|c| c.trim_start_matches(['✓', '✗', '?', ' ']).to_string()).collect();
         if !conditions.is_empty() {
             parts.push(format!(
                 "{}{}",
@@ -109,9 +99,12 @@ pub fn explain(policy: &Policy, facts: &FactSet, as_of: Date, evaluation: &Evalu
             ));
         }
         // Unknown comparisons are already named by the missing facts.
-        let decided =
-            details.iter().filter(|d| !d.starts_with('?')).map(|d| d.trim_start_matches(['✓', '✗', ' ']).to_string());
-        let decided: Vec<String> = decided.collect();
+        let decided: Vec<String> = data
+            .atoms_of(&explanation.details)
+            .iter()
+            .filter(|a| a.holds.is_known())
+            .map(|a| words.atom(a))
+            .collect();
         if !decided.is_empty() {
             parts.push(decided.join(pick(lang, "；", "; ")));
         }
@@ -127,7 +120,7 @@ pub fn explain(policy: &Policy, facts: &FactSet, as_of: Date, evaluation: &Evalu
         }
         rules.push(RuleReport {
             id: rule.id.clone(),
-            title: pick(lang, &rule.title.zh, rule.title.en.as_deref().unwrap_or(&rule.title.zh)).to_string(),
+            title: bi(&rule.title, lang).to_string(),
             outcome: result.outcome.as_str(),
             citation: rule.clause.as_ref().map(|c| c.reference.clone()).unwrap_or_default(),
             explanation,
@@ -140,15 +133,10 @@ pub fn explain(policy: &Policy, facts: &FactSet, as_of: Date, evaluation: &Evalu
     }
     let mut outputs = serde_json::Map::new();
     let mut output_lines = Vec::new();
-    // Outside the validity the notice says nothing, so no output is concluded either.
-    let in_force = !matches!(evaluation.inapplicable, Some(Inapplicable::BeforeInForce | Inapplicable::AfterExpiry));
-    for &id in &policy.outputs {
+    for &(id, value) in &data.outputs {
         let def = &policy.derived[id as usize];
-        let value =
-            if in_force { env.derived(id) } else { Value::Unknown { facts: eval::FactMask::EMPTY, undefined: None } };
-        let shown = format_value(policy, def.ty, value, lang, None);
         outputs.insert(def.name.clone(), json_value(policy, def.ty, value));
-        output_lines.push((bi(&def.label, lang).to_string(), shown));
+        output_lines.push((bi(&def.label, lang).to_string(), format_value(policy, def.ty, value, lang, None)));
     }
     let reason = match evaluation.inapplicable {
         Some(Inapplicable::BeforeInForce) => Some(match lang {
@@ -299,95 +287,53 @@ pub fn json_value(policy: &Policy, ty: Type, value: Value<'_>) -> serde_json::Va
     }
 }
 
-struct Explainer<'e, 'a> {
-    env: &'e mut Env<'a>,
-    lang: Lang,
-    lines: Vec<String>,
+fn mark(holds: Value<'_>) -> &'static str {
+    match holds {
+        Value::Bool(true) => "✓ ",
+        Value::Bool(false) => "✗ ",
+        _ => "? ",
+    }
 }
 
-impl<'a> Explainer<'_, 'a> {
-    /// Collects the comparisons that decided `expr`: for a false `and`, each false part; for a true `or`,
-    /// the first true part; otherwise every part.
-    fn atoms(&mut self, expr: &'a Expr) {
-        match expr {
-            Expr::And(parts) | Expr::Or(parts) => {
-                let decisive = matches!(expr, Expr::Or(_));
-                let whole = self.env.eval(expr);
-                let values: Vec<Value<'a>> = parts.iter().map(|p| self.env.eval(p)).collect();
-                let chosen: Vec<&'a Expr> = match whole {
-                    Value::Bool(b) if b == decisive => parts
-                        .iter()
-                        .zip(&values)
-                        .filter(|(_, v)| **v == Value::Bool(decisive))
-                        .map(|(p, _)| p)
-                        .take(if decisive { 1 } else { usize::MAX })
-                        .collect(),
-                    Value::Bool(_) => parts.iter().collect(),
-                    _ => parts.iter().zip(&values).filter(|(_, v)| !v.is_known()).map(|(p, _)| p).collect(),
-                };
-                for part in chosen {
-                    self.atoms(part);
-                }
-            }
-            Expr::Derived(d) if self.env.policy.derived[*d as usize].ty == Type::Bool => {
-                let policy = self.env.policy;
-                self.atoms(&policy.derived[*d as usize].expr);
-            }
-            Expr::If { condition, then, otherwise } => {
-                self.atoms(condition);
-                match self.env.eval(condition) {
-                    Value::Bool(true) => self.atoms(then),
-                    Value::Bool(false) => self.atoms(otherwise),
-                    _ => {}
-                }
-            }
-            Expr::Const(_) => {}
-            leaf => {
-                let value = self.env.eval(leaf);
-                let mark = match value {
-                    Value::Bool(true) => "✓ ",
-                    Value::Bool(false) => "✗ ",
-                    _ => "? ",
-                };
-                let text = self.leaf(leaf);
-                self.lines.push(format!("{mark}{text}"));
-            }
-        }
-    }
+/// Says one atom in words, from the values it recorded.
+struct Words<'p> {
+    policy: &'p Policy,
+    lang: Lang,
+}
 
-    fn name_of(&mut self, expr: &'a Expr, fallback: &str) -> String {
-        let policy = self.env.policy;
+impl Words<'_> {
+    fn name_of<'s>(&'s self, expr: &'s Expr, fallback: &'s str) -> &'s str {
+        let policy = self.policy;
         match expr {
-            Expr::Fact(f) => bi(&policy.facts[*f as usize].label, self.lang).to_string(),
-            Expr::Derived(d) => bi(&policy.derived[*d as usize].label, self.lang).to_string(),
-            Expr::Param(p) => policy.params[*p as usize].name.clone(),
-            Expr::Table(t) => policy.tables[*t as usize].name.clone(),
-            Expr::AsOf => pick(self.lang, "评估日期", "evaluation date").to_string(),
-            _ => fallback.to_string(),
+            Expr::Fact(f) => bi(&policy.facts[*f as usize].label, self.lang),
+            Expr::Derived(d) => bi(&policy.derived[*d as usize].label, self.lang),
+            Expr::Param(p) => &policy.params[*p as usize].name,
+            Expr::Table(t) => &policy.tables[*t as usize].name,
+            Expr::AsOf => pick(self.lang, "评估日期", "evaluation date"),
+            _ => fallback,
         }
     }
 
     fn type_of(&self, expr: &Expr) -> Type {
-        let policy = self.env.policy;
+        let policy = self.policy;
         match expr {
             Expr::Fact(f) => policy.facts[*f as usize].ty,
             Expr::Derived(d) => policy.derived[*d as usize].ty,
             Expr::Param(p) => policy.params[*p as usize].ty,
             Expr::Table(t) => policy.tables[*t as usize].ty,
-            Expr::Const(Constant::Enum(_)) => Type::Mixed,
             _ => Type::Mixed,
         }
     }
 
-    fn show(&mut self, expr: &'a Expr, ty: Type, in_unit: Option<crate::units::Unit>) -> String {
-        let value = self.env.eval(expr);
-        format_value(self.env.policy, ty, value, self.lang, in_unit)
+    fn show(&self, value: Value<'_>, ty: Type, in_unit: Option<crate::units::Unit>) -> String {
+        format_value(self.policy, ty, value, self.lang, in_unit)
     }
 
-    fn leaf(&mut self, leaf: &'a Expr) -> String {
-        let lang = self.lang;
-        let policy = self.env.policy;
-        match leaf {
+    fn atom(&self, atom: &Atom<'_>) -> String {
+        let (lang, policy) = (self.lang, self.policy);
+        let colon = pick(lang, "：", ": ");
+        let comma = pick(lang, "，", ", ");
+        match atom.expr {
             Expr::Compare(c) => {
                 let subject = self.name_of(&c.lhs, &c.lhs_text);
                 // Enum constants take their type from the other side.
@@ -395,34 +341,30 @@ impl<'a> Explainer<'_, 'a> {
                     Type::Mixed => self.type_of(&c.rhs),
                     t => t,
                 };
-                let lhs_value = self.env.eval(&c.lhs);
-                let rhs_value = self.env.eval(&c.rhs);
+                let (lhs_value, rhs_value) = (atom.subject, atom.other);
                 let rhs_unit = match rhs_value {
                     Value::Num(q) => Some(q.unit),
                     _ => None,
                 };
                 // A computed share is shown in the threshold's unit (26.3% rather than 0.263).
                 let lhs_unit = if matches!(c.lhs, Expr::Fact(_)) { None } else { rhs_unit };
-                let lhs = self.show(&c.lhs, ty, lhs_unit);
+                let lhs = self.show(lhs_value, ty, lhs_unit);
                 let rhs = match &c.rhs {
-                    Expr::Const(_) => self.show(&c.rhs, ty, None),
-                    other => {
-                        let name = self.name_of(other, "");
-                        let value = self.show(&c.rhs, ty, None);
-                        if name.is_empty() { value } else { format!("{name} {value}") }
-                    }
+                    Expr::Const(_) => self.show(rhs_value, ty, None),
+                    other => match self.name_of(other, "") {
+                        "" => self.show(rhs_value, ty, None),
+                        name => format!("{name} {}", self.show(rhs_value, ty, None)),
+                    },
                 };
-                let holds = eval::compare(c.op, lhs_value, rhs_value);
                 // A choice or a yes/no reads as “环评方式：承诺备案”, adding the expected value only when it differs.
                 if !matches!(ty, Type::Num(_) | Type::Date) {
-                    let colon = pick(lang, "：", ": ");
                     return match eval::compare(CmpOp::Eq, lhs_value, rhs_value) {
                         Value::Bool(true) => format!("{subject}{colon}{lhs}"),
                         Value::Bool(false) => format!("{subject}{colon}{lhs}{}{rhs}", pick(lang, "，不是 ", ", not ")),
                         _ => format!("{subject}{colon}{lhs}{}{rhs}", pick(lang, "，比较对象为 ", ", to compare with ")),
                     };
                 }
-                let gap = match (holds, lhs_value, rhs_value) {
+                let gap = match (atom.holds, lhs_value, rhs_value) {
                     (Value::Bool(false), Value::Num(a), Value::Num(b))
                         if matches!(c.op, CmpOp::Ge | CmpOp::Gt | CmpOp::Le | CmpOp::Lt) =>
                     {
@@ -432,78 +374,63 @@ impl<'a> Explainer<'_, 'a> {
                 };
                 let word = c.word.as_ref().map(|w| phrases::statute_note(w, lang)).unwrap_or_default();
                 let verb = if ty == Type::Date {
-                    phrases::date_relation(c.op, holds, lang)
+                    phrases::date_relation(c.op, atom.holds, lang)
                 } else {
-                    phrases::relation(c.op, holds, lang)
+                    phrases::relation(c.op, atom.holds, lang)
                 };
-                format!("{subject} {lhs}{}{verb} {rhs}{gap}{word}", pick(lang, "，", ", "))
+                format!("{subject} {lhs}{comma}{verb} {rhs}{gap}{word}")
             }
-            Expr::Fact(f) => {
-                let fact = &policy.facts[*f as usize];
-                format!("{}{}{}", bi(&fact.label, lang), pick(lang, "：", ": "), self.show(leaf, fact.ty, None))
-            }
-            Expr::Not(inner) => self.leaf(inner),
+            Expr::Not(inner) => self.atom(&Atom { expr: inner, ..*atom }),
             Expr::InEnum { value, mask, negated } => {
                 let ty = self.type_of(value);
                 let subject = self.name_of(value, "");
-                let shown = self.show(value, ty, None);
                 let listed = match ty {
                     Type::Enum(id) => phrases::enum_list(policy, id, *mask, lang),
                     _ => String::new(),
                 };
-                let inside = match self.env.eval(value) {
+                let inside = match atom.subject {
                     Value::Enum(e) => Some(mask & (1 << e) != 0),
                     _ => None,
                 };
                 let verb = phrases::membership(inside, *negated, lang);
-                format!("{subject}{}{shown}{}{verb} {listed}", pick(lang, "：", ": "), pick(lang, "，", ", "))
+                format!("{subject}{colon}{}{comma}{verb} {listed}", self.show(atom.subject, ty, None))
             }
             Expr::InText { value, texts, negated } => {
                 let subject = self.name_of(value, "");
-                let shown = self.show(value, Type::Text, None);
-                let inside = match self.env.eval(value) {
+                let inside = match atom.subject {
                     Value::Text(t) => Some(texts.iter().any(|x| x == t)),
                     _ => None,
                 };
                 let verb = phrases::membership(inside, *negated, lang);
-                format!(
-                    "{subject}{}{shown}{}{verb} {}",
-                    pick(lang, "：", ": "),
-                    pick(lang, "，", ", "),
-                    texts.join(pick(lang, "、", ", "))
-                )
+                let listed = texts.join(pick(lang, "、", ", "));
+                format!("{subject}{colon}{}{comma}{verb} {listed}", self.show(atom.subject, Type::Text, None))
             }
             Expr::HasAny { set, mask, negated } | Expr::HasOnly { set, mask, negated } => {
                 let ty = self.type_of(set);
                 let subject = self.name_of(set, "");
-                let shown = self.show(set, ty, None);
                 let listed = match ty {
                     Type::Set(id) => phrases::enum_list(policy, id, *mask, lang),
                     _ => String::new(),
                 };
-                let test = if matches!(leaf, Expr::HasOnly { .. }) { SetTest::Only } else { SetTest::Any };
-                let holds = self.env.eval(leaf);
-                let verb = phrases::has(test, holds, *negated, lang);
+                let test = if matches!(atom.expr, Expr::HasOnly { .. }) { SetTest::Only } else { SetTest::Any };
+                let verb = phrases::has(test, atom.holds, *negated, lang);
                 let space = if verb.ends_with('：') { "" } else { " " };
-                format!("{subject}{}{shown}{}{verb}{space}{listed}", pick(lang, "：", ": "), pick(lang, "，", ", "))
+                format!("{subject}{colon}{}{comma}{verb}{space}{listed}", self.show(atom.subject, ty, None))
             }
-            Expr::Has { set, item, negated } => {
+            Expr::Has { set, negated, .. } => {
                 let ty = self.type_of(set);
                 let subject = self.name_of(set, "");
-                let shown = self.show(set, ty, None);
                 let item_ty = match ty {
                     Type::Set(id) => Type::Enum(id),
                     other => other,
                 };
-                let item_text = self.show(item, item_ty, None);
-                let holds = self.env.eval(leaf);
-                let verb = phrases::has(SetTest::One, holds, *negated, lang);
-                format!("{subject}{}{shown}{}{verb} {item_text}", pick(lang, "：", ": "), pick(lang, "，", ", "))
+                let verb = phrases::has(SetTest::One, atom.holds, *negated, lang);
+                let (shown, item) = (self.show(atom.subject, ty, None), self.show(atom.other, item_ty, None));
+                format!("{subject}{colon}{shown}{comma}{verb} {item}")
             }
             other => {
                 let ty = self.type_of(other);
-                let name = self.name_of(other, "");
-                format!("{name}{}{}", pick(lang, "：", ": "), self.show(other, ty, None))
+                format!("{}{colon}{}", self.name_of(other, ""), self.show(atom.subject, ty, None))
             }
         }
     }

@@ -1,0 +1,146 @@
+//! The explanation as data: for every rule, the comparisons that decided it with the values they saw.
+//! Collected in the same pass as the evaluation (one `Env`, one cache) and without formatting anything,
+//! so a caller that needs the reasons but not the prose (a bulk check, a test) pays only for the values.
+
+use std::ops::Range;
+
+use jiff::civil::Date;
+
+use crate::eval::{Env, Evaluation, FactSet, Inapplicable, Outcome, Value};
+use crate::policy::*;
+
+/// One comparison, membership test or yes/no fact that decided a rule, with the values it saw.
+#[derive(Debug, Clone, Copy)]
+pub struct Atom<'a> {
+    /// The test itself: a comparison, `in`, `has`, a yes/no value or its negation.
+    pub expr: &'a Expr,
+    /// Whether it held: true, false or unknown.
+    pub holds: Value<'a>,
+    /// The value tested: a comparison's left side, the choice or set tested for membership, the fact.
+    pub subject: Value<'a>,
+    /// What it was tested against: a comparison's right side, or the item a set must hold.
+    pub other: Value<'a>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RuleExplanation<'a> {
+    pub rule: &'a RuleDef,
+    /// Indices into `Explained::atoms`: the facts that made a failed rule apply.
+    pub conditions: Range<usize>,
+    /// Indices into `Explained::atoms`: what decided the requirement (or, for a skipped rule, its `when`).
+    pub details: Range<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Explained<'a> {
+    pub policy: &'a Policy,
+    pub as_of: Date,
+    pub evaluation: Evaluation,
+    pub rules: Vec<RuleExplanation<'a>>,
+    /// All rules' atoms in one buffer.
+    pub atoms: Vec<Atom<'a>>,
+    /// Each output's value; unknown outside the policy's validity, where the notice concludes nothing.
+    pub outputs: Vec<(DerivedId, Value<'a>)>,
+}
+
+impl Explained<'_> {
+    pub fn atoms_of(&self, range: &Range<usize>) -> &[Atom<'_>] {
+        self.atoms.get(range.clone()).unwrap_or(&[])
+    }
+}
+
+/// Evaluates a case and records why each rule came out as it did.
+pub fn explained<'a>(policy: &'a Policy, facts: &'a FactSet, as_of: Date) -> Explained<'a> {
+    let mut env = Env::new(policy, facts, as_of);
+    let evaluation = env.evaluation();
+    let mut collector = Collector { env: &mut env, atoms: Vec::with_capacity(policy.rules.len() * 2) };
+    let mut rules = Vec::with_capacity(evaluation.rules.len());
+    for (rule, result) in policy.rules.iter().zip(&evaluation.rules) {
+        let start = collector.atoms.len();
+        // A rule that failed under a `when` also says why it applied: the clerk sees the case it covers.
+        if let (Some(condition), Outcome::Fail | Outcome::Refer | Outcome::Warn) = (&rule.applies, result.outcome) {
+            collector.collect(condition);
+        }
+        let conditions = start..collector.atoms.len();
+        match (&rule.applies, result.outcome) {
+            (Some(condition), Outcome::Skipped) => collector.collect(condition),
+            (_, Outcome::Skipped) => {}
+            _ => collector.collect(&rule.requires),
+        }
+        rules.push(RuleExplanation { rule, conditions: conditions.clone(), details: conditions.end..collector.atoms.len() });
+    }
+    let atoms = collector.atoms;
+    let in_force = !matches!(evaluation.inapplicable, Some(Inapplicable::BeforeInForce | Inapplicable::AfterExpiry));
+    let outputs = policy
+        .outputs
+        .iter()
+        .map(|&id| {
+            let value = if in_force { env.derived(id) } else { Value::Unknown { facts: Default::default(), undefined: None } };
+            (id, value)
+        })
+        .collect();
+    Explained { policy, as_of, evaluation, rules, atoms, outputs }
+}
+
+struct Collector<'e, 'a> {
+    env: &'e mut Env<'a>,
+    atoms: Vec<Atom<'a>>,
+}
+
+impl<'a> Collector<'_, 'a> {
+    /// Records the tests that decided `expr`: for a false `and`, each false part; for a true `or`, the
+    /// first true part; for an undecided one, the undecided parts; otherwise every part.
+    fn collect(&mut self, expr: &'a Expr) {
+        match expr {
+            Expr::And(parts) | Expr::Or(parts) => {
+                let decisive = matches!(expr, Expr::Or(_));
+                match self.env.eval(expr) {
+                    Value::Bool(b) if b == decisive => {
+                        for part in parts {
+                            if self.env.eval(part) == Value::Bool(decisive) {
+                                self.collect(part);
+                                if decisive {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    Value::Bool(_) => parts.iter().for_each(|p| self.collect(p)),
+                    _ => {
+                        for part in parts {
+                            if !self.env.eval(part).is_known() {
+                                self.collect(part);
+                            }
+                        }
+                    }
+                }
+            }
+            Expr::Derived(d) if self.env.policy.derived[*d as usize].ty == Type::Bool => {
+                let policy = self.env.policy;
+                self.collect(&policy.derived[*d as usize].expr);
+            }
+            Expr::If { condition, then, otherwise } => {
+                self.collect(condition);
+                match self.env.eval(condition) {
+                    Value::Bool(true) => self.collect(then),
+                    Value::Bool(false) => self.collect(otherwise),
+                    _ => {}
+                }
+            }
+            Expr::Const(_) => {}
+            leaf => {
+                let holds = self.env.eval(leaf);
+                let unknown = Value::Unknown { facts: Default::default(), undefined: None };
+                let (subject, other) = match leaf {
+                    Expr::Compare(c) => (self.env.eval(&c.lhs), self.env.eval(&c.rhs)),
+                    Expr::Not(inner) => (self.env.eval(inner), unknown),
+                    Expr::InEnum { value, .. } | Expr::InText { value, .. } => (self.env.eval(value), unknown),
+                    Expr::HasAny { set, .. } | Expr::HasOnly { set, .. } => (self.env.eval(set), unknown),
+                    Expr::Has { set, item, .. } => (self.env.eval(set), self.env.eval(item)),
+                    other => (self.env.eval(other), unknown),
+                };
+                self.atoms.push(Atom { expr: leaf, holds, subject, other });
+            }
+        }
+    }
+}
