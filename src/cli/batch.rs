@@ -12,7 +12,9 @@ use jiff::civil::Date;
 use rayon::prelude::*;
 use serde_json::Value as Json;
 
-use super::{EXIT_BAD_INPUT, EXIT_OK, EXIT_VERDICT, Failure, Io, LangArg, Outcome, find_policy, load_rules, required_date};
+use super::{
+    EXIT_BAD_INPUT, EXIT_OK, EXIT_VERDICT, Failure, Io, LangArg, Outcome, find_policy, load_rules, required_date,
+};
 use crate::eval::{self, Env, FactMask, FactSet, Verdict};
 use crate::explain::Lang;
 use crate::facts::{self, FactError, Raw};
@@ -432,7 +434,6 @@ fn json_to_raw(value: Json) -> Option<Raw> {
         object @ Json::Object(_) => Raw::Text(object.to_string()),
     })
 }
-
 
 fn csv_cell(value: &Json) -> String {
     match value {

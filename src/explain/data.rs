@@ -67,7 +67,11 @@ pub fn explained<'a>(policy: &'a Policy, facts: &'a FactSet, as_of: Date) -> Exp
             (_, Outcome::Skipped) => {}
             _ => collector.collect(&rule.requires),
         }
-        rules.push(RuleExplanation { rule, conditions: conditions.clone(), details: conditions.end..collector.atoms.len() });
+        rules.push(RuleExplanation {
+            rule,
+            conditions: conditions.clone(),
+            details: conditions.end..collector.atoms.len(),
+        });
     }
     let atoms = collector.atoms;
     let in_force = !matches!(evaluation.inapplicable, Some(Inapplicable::BeforeInForce | Inapplicable::AfterExpiry));
@@ -75,7 +79,8 @@ pub fn explained<'a>(policy: &'a Policy, facts: &'a FactSet, as_of: Date) -> Exp
         .outputs
         .iter()
         .map(|&id| {
-            let value = if in_force { env.derived(id) } else { Value::Unknown { facts: Default::default(), undefined: None } };
+            let value =
+                if in_force { env.derived(id) } else { Value::Unknown { facts: Default::default(), undefined: None } };
             (id, value)
         })
         .collect();

@@ -12,8 +12,8 @@ use serde::Serialize;
 use crate::eval::{self, FactSet, Inapplicable, Outcome, Undefined, Value, Verdict};
 use crate::policy::*;
 use crate::syntax::ast::{Bilingual, CmpOp};
-pub use phrases::Lang;
 pub use data::{Atom, Explained, explained};
+pub use phrases::Lang;
 use phrases::{SetTest, format_value, pick};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -99,12 +99,8 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
             ));
         }
         // Unknown comparisons are already named by the missing facts.
-        let decided: Vec<String> = data
-            .atoms_of(&explanation.details)
-            .iter()
-            .filter(|a| a.holds.is_known())
-            .map(|a| words.atom(a))
-            .collect();
+        let decided: Vec<String> =
+            data.atoms_of(&explanation.details).iter().filter(|a| a.holds.is_known()).map(|a| words.atom(a)).collect();
         if !decided.is_empty() {
             parts.push(decided.join(pick(lang, "；", "; ")));
         }

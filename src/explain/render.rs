@@ -89,7 +89,8 @@ pub fn text(report: &Report, lang: Lang) -> String {
             );
         }
         // “? 某事实：未知” only repeats the missing-facts line above it.
-        let bare_unknown = |line: &str| line.starts_with('?') && (line.ends_with("：未知") || line.ends_with(": unknown"));
+        let bare_unknown =
+            |line: &str| line.starts_with('?') && (line.ends_with("：未知") || line.ends_with(": unknown"));
         for line in rule.details.iter().filter(|l| !bare_unknown(l)) {
             let _ = writeln!(out, "    {line}");
         }
