@@ -6,15 +6,15 @@
 //! compared with, enum and set values, unknowns), which reaches the boundaries a uniform generator
 //! would almost never hit; the evaluation date is drawn around the validity period's edges.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::path::Path;
+mod common;
 
 use comply::Rulebook;
 use comply::eval::{self, Scratch};
 use comply::explain::{self, Lang};
 use comply::generate::{Generator, Rng, to_toml};
 use comply::policy::Policy;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 
 /// Cases per policy: the file runs in a few seconds in a debug build.
 const CASES: u64 = 1500;
@@ -52,28 +52,7 @@ fn shipped() -> Vec<Policy> {
 }
 
 fn all_policies() -> Vec<Policy> {
-    let mut out = shipped();
-    let mut files = Vec::new();
-    collect(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples")), &mut files);
-    files.sort();
-    for file in files {
-        if let Ok(book) = Rulebook::load_path(&file) {
-            out.extend(book.policies().iter().cloned());
-        }
-    }
-    out
-}
-
-fn collect(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rules") {
-            out.push(path);
-        }
-    }
+    common::shipped_and_example_policies()
 }
 
 #[test]

@@ -140,3 +140,13 @@ fn the_2015_volume_cap_is_exactly_a_3_percent_cut_from_114_89() {
     run(&case("waste_volume_reduction/cut_2015_missed.toml", "fail"));
     run(&case("waste_volume_reduction/cut_2015_given_in_tonnes.toml", "pass"));
 }
+
+#[test]
+fn the_shipped_packs_lint_clean_with_every_quote_found_in_its_gazette_text() {
+    let book = Rulebook::embedded_verified().unwrap_or_else(|e| panic!("{}", e.render()));
+    assert_eq!(book.sources.render(&book.warnings), "", "the shipped packs must lint without warnings");
+    assert_eq!(
+        book.policy_ids(),
+        ["minimum_wage", "waste_sorting_targets", "waste_volume_reduction", "waste_bins", "zero_land"]
+    );
+}

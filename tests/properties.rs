@@ -3,9 +3,8 @@
 //! A failure prints the smallest fact file (facts removed one at a time while it still fails) to
 //! reproduce it with `comply check`.
 
-use std::path::Path;
+mod common;
 
-use comply::Rulebook;
 use comply::eval::{self, Evaluation, FactMask, FactSet, Inapplicable, Outcome, Verdict};
 use comply::explain::{self, Lang, render};
 use comply::generate::{Generator, Rng, to_toml, unit_variant};
@@ -16,30 +15,7 @@ use jiff::civil::Date;
 const CASES: u64 = 200;
 
 fn policies() -> Vec<Policy> {
-    let mut out: Vec<Policy> = Rulebook::embedded().unwrap().policies().to_vec();
-    let mut files = Vec::new();
-    collect(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples")), &mut files);
-    files.sort();
-    for file in files {
-        // An example that does not load is the example tests' business; here it only has no cases.
-        if let Ok(book) = Rulebook::load_path(&file) {
-            out.extend(book.policies().iter().cloned());
-        }
-    }
-    assert!(out.len() >= 3, "expected the shipped policies, found {}", out.len());
-    out
-}
-
-fn collect(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rules") {
-            out.push(path);
-        }
-    }
+    common::shipped_and_example_policies()
 }
 
 /// Removes facts one at a time while `still_fails` holds, so the counterexample names only what matters.

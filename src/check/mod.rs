@@ -23,7 +23,7 @@ pub type SourceReader<'a> = dyn Fn(&str, &str) -> Option<String> + 'a;
 pub fn check_policies(
     parsed: Vec<(u32, PolicyAst)>,
     sources: &Sources,
-    read_source: &SourceReader<'_>,
+    read_source: Option<&SourceReader<'_>>,
 ) -> (Vec<Policy>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut policies: Vec<Policy> = Vec::new();
@@ -63,14 +63,19 @@ pub fn check_policies(
 
 /// Gazette texts normalised for quote matching, read once per load however many policies cite them.
 pub(crate) struct SourceTexts<'r> {
-    read: &'r SourceReader<'r>,
+    read: Option<&'r SourceReader<'r>>,
     cache: BTreeMap<std::path::PathBuf, Option<std::rc::Rc<str>>>,
 }
 
 impl SourceTexts<'_> {
+    /// Whether quotes are checked at all on this load.
+    pub(crate) fn verifying(&self) -> bool {
+        self.read.is_some()
+    }
+
     pub(crate) fn normalised(&mut self, rule_file: &str, path: &str) -> Option<std::rc::Rc<str>> {
         let key = std::path::Path::new(rule_file).parent().unwrap_or(std::path::Path::new("")).join(path);
-        let read = self.read;
+        let read = self.read?;
         self.cache
             .entry(key)
             .or_insert_with(|| read(rule_file, path).map(|text| lints::normalise_quote(&text).into()))

@@ -14,7 +14,7 @@ pub struct Args {
 pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     let loaded = match &args.rules {
         Some(path) => Rulebook::load_path(path),
-        None => Rulebook::embedded(),
+        None => Rulebook::embedded_verified(),
     };
     let book = loaded.map_err(|e| Failure(format!("{}\n{}", e.render().trim_end(), e)))?;
     let rendered = book.sources.render(&book.warnings);

@@ -433,7 +433,7 @@ impl<'a> Env<'a> {
     pub fn eval(&mut self, expr: &'a Expr) -> Value<'a> {
         match expr {
             Expr::Const(c) => constant(c),
-            Expr::Fact(f) => self.facts.get(*f).map_or(Value::missing(*f), constant),
+            Expr::Fact(f) => self.facts.get(*f).map_or_else(|| Value::missing(*f), constant),
             Expr::Derived(d) => self.derived(*d),
             Expr::Param(p) => self.param(*p),
             Expr::Table(t) => self.table(*t),
