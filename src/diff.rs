@@ -871,7 +871,7 @@ fn regions(new: &Policy, names: &[String], ps: &[Vec<Piece>], hits: Vec<Hit>, al
             conditions.push(if in_force == dates {
                 "on any date the policy is in force".to_string()
             } else if suffix {
-                format!("as of {} or later", list[0])
+                format!("as of {} or later", list.first().map_or("", String::as_str))
             } else {
                 format!("as of {}", list.join(", "))
             });
@@ -893,12 +893,11 @@ fn regions(new: &Policy, names: &[String], ps: &[Vec<Piece>], hits: Vec<Hit>, al
                 example.map_or(String::new(), |e| format!(" (not, e.g., {e})"))
             )
         });
-        let (first_idx, date, a, b, facts) = &hits[0];
-        let _ = first_idx;
-        let rules: Vec<(String, String, String)> = Vec::new();
+        // A group exists only because a hit fell into it.
+        let Some((_, date, a, b, facts)) = hits.first() else { continue };
         out.push(Region {
             verdicts: (a.verdict.clone(), b.verdict.clone()),
-            rules,
+            rules: Vec::new(),
             outputs: Vec::new(),
             conditions,
             note,
