@@ -361,7 +361,7 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
                     Column::Fact(_) if cell.is_empty() => {}
                     Column::Fact(fact) => {
                         let def = &policy.facts[*fact as usize];
-                        match facts::coerce(policy, def, &Raw::Text(cell.to_string())) {
+                        match facts::coerce_cell(policy, def, cell) {
                             Ok(value) => facts.set(*fact, Some(value)),
                             Err(error) => bad(&def.name, error.render(lang)),
                         }

@@ -150,16 +150,51 @@ pub fn bind(policy: &Policy, facts: &[(String, Raw)]) -> Result<FactSet, FactErr
 
 /// Reads one value of a fact. An empty text (a blank CSV cell) is not a value: callers treat it as unknown.
 pub fn coerce(policy: &Policy, fact: &FactDef, raw: &Raw) -> Result<FactValue, FactError> {
+    let borrowed = match raw {
+        Raw::Bool(b) => Given::Bool(*b),
+        Raw::Number(n) => Given::Number(n),
+        Raw::Text(t) => Given::Text(t),
+        Raw::List(items) => Given::List(items),
+    };
+    coerce_given(policy, fact, borrowed)
+}
+
+/// Reads one CSV cell without copying it first; a blank cell is the caller's unknown.
+pub fn coerce_cell(policy: &Policy, fact: &FactDef, cell: &str) -> Result<FactValue, FactError> {
+    coerce_given(policy, fact, Given::Text(cell))
+}
+
+/// A value as given, borrowed: a bulk reader need not allocate for every cell.
+#[derive(Clone, Copy)]
+enum Given<'r> {
+    Bool(bool),
+    Number(&'r str),
+    Text(&'r str),
+    List(&'r [Raw]),
+}
+
+impl Given<'_> {
+    fn describe(self) -> String {
+        match self {
+            Given::Bool(b) => b.to_string(),
+            Given::Number(n) => n.to_string(),
+            Given::Text(t) => format!("\"{t}\""),
+            Given::List(items) => format!("[{}]", items.iter().map(Raw::describe).collect::<Vec<_>>().join(", ")),
+        }
+    }
+}
+
+fn coerce_given(policy: &Policy, fact: &FactDef, given: Given<'_>) -> Result<FactValue, FactError> {
     let wrong = |expected: &'static str| FactError::WrongType {
         name: fact.name.clone(),
         label: fact.label.zh.clone(),
         expected,
-        given: raw.describe(),
+        given: given.describe(),
     };
     match fact.ty {
-        Type::Bool => match raw {
-            Raw::Bool(b) => Ok(FactValue::Bool(*b)),
-            Raw::Text(t) => match t.trim() {
+        Type::Bool => match given {
+            Given::Bool(b) => Ok(FactValue::Bool(b)),
+            Given::Text(t) => match t.trim() {
                 "true" | "是" | "yes" | "y" | "有" => Ok(FactValue::Bool(true)),
                 "false" | "否" | "no" | "n" | "无" => Ok(FactValue::Bool(false)),
                 _ => Err(wrong("bool")),
@@ -168,56 +203,55 @@ pub fn coerce(policy: &Policy, fact: &FactDef, raw: &Raw) -> Result<FactValue, F
         },
         Type::Num(_) => {
             let unit = fact.unit.unwrap_or(Unit::ONE);
-            let text = match raw {
-                Raw::Number(n) => n.clone(),
-                Raw::Text(t) => t.trim().to_string(),
+            let text = match given {
+                Given::Number(n) => n,
+                Given::Text(t) => t.trim(),
                 _ => return Err(wrong("quantity")),
             };
-            let quantity = parse_quantity(fact, &text, unit)?;
+            let quantity = parse_quantity(fact, text, unit)?;
             // Only a plain `number` (a coefficient, a change) may be negative; counts, areas and money may not.
             let may_be_negative = unit.is_one() && !fact.whole;
             if !may_be_negative && quantity.value.is_sign_negative() && !quantity.value.is_zero() {
-                return Err(FactError::Negative { name: fact.name.clone(), label: fact.label.zh.clone(), given: text });
+                let given = text.to_string();
+                return Err(FactError::Negative { name: fact.name.clone(), label: fact.label.zh.clone(), given });
             }
             if fact.whole && !quantity.value.fract().is_zero() {
-                return Err(FactError::NotWhole { name: fact.name.clone(), label: fact.label.zh.clone(), given: text });
+                let given = text.to_string();
+                return Err(FactError::NotWhole { name: fact.name.clone(), label: fact.label.zh.clone(), given });
             }
             Ok(FactValue::Num(quantity))
         }
-        Type::Date => match raw {
-            Raw::Text(t) => jiff::civil::Date::from_str(t.trim())
+        Type::Date => match given {
+            Given::Text(t) => jiff::civil::Date::from_str(t.trim())
                 .map(FactValue::Date)
-                .map_err(|_| FactError::BadDate { name: fact.name.clone(), given: t.clone() }),
+                .map_err(|_| FactError::BadDate { name: fact.name.clone(), given: t.to_string() }),
             _ => Err(wrong("date")),
         },
-        Type::Text => match raw {
-            Raw::Text(t) => Ok(FactValue::Text(t.trim().to_string())),
-            Raw::Number(n) => Ok(FactValue::Text(n.clone())),
+        Type::Text => match given {
+            Given::Text(t) => Ok(FactValue::Text(t.trim().to_string())),
+            Given::Number(n) => Ok(FactValue::Text(n.to_string())),
             _ => Err(wrong("text")),
         },
-        Type::Enum(id) => match raw {
-            Raw::Text(t) => enum_value(policy, fact, id, t).map(FactValue::Enum),
-            Raw::Number(n) => enum_value(policy, fact, id, n).map(FactValue::Enum),
+        Type::Enum(id) => match given {
+            Given::Text(t) | Given::Number(t) => enum_value(policy, fact, id, t).map(FactValue::Enum),
             _ => Err(wrong("enum")),
         },
         Type::Set(id) => {
-            let items: Vec<String> = match raw {
-                Raw::List(items) => items
-                    .iter()
-                    .map(|i| match i {
-                        Raw::Text(t) | Raw::Number(t) => Ok(t.clone()),
-                        _ => Err(wrong("set")),
-                    })
-                    .collect::<Result<_, _>>()?,
+            let mut mask = 0u64;
+            match given {
+                Given::List(items) => {
+                    for item in items {
+                        let (Raw::Text(t) | Raw::Number(t)) = item else { return Err(wrong("set")) };
+                        mask |= 1 << enum_value(policy, fact, id, t)?;
+                    }
+                }
                 // A CSV cell lists values separated by `;`, `、` or `|`.
-                Raw::Text(t) => {
-                    t.split([';', '、', '|']).map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+                Given::Text(t) => {
+                    for item in t.split([';', '、', '|']).map(str::trim).filter(|s| !s.is_empty()) {
+                        mask |= 1 << enum_value(policy, fact, id, item)?;
+                    }
                 }
                 _ => return Err(wrong("set")),
-            };
-            let mut mask = 0u64;
-            for item in items {
-                mask |= 1 << enum_value(policy, fact, id, &item)?;
             }
             Ok(FactValue::Set(mask))
         }
