@@ -9,7 +9,7 @@ use jiff::civil::Date;
 
 use super::{Failure, Io, LangArg, Outcome, find_policy, load_rules, required_date};
 use crate::eval::{self, Evaluation, FactMask, FactSet, FactValue, Verdict};
-use crate::explain::{self, Lang, render};
+use crate::explain::{self, Lang, localized, pick, render};
 use crate::facts::{self, Raw};
 use crate::policy::{Consequence, Expr, FactDef, FactId, Policy, Type};
 
@@ -206,14 +206,14 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     let as_of = required_date(args.as_of.as_deref(), lang)?;
 
     let mut interview = Interview::new(policy, as_of);
-    let title = pick(lang, &policy.title.zh, policy.title.en.as_deref());
+    let title = localized(&policy.title, lang);
     let out = &mut *io.stdout;
     let _ = writeln!(out, "{title}（{}）", policy.id);
-    let _ = writeln!(out, "{}{as_of}", tr(lang, "评估日期：", "As of: "));
+    let _ = writeln!(out, "{}{as_of}", pick(lang, "评估日期：", "As of: "));
     let _ = writeln!(
         out,
         "{}",
-        tr(
+        pick(
             lang,
             "逐题回答；不知道的直接回车或输入“不知道”跳过。输入结束（Ctrl-D）即停止提问并给出结论。",
             "Answer each question; press Enter or type “skip” if you do not know. End of input (Ctrl-D) stops the questions and gives the verdict."
@@ -226,9 +226,9 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
         let Some(fact_id) = interview.next_question(&evaluation) else {
             let _ = writeln!(io.stdout);
             let message = if evaluation.verdict == Verdict::Undetermined {
-                tr(lang, "没有其他能改变结论的问题了", "No other question can change the verdict")
+                pick(lang, "没有其他能改变结论的问题了", "No other question can change the verdict")
             } else {
-                tr(lang, "结论已确定，不再提问", "The verdict is decided; no more questions")
+                pick(lang, "结论已确定，不再提问", "The verdict is decided; no more questions")
             };
             let _ = writeln!(io.stdout, "{message}{}", count_note(asked, lang));
             break;
@@ -242,7 +242,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
             match interpret(policy, fact, &line, lang) {
                 Reply::Bad(message) => {
                     let _ =
-                        writeln!(io.stdout, "  ✗ {message}{}", tr(lang, "。请重新回答：", ". Please answer again:"));
+                        writeln!(io.stdout, "  ✗ {message}{}", pick(lang, "。请重新回答：", ". Please answer again:"));
                 }
                 other => break Some(other),
             }
@@ -253,7 +253,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
                 let _ = writeln!(
                     io.stdout,
                     "{}{}",
-                    tr(lang, "输入结束，停止提问", "End of input: no more questions"),
+                    pick(lang, "输入结束，停止提问", "End of input: no more questions"),
                     match lang {
                         Lang::Zh => format!("（共问 {asked} 题，最后一题未答）。"),
                         Lang::En => format!(" ({asked} question(s) asked, the last one unanswered)."),
@@ -263,7 +263,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
             }
             Some(Reply::Skip) => {
                 interview.skip(fact_id);
-                let _ = writeln!(io.stdout, "  → {}", tr(lang, "不知道（跳过）", "don't know (skipped)"));
+                let _ = writeln!(io.stdout, "  → {}", pick(lang, "不知道（跳过）", "don't know (skipped)"));
             }
             Some(Reply::Value(value)) => {
                 let _ = writeln!(io.stdout, "  → {}", show_value(policy, fact, &value, lang));
@@ -278,7 +278,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     }
     if let Some(path) = &args.save {
         save(path, policy, as_of, interview.facts(), lang)?;
-        let _ = writeln!(io.stderr, "{}{}", tr(lang, "回答已保存到 ", "Answers saved to "), path.display());
+        let _ = writeln!(io.stderr, "{}{}", pick(lang, "回答已保存到 ", "Answers saved to "), path.display());
     }
     let report = explain::report(policy, interview.facts(), as_of, lang);
     let _ = writeln!(io.stdout);
@@ -290,20 +290,6 @@ fn count_note(asked: usize, lang: Lang) -> String {
     match lang {
         Lang::Zh => format!("（共问 {asked} 题）。"),
         Lang::En => format!(" ({asked} question(s) asked)."),
-    }
-}
-
-fn tr(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
-    match lang {
-        Lang::Zh => zh,
-        Lang::En => en,
-    }
-}
-
-fn pick<'s>(lang: Lang, zh: &'s str, en: Option<&'s str>) -> &'s str {
-    match lang {
-        Lang::Zh => zh,
-        Lang::En => en.unwrap_or(zh),
     }
 }
 
@@ -319,17 +305,17 @@ fn read_line(stdin: &mut dyn std::io::BufRead) -> Option<String> {
 
 fn write_question(out: &mut dyn Write, policy: &Policy, fact: &FactDef, number: usize, lang: Lang) {
     let question = match &fact.ask {
-        Some(ask) => pick(lang, &ask.zh, ask.en.as_deref()),
-        None => pick(lang, &fact.label.zh, fact.label.en.as_deref()),
+        Some(ask) => localized(ask, lang),
+        None => localized(&fact.label, lang),
     };
     let _ = writeln!(out);
-    let _ = writeln!(out, "{} {number}{}{question}", tr(lang, "问题", "Question"), tr(lang, "：", ": "));
-    let skip = tr(lang, "不知道直接回车跳过", "Enter to skip");
+    let _ = writeln!(out, "{} {number}{}{question}", pick(lang, "问题", "Question"), pick(lang, "：", ": "));
+    let skip = pick(lang, "不知道直接回车跳过", "Enter to skip");
     let hint = match fact.ty {
-        Type::Bool => format!("{}；{skip}", tr(lang, "是/否（y/n）", "yes/no (y/n, 是/否)")),
+        Type::Bool => format!("{}；{skip}", pick(lang, "是/否（y/n）", "yes/no (y/n, 是/否)")),
         Type::Enum(id) | Type::Set(id) => {
             for (i, value) in policy.enum_def(id).values.iter().enumerate() {
-                let label = value.label.as_ref().map(|l| pick(lang, &l.zh, l.en.as_deref()));
+                let label = value.label.as_ref().map(|l| localized(l, lang));
                 match label {
                     Some(label) if label != value.name => {
                         let _ = writeln!(out, "  {}. {label}（{}）", i + 1, value.name);
@@ -342,14 +328,14 @@ fn write_question(out: &mut dyn Write, policy: &Policy, fact: &FactDef, number: 
             if matches!(fact.ty, Type::Set(_)) {
                 format!(
                     "{}；{skip}",
-                    tr(
+                    pick(
                         lang,
                         "可多选：输入编号或名称，用逗号或顿号分隔",
                         "several may apply: numbers or names, separated by commas"
                     )
                 )
             } else {
-                format!("{}；{skip}", tr(lang, "输入编号或名称", "a number or a name"))
+                format!("{}；{skip}", pick(lang, "输入编号或名称", "a number or a name"))
             }
         }
         Type::Num(_) => {
@@ -363,8 +349,8 @@ fn write_question(out: &mut dyn Write, policy: &Policy, fact: &FactDef, number: 
                 (None, false, Lang::En) => format!("a number; {skip}"),
             }
         }
-        Type::Date => format!("{}；{skip}", tr(lang, "日期 YYYY-MM-DD", "a date YYYY-MM-DD")),
-        Type::Text | Type::Mixed => format!("{}；{skip}", tr(lang, "文字", "text")),
+        Type::Date => format!("{}；{skip}", pick(lang, "日期 YYYY-MM-DD", "a date YYYY-MM-DD")),
+        Type::Text | Type::Mixed => format!("{}；{skip}", pick(lang, "文字", "text")),
     };
     let _ = writeln!(out, "  {hint}");
 }
@@ -413,7 +399,7 @@ fn by_number(policy: &Policy, id: crate::policy::EnumId, text: &str) -> Option<S
 fn enum_shown(policy: &Policy, id: crate::policy::EnumId, index: usize, lang: Lang) -> String {
     match policy.enum_def(id).values.get(index) {
         Some(value) => match &value.label {
-            Some(l) => pick(lang, &l.zh, l.en.as_deref()).to_string(),
+            Some(l) => localized(l, lang).to_string(),
             None => value.name.clone(),
         },
         None => index.to_string(),
@@ -422,7 +408,7 @@ fn enum_shown(policy: &Policy, id: crate::policy::EnumId, index: usize, lang: La
 
 fn show_value(policy: &Policy, fact: &FactDef, value: &FactValue, lang: Lang) -> String {
     match (value, fact.ty) {
-        (FactValue::Bool(b), _) => tr(lang, if *b { "是" } else { "否" }, if *b { "yes" } else { "no" }).to_string(),
+        (FactValue::Bool(b), _) => pick(lang, if *b { "是" } else { "否" }, if *b { "yes" } else { "no" }).to_string(),
         (FactValue::Num(q), _) => q.to_string(),
         (FactValue::Date(d), _) => d.to_string(),
         (FactValue::Text(t), _) => t.clone(),
@@ -432,9 +418,9 @@ fn show_value(policy: &Policy, fact: &FactDef, value: &FactValue, lang: Lang) ->
             let shown: Vec<String> =
                 (0..n).filter(|i| s & (1 << i) != 0).map(|i| enum_shown(policy, id, i, lang)).collect();
             if shown.is_empty() {
-                tr(lang, "（无）", "(none)").to_string()
+                pick(lang, "（无）", "(none)").to_string()
             } else {
-                shown.join(tr(lang, "、", ", "))
+                shown.join(pick(lang, "、", ", "))
             }
         }
         (FactValue::Enum(e), _) => e.to_string(),

@@ -16,7 +16,7 @@ use super::{
     EXIT_BAD_INPUT, EXIT_OK, EXIT_VERDICT, Failure, Io, LangArg, Outcome, find_policy, load_rules, required_date,
 };
 use crate::eval::{self, Env, FactMask, FactSet, Verdict};
-use crate::explain::Lang;
+use crate::explain::{Lang, pick};
 use crate::facts::{self, FactError, Raw};
 use crate::policy::{FactId, Policy};
 
@@ -208,13 +208,6 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     })
 }
 
-fn tr(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
-    match lang {
-        Lang::Zh => zh,
-        Lang::En => en,
-    }
-}
-
 fn csv_failure(name: &str, error: &csv::Error, lang: Lang) -> String {
     match lang {
         Lang::Zh => format!("无法读取 CSV 文件 `{name}`：{error}"),
@@ -293,9 +286,9 @@ impl Source {
                         }),
                         Err(error) => match error.into_kind() {
                             csv::ErrorKind::Io(e) => return Err(e),
-                            csv::ErrorKind::Utf8 { .. } => {
-                                Input::Broken(tr(lang, "本行不是 UTF-8 文字", "the row is not UTF-8 text").to_string())
-                            }
+                            csv::ErrorKind::Utf8 { .. } => Input::Broken(
+                                pick(lang, "本行不是 UTF-8 文字", "the row is not UTF-8 text").to_string(),
+                            ),
                             other => Input::Broken(format!("{other:?}")),
                         },
                     };
@@ -317,7 +310,7 @@ impl Source {
                         Ok(text) if text.trim().is_empty() => continue,
                         Ok(text) => Input::Json(text),
                         Err(_) => {
-                            Input::Broken(tr(lang, "本行不是 UTF-8 文字", "the line is not UTF-8 text").to_string())
+                            Input::Broken(pick(lang, "本行不是 UTF-8 文字", "the line is not UTF-8 text").to_string())
                         }
                     };
                     chunk.push(Row { number: *line, input });
@@ -397,7 +390,7 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
                     }
                 }
             }
-            Ok(_) => bad("", tr(lang, "本行不是 JSON 对象", "the line is not a JSON object").to_string()),
+            Ok(_) => bad("", pick(lang, "本行不是 JSON 对象", "the line is not a JSON object").to_string()),
             Err(error) => bad("", format!("JSON: {error}")),
         },
     }
@@ -538,7 +531,7 @@ impl Summary {
                 self.errors += 1;
                 if self.errors as usize <= ERRORS_SHOWN {
                     for message in messages {
-                        let _ = writeln!(stderr, "{}{message}", tr(lang, "错误：", "error: "));
+                        let _ = writeln!(stderr, "{}{message}", pick(lang, "错误：", "error: "));
                     }
                 }
             }
@@ -576,7 +569,7 @@ impl Summary {
         let _ = writeln!(
             stderr,
             "{}",
-            tr(lang, "最常见的不符合（或须报请研究）的规则：", "Most frequent failing or referred rules:")
+            pick(lang, "最常见的不符合（或须报请研究）的规则：", "Most frequent failing or referred rules:")
         );
         for (i, n) in ranked.into_iter().take(5) {
             let _ = writeln!(stderr, "  {:<40} {n}", policy.rules[i].id);

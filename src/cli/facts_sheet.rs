@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use super::{EXIT_OK, Io, LangArg, Outcome, find_policy, load_rules};
-use crate::explain::Lang;
+use crate::explain::{Lang, localized};
 use crate::policy::{Policy, Type};
 
 #[derive(Debug, clap::Args)]
@@ -61,16 +61,10 @@ pub fn type_text(policy: &Policy, fact: &crate::policy::FactDef, lang: Lang) -> 
 
 fn sheet(policy: &Policy, lang: Lang) -> String {
     let mut out = String::new();
-    let title = match lang {
-        Lang::Zh => &policy.title.zh,
-        Lang::En => policy.title.en.as_ref().unwrap_or(&policy.title.zh),
-    };
+    let title = localized(&policy.title, lang);
     let _ = writeln!(out, "{title} ({})", policy.id);
     for fact in &policy.facts {
-        let label = match lang {
-            Lang::Zh => &fact.label.zh,
-            Lang::En => fact.label.en.as_ref().unwrap_or(&fact.label.zh),
-        };
+        let label = localized(&fact.label, lang);
         let _ = writeln!(out, "  {:<32} {label} — {}", fact.name, type_text(policy, fact, lang));
     }
     out

@@ -14,7 +14,8 @@ use crate::policy::*;
 use crate::syntax::ast::{Bilingual, CmpOp};
 pub use data::{Atom, Explained, explained};
 pub use phrases::Lang;
-use phrases::{SetTest, format_value, pick};
+pub use phrases::pick;
+use phrases::{SetTest, format_value};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
@@ -116,7 +117,7 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
         }
         rules.push(RuleReport {
             id: rule.id.clone(),
-            title: bi(&rule.title, lang).to_string(),
+            title: localized(&rule.title, lang).to_string(),
             outcome: result.outcome.as_str(),
             citation: rule.clause.as_ref().map(|c| c.reference.clone()).unwrap_or_default(),
             explanation,
@@ -132,7 +133,7 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
     for &(id, value) in &data.outputs {
         let def = &policy.derived[id as usize];
         outputs.insert(def.name.clone(), json_value(policy, def.ty, value));
-        output_lines.push((bi(&def.label, lang).to_string(), format_value(policy, def.ty, value, lang, None)));
+        output_lines.push((localized(&def.label, lang).to_string(), format_value(policy, def.ty, value, lang, None)));
     }
     let reason = match evaluation.inapplicable {
         Some(Inapplicable::BeforeInForce) => Some(match lang {
@@ -157,7 +158,7 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
                 .iter()
                 .zip(&evaluation.rules)
                 .filter(|(r, res)| r.consequence == Consequence::NotApplicable && res.outcome == Outcome::Fail)
-                .map(|(r, _)| bi(&r.title, lang).to_string())
+                .map(|(r, _)| localized(&r.title, lang).to_string())
                 .collect();
             Some(format!(
                 "{}{}",
@@ -178,7 +179,7 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
     let source = source_line(policy, lang);
     Report {
         policy: policy.id.clone(),
-        policy_title: bi(&policy.title, lang).to_string(),
+        policy_title: localized(&policy.title, lang).to_string(),
         source,
         as_of: as_of.to_string(),
         verdict: evaluation.verdict.as_str(),
@@ -192,7 +193,8 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
     }
 }
 
-fn bi(text: &Bilingual, lang: Lang) -> &str {
+/// A text of the rule file in the reader's language; Chinese where no English was written.
+pub fn localized(text: &Bilingual, lang: Lang) -> &str {
     match lang {
         Lang::Zh => &text.zh,
         Lang::En => text.en.as_deref().unwrap_or(&text.zh),
@@ -203,7 +205,7 @@ fn fact_labels(policy: &Policy, facts: impl Iterator<Item = FactId>, lang: Lang)
     facts
         .map(|f| {
             let fact = &policy.facts[f as usize];
-            format!("{}（{}）", bi(&fact.label, lang), fact.name)
+            format!("{}（{}）", localized(&fact.label, lang), fact.name)
         })
         .collect()
 }
@@ -234,9 +236,9 @@ fn source_line(policy: &Policy, lang: Lang) -> String {
 fn consequence_text(consequence: &Consequence, lang: Lang) -> Option<String> {
     match consequence {
         Consequence::Fail { remedy: Some(remedy) } => {
-            Some(format!("{}{}", pick(lang, "整改要求：", "Remedy: "), bi(remedy, lang)))
+            Some(format!("{}{}", pick(lang, "整改要求：", "Remedy: "), localized(remedy, lang)))
         }
-        Consequence::Refer { to } => Some(format!("{}{}", pick(lang, "报请", "Refer to "), bi(to, lang))),
+        Consequence::Refer { to } => Some(format!("{}{}", pick(lang, "报请", "Refer to "), localized(to, lang))),
         Consequence::NotApplicable => {
             Some(pick(lang, "不属于本政策适用范围", "Outside the policy's scope").to_string())
         }
@@ -301,8 +303,8 @@ impl Words<'_> {
     fn name_of<'s>(&'s self, expr: &'s Expr, fallback: &'s str) -> &'s str {
         let policy = self.policy;
         match expr {
-            Expr::Fact(f) => bi(&policy.facts[*f as usize].label, self.lang),
-            Expr::Derived(d) => bi(&policy.derived[*d as usize].label, self.lang),
+            Expr::Fact(f) => localized(&policy.facts[*f as usize].label, self.lang),
+            Expr::Derived(d) => localized(&policy.derived[*d as usize].label, self.lang),
             Expr::Param(p) => &policy.params[*p as usize].name,
             Expr::Table(t) => &policy.tables[*t as usize].name,
             Expr::AsOf => pick(self.lang, "评估日期", "evaluation date"),
