@@ -39,11 +39,21 @@ pub struct Diagnostic {
     /// What the caret points at, in a few words.
     pub label: String,
     pub help: Option<String>,
+    /// The same message, label and help in Chinese, for clerks who maintain the rule files.
+    pub zh: Option<Box<[String; 3]>>,
 }
 
 impl Diagnostic {
     pub fn error(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { code, severity: Severity::Error, message: message.into(), span, label: String::new(), help: None }
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            span,
+            label: String::new(),
+            help: None,
+            zh: None,
+        }
     }
 
     pub fn warning(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
@@ -58,6 +68,20 @@ impl Diagnostic {
     pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
         self
+    }
+
+    /// The Chinese message, caret label and help.
+    pub fn zh(mut self, message: impl Into<String>, label: impl Into<String>, help: impl Into<String>) -> Diagnostic {
+        self.zh = Some(Box::new([message.into(), label.into(), help.into()]));
+        self
+    }
+
+    /// Message, label and help in the reader's language (English where no Chinese was written).
+    pub fn texts(&self, chinese: bool) -> (&str, &str, Option<&str>) {
+        match (&self.zh, chinese) {
+            (Some(zh), true) => (&zh[0], &zh[1], Some(zh[2].as_str()).filter(|h| !h.is_empty())),
+            _ => (&self.message, &self.label, self.help.as_deref()),
+        }
     }
 
     pub fn is_error(&self) -> bool {
@@ -99,7 +123,12 @@ impl Sources {
         (line, column)
     }
 
+    /// Renders in English; `render_in` chooses the language.
     pub fn render(&self, diagnostics: &[Diagnostic]) -> String {
+        self.render_in(diagnostics, false)
+    }
+
+    pub fn render_in(&self, diagnostics: &[Diagnostic], chinese: bool) -> String {
         let mut files = SimpleFiles::new();
         for (name, text) in &self.files {
             files.add(name.as_str(), text.as_str());
@@ -111,17 +140,18 @@ impl Sources {
                 Severity::Error => RenderedSeverity::Error,
                 Severity::Warning => RenderedSeverity::Warning,
             };
+            let (message, label, help) = diagnostic.texts(chinese);
             let mut rendered =
-                Rendered::new(severity).with_code(diagnostic.code).with_message(&diagnostic.message).with_labels(vec![
+                Rendered::new(severity).with_code(diagnostic.code).with_message(message).with_labels(vec![
                     Label::primary(
                         diagnostic.span.file as usize,
                         diagnostic.span.start as usize..diagnostic.span.end as usize,
                     )
-                    .with_message(&diagnostic.label),
+                    .with_message(label),
                 ]);
             let mut notes = Vec::new();
-            if let Some(help) = &diagnostic.help {
-                notes.push(format!("help: {help}"));
+            if let Some(help) = help {
+                notes.push(format!("{}{help}", if chinese { "提示：" } else { "help: " }));
             }
             rendered = rendered.with_notes(notes);
             if term::emit(&mut out, &config, &files, &rendered).is_err() {
@@ -130,7 +160,7 @@ impl Sources {
                     "{}[{}]: {}\n",
                     if diagnostic.is_error() { "error" } else { "warning" },
                     diagnostic.code,
-                    diagnostic.message
+                    message
                 );
                 out.get_mut().extend_from_slice(fallback.as_bytes());
             }

@@ -113,7 +113,12 @@ impl Rulebook {
                         format!("cannot read `{}`: {error}", p.display()),
                     )
                     .label("unreadable")
-                    .help("give a rule file or a folder of *.rules files");
+                    .help("give a rule file or a folder of *.rules files")
+                    .zh(
+                        format!("无法读取 `{}`：{error}", p.display()),
+                        "无法读取",
+                        "请给出规则文件或包含 *.rules 文件的文件夹",
+                    );
                     return Err(LoadError { diagnostics: vec![diagnostic], sources });
                 }
             }

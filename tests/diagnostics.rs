@@ -96,6 +96,18 @@ fn broken_rule_files_are_refused_with_a_located_message() {
         }, {
             insta::assert_snapshot!(format!("broken_rules__{}", stem(file)), out.rendered());
         });
+        // Chinese is the default for the clerks who maintain the packs; every diagnostic also reads in English.
+        let english = comply(&["lint", file, "--lang", "en"]);
+        assert_eq!(english.code, out.code, "{file}: the language must not change the outcome");
+        assert_ne!(english.rendered(), out.rendered(), "{file}: a diagnostic has no Chinese text");
+        insta::with_settings!({
+            snapshot_path => "snapshots/diagnostics",
+            prepend_module_to_snapshot => false,
+            description => format!("comply lint {file} --lang en"),
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(format!("broken_rules__{}.en", stem(file)), english.rendered());
+        });
     }
     // Distinct problems, not one problem written fifteen ways: count distinct first error messages.
     let distinct = error_codes.len();

@@ -97,7 +97,12 @@ impl Checker<'_> {
                                             "a text can only be compared with texts in quotes",
                                         )
                                         .label("not a quoted text")
-                                        .help("write the value in double quotes, e.g. \"灵昆街道\""),
+                                        .help("write the value in double quotes, e.g. \"灵昆街道\"")
+                                        .zh(
+                                            "文字只能与加引号的文字比较",
+                                            "不是加引号的文字",
+                                            "请把取值写在双引号中，如 \"灵昆街道\"",
+                                        ),
                                     );
                                     return None;
                                 }
@@ -113,7 +118,12 @@ impl Checker<'_> {
                                 format!("`in` needs an enum or a text, found {}", self.describe(other)),
                             )
                             .label("not a choice")
-                            .help("for a set fact write `SET has VALUE`"),
+                            .help("for a set fact write `SET has VALUE`")
+                            .zh(
+                                format!("`in` 需要单选项或文字，这里是{}", self.describe_zh(other)),
+                                "不是单选项",
+                                "多选事实请写 `集合 has 取值`",
+                            ),
                         );
                         None
                     }
@@ -200,11 +210,16 @@ impl Checker<'_> {
         if let Some(Type::Enum(e) | Type::Set(e)) = expected {
             candidates.extend(self.enums[e as usize].values.iter().map(|v| v.name.clone()));
         }
-        let mut d = Diagnostic::error("C022", id.span, format!("unknown name `{}`", id.name))
+        let d = Diagnostic::error("C022", id.span, format!("unknown name `{}`", id.name))
             .label("not declared in this policy");
-        d = match did_you_mean(&id.name, &candidates) {
-            Some(s) => d.help(format!("did you mean `{s}`?")),
-            None => d.help("declare it with `fact`, `let`, `param` or `table`, or check the spelling"),
+        let (zh_message, zh_label) = (format!("未知名称 `{}`", id.name), "本政策中没有声明");
+        let d = match did_you_mean(&id.name, &candidates) {
+            Some(s) => d.help(format!("did you mean `{s}`?")).zh(zh_message, zh_label, format!("是否指 `{s}`？")),
+            None => d.help("declare it with `fact`, `let`, `param` or `table`, or check the spelling").zh(
+                zh_message,
+                zh_label,
+                "请用 `fact`、`let`、`param` 或 `table` 声明，或检查拼写",
+            ),
         };
         self.error(d);
     }
@@ -235,9 +250,14 @@ impl Checker<'_> {
                     Diagnostic::error("C022", span, format!("unknown function `{other}`"))
                         .label("not a function")
                         .help(
-                            suggestion.map_or("the functions are min, max and sum".into(), |s| {
+                            suggestion.clone().map_or("the functions are min, max and sum".into(), |s| {
                                 format!("did you mean `{s}`?")
                             }),
+                        )
+                        .zh(
+                            format!("未知函数 `{other}`"),
+                            "不是函数",
+                            suggestion.map_or("可用函数：min、max、sum".into(), |s| format!("是否指 `{s}`？")),
                         ),
                 );
                 None
@@ -277,7 +297,12 @@ impl Checker<'_> {
                         "this value's unit depends on a condition, so it cannot be compared",
                     )
                     .label("mixed units")
-                    .help("compare each branch separately, e.g. the monthly wage with the monthly minimum"),
+                    .help("compare each branch separately, e.g. the monthly wage with the monthly minimum")
+                    .zh(
+                        "这个值的单位随条件而变，不能用于比较",
+                        "单位不一致",
+                        "请分别比较各分支，如月工资与最低月工资标准",
+                    ),
                 );
                 return None;
             }
@@ -289,7 +314,12 @@ impl Checker<'_> {
                         format!("cannot compare {} with {}", a.describe_en(), b.describe_en()),
                     )
                     .label(format!("{} on the left, {} on the right", a.describe_zh(), b.describe_zh()))
-                    .help("both sides must have the same dimension; check the units (e.g. 元/月 versus 元/小时)"),
+                    .help("both sides must have the same dimension; check the units (e.g. 元/月 versus 元/小时)")
+                    .zh(
+                        format!("不能比较{}与{}", a.describe_zh(), b.describe_zh()),
+                        format!("左边是{}，右边是{}", a.describe_zh(), b.describe_zh()),
+                        "两边量纲必须相同；请检查单位（如 元/月 与 元/小时）",
+                    ),
                 );
                 return None;
             }
@@ -299,7 +329,12 @@ impl Checker<'_> {
                 self.error(
                     Diagnostic::error("C020", span, format!("{} can only be compared with = or !=", self.describe(a)))
                         .label("no order")
-                        .help("for a grade such as “B类(含)以上”, list the values: `grade in {A, B}`"),
+                        .help("for a grade such as “B类(含)以上”, list the values: `grade in {A, B}`")
+                        .zh(
+                            format!("{}只能用 = 或 != 比较", self.describe_zh(a)),
+                            "没有大小顺序",
+                            "“B类(含)以上”这样的等级请列出取值：`grade in {A, B}`",
+                        ),
                 );
                 return None;
             }
@@ -348,12 +383,22 @@ impl Checker<'_> {
                     format!("the clause says “{}”, which means `{}`, but the comparison is `{}`", word.node, meant.symbol(), op.symbol()),
                 )
                 .label("boundary disagrees with the operator")
-                .help("以上/以下/不超过 include the number (>=, <=); 超过/高于/低于/不满 exclude it (>, <); negate with `not (…)` to state an exclusion"),
+                .help("以上/以下/不超过 include the number (>=, <=); 超过/高于/低于/不满 exclude it (>, <); negate with `not (…)` to state an exclusion")
+                .zh(
+                    format!("条文用语“{}”表示 `{}`，但比较写的是 `{}`", word.node, meant.symbol(), op.symbol()),
+                    "边界与运算符不一致",
+                    "以上/以下/不超过 含本数（>=、<=）；超过/高于/低于/不满 不含本数（>、<）；排除情形用 `not (…)` 表达",
+                ),
             ),
             None => self.error(
                 Diagnostic::warning("C026", word.span, format!("“{}” is not a statutory comparison word comply knows", word.node))
                     .label("unknown word")
-                    .help("known: 以上 以下 以内 不超过 不低于 不少于 达到 超过 高于 低于 大于 小于 不满 未达到 大于或等于 小于或等于"),
+                    .help("known: 以上 以下 以内 不超过 不低于 不少于 达到 超过 高于 低于 大于 小于 不满 未达到 大于或等于 小于或等于")
+                    .zh(
+                        format!("“{}”不是 comply 认识的法定比较用语", word.node),
+                        "未知用语",
+                        "可用：以上 以下 以内 不超过 不低于 不少于 达到 超过 高于 低于 大于 小于 不满 未达到 大于或等于 小于或等于",
+                    ),
             ),
         }
     }
@@ -366,7 +411,12 @@ impl Checker<'_> {
                 self.error(
                     Diagnostic::error("C020", set.span, format!("`has` needs a set, found {}", self.describe(other)))
                         .label("not a set")
-                        .help("declare the fact as `set of { … }`, or use `in` for a single choice"),
+                        .help("declare the fact as `set of { … }`, or use `in` for a single choice")
+                        .zh(
+                            format!("`has` 需要多选集合，这里是{}", self.describe_zh(other)),
+                            "不是集合",
+                            "请把事实声明为 `set of { … }`，单选请用 `in`",
+                        ),
                 );
                 None
             }
@@ -391,14 +441,18 @@ impl Checker<'_> {
                     };
                     let candidates: Vec<String> =
                         self.enums[id as usize].values.iter().map(|v| v.name.clone()).collect();
-                    let help = did_you_mean(&name, &candidates).map_or_else(
+                    let suggestion = did_you_mean(&name, &candidates);
+                    let help = suggestion.as_ref().map_or_else(
                         || format!("the values are: {}", candidates.join(", ")),
                         |s| format!("did you mean `{s}`?"),
                     );
+                    let zh_help = suggestion
+                        .map_or_else(|| format!("可选取值：{}", candidates.join("、")), |s| format!("是否指 `{s}`？"));
                     self.error(
                         Diagnostic::error("C022", item.span(), format!("`{name}` is not one of the values"))
                             .label("unknown value")
-                            .help(help),
+                            .help(help)
+                            .zh(format!("`{name}` 不是可选取值"), "未知取值", zh_help),
                     );
                     return None;
                 }
@@ -423,7 +477,12 @@ impl Checker<'_> {
                         format!("cannot add or subtract {} and {}", a.describe_en(), b.describe_en()),
                     )
                     .label(format!("{} and {}", a.describe_zh(), b.describe_zh()))
-                    .help("both sides of + and - must have the same dimension"),
+                    .help("both sides of + and - must have the same dimension")
+                    .zh(
+                        format!("不能对{}与{}做加减", a.describe_zh(), b.describe_zh()),
+                        format!("{}与{}", a.describe_zh(), b.describe_zh()),
+                        "加减两边量纲必须相同",
+                    ),
                 );
                 return None;
             }

@@ -29,7 +29,12 @@ pub(crate) fn run(
                     format!("fact `{}` is declared but no rule, value or table uses it", fact.name),
                 )
                 .label("never used")
-                .help("remove it, or write the rule that needs it"),
+                .help("remove it, or write the rule that needs it")
+                .zh(
+                    format!("事实 `{}` 已声明，但没有规则、值或表用到它", fact.name),
+                    "从未使用",
+                    "删去它，或写出需要它的规则",
+                ),
             );
         }
     }
@@ -44,14 +49,24 @@ pub(crate) fn run(
                     format!("rule `{}` can never apply: its `when` condition contradicts itself", rule.id),
                 )
                 .label("always skipped")
-                .help("check the comparisons in `when`; two bounds on one fact may exclude each other"),
+                .help("check the comparisons in `when`; two bounds on one fact may exclude each other")
+                .zh(
+                    format!("规则 `{}` 永远不会适用：其 `when` 条件自相矛盾", rule.id),
+                    "总被跳过",
+                    "请检查 `when` 中的比较；同一事实的两个界限可能互相排斥",
+                ),
             );
         }
         if rule.clause.is_none() {
             out.push(
                 Diagnostic::warning("C017", rule.span, format!("rule `{}` cites no clause", rule.id))
                     .label("no citation")
-                    .help("add `clause \"二（一）2\" quote \"…\"` so that a clerk can find the text it implements"),
+                    .help("add `clause \"二（一）2\" quote \"…\"` so that a clerk can find the text it implements")
+                    .zh(
+                        format!("规则 `{}` 没有引用条款", rule.id),
+                        "没有出处",
+                        "请加 `clause \"二（一）2\" quote \"…\"`，方便办事员找到它所依据的原文",
+                    ),
             );
         }
     }
@@ -60,7 +75,12 @@ pub(crate) fn run(
             out.push(
                 Diagnostic::warning("C038", param.span, format!("`{}` has no value from {} until its first period", param.name, policy.valid_from))
                     .label("no value on the day the policy starts")
-                    .help("evaluations in that gap will say that no value is in force; add the earlier value if the notice gives one"),
+                    .help("evaluations in that gap will say that no value is in force; add the earlier value if the notice gives one")
+                    .zh(
+                        format!("`{}` 自 {} 起到其第一个期间之前没有取值", param.name, policy.valid_from),
+                        "政策施行当天没有取值",
+                        "在这段时间评估会说明没有有效值；如通知给出了更早的数值，请补上",
+                    ),
             );
         }
     }
@@ -109,7 +129,8 @@ fn check_quotes(checker: &Checker<'_>, policy: &Policy, source_texts: &mut Sourc
         out.push(
             Diagnostic::warning("C052", source_span.unwrap_or(ast.id.span), "the rules quote a source, but the policy names no source file")
                 .label("quotes cannot be verified")
-                .help("add `file \"sources/….txt\"` to `source { … }` so that every quote is checked against the gazette text"),
+                .help("add `file \"sources/….txt\"` to `source { … }` so that every quote is checked against the gazette text")
+                .zh("规则引用了原文，但政策没有指明原文文件", "无法核对引文", "请在 `source { … }` 中加 `file \"sources/….txt\"`，以便逐条核对引文"),
         );
         return;
     };
@@ -121,8 +142,11 @@ fn check_quotes(checker: &Checker<'_>, policy: &Policy, source_texts: &mut Sourc
                 format!("the source file `{path}` cannot be read"),
             )
             .label("missing source text")
-            .help(
-                "the path is relative to the rule file; ship the gazette text beside the rules (e.g. rules/sources/)",
+            .help("the path is relative to the rule file; ship the gazette text beside the rules (e.g. rules/sources/)")
+            .zh(
+                format!("无法读取原文文件 `{path}`"),
+                "缺少原文",
+                "路径相对于规则文件；请把公报原文放在规则旁（如 rules/sources/）",
             ),
         );
         return;
@@ -138,6 +162,11 @@ fn check_quotes(checker: &Checker<'_>, policy: &Policy, source_texts: &mut Sourc
                     .label("not in the source text")
                     .help(
                         "copy the passage exactly from the gazette text; only punctuation width and spaces may differ",
+                    )
+                    .zh(
+                        format!("这段引文不在 `{path}` 中"),
+                        "原文中没有",
+                        "请从公报原文逐字复制；只允许全半角标点和空格不同",
                     ),
             );
         }

@@ -31,17 +31,18 @@ pub fn check_policies(
     let mut source_texts = SourceTexts { read: read_source, cache: BTreeMap::new() };
     for (file, ast) in parsed {
         if let Some(first) = seen.get(&ast.id.name) {
+            // A clerk finds the other definition by line, not by byte offset.
+            let (line, column) = sources.line_column(*first);
+            let at = format!("{}:{line}:{column}", sources.name(first.file));
             diagnostics.push(
                 Diagnostic::error("C012", ast.id.span, format!("policy `{}` is defined twice", ast.id.name))
                     .label("second definition")
-                    .help({
-                        // A clerk finds the other definition by line, not by byte offset.
-                        let (line, column) = sources.line_column(*first);
-                        format!(
-                            "the first definition is at {}:{line}:{column}; policy ids must be unique",
-                            sources.name(first.file)
-                        )
-                    }),
+                    .help(format!("the first definition is at {at}; policy ids must be unique"))
+                    .zh(
+                        format!("政策 `{}` 定义了两次", ast.id.name),
+                        "第二次定义",
+                        format!("第一次定义在 {at}；政策编号必须唯一"),
+                    ),
             );
             continue;
         }
@@ -201,7 +202,12 @@ impl<'a> Checker<'a> {
                                 format!("rule `{}` is defined twice in this policy", rule.id.name),
                             )
                             .label("duplicate rule id")
-                            .help("give each rule its own id; reports and tests refer to rules by id"),
+                            .help("give each rule its own id; reports and tests refer to rules by id")
+                            .zh(
+                                format!("本政策中规则 `{}` 定义了两次", rule.id.name),
+                                "规则编号重复",
+                                "每条规则用自己的编号；报告和测试按编号引用规则",
+                            ),
                         );
                     }
                     if let Some(rule) = self.rule(rule) {
@@ -220,7 +226,7 @@ impl<'a> Checker<'a> {
                         _ => self.error(
                             Diagnostic::error("C027", name.span, format!("`{}` is not a numeric fact", name.name))
                                 .label("a monotonicity property needs a quantity fact")
-                                .help("write `property increasing FACT` with a fact declared as a quantity, count or number"),
+                                .help("write `property increasing FACT` with a fact declared as a quantity, count or number").zh(format!("`{}` 不是数值型事实", name.name), "单调性声明需要数量型事实", "写 `property increasing 事实`，事实须声明为数量、整数或数值"),
                         ),
                     }
                 }
@@ -232,7 +238,12 @@ impl<'a> Checker<'a> {
             self.error(
                 Diagnostic::error("C018", policy_span, format!("policy `{}` has no title", ast.id.name))
                     .label("missing `title`")
-                    .help("add `title \"中文标题\" en \"English title\"` so that reports can name the policy"),
+                    .help("add `title \"中文标题\" en \"English title\"` so that reports can name the policy")
+                    .zh(
+                        format!("政策 `{}` 没有标题", ast.id.name),
+                        "缺少 `title`",
+                        "请加 `title \"中文标题\" en \"English title\"`，报告要用它称呼本政策",
+                    ),
             );
             return None;
         };
@@ -244,7 +255,12 @@ impl<'a> Checker<'a> {
                     format!("policy `{}` does not say when it is in force", ast.id.name),
                 )
                 .label("missing `in_force`")
-                .help("add `in_force from YYYY-MM-DD` (and `until YYYY-MM-DD` for a trial period)"),
+                .help("add `in_force from YYYY-MM-DD` (and `until YYYY-MM-DD` for a trial period)")
+                .zh(
+                    format!("政策 `{}` 没有写明施行日期", ast.id.name),
+                    "缺少 `in_force`",
+                    "请加 `in_force from YYYY-MM-DD`（试行期再加 `until YYYY-MM-DD`）",
+                ),
             );
             return None;
         };
@@ -258,7 +274,12 @@ impl<'a> Checker<'a> {
                     format!("the validity ends ({until}) before it starts ({valid_from})"),
                 )
                 .label("empty period")
-                .help("swap the dates or correct the year"),
+                .help("swap the dates or correct the year")
+                .zh(
+                    format!("有效期截止日（{until}）早于起始日（{valid_from}）"),
+                    "期间为空",
+                    "请交换两个日期或更正年份",
+                ),
             );
         }
         let source = self.source(source);
@@ -294,7 +315,12 @@ impl<'a> Checker<'a> {
             self.error(
                 Diagnostic::error("C010", id.span, format!("`{}` is declared twice", id.name))
                     .label("second declaration")
-                    .help("facts, tables, params, lets and outputs share one namespace; rename one of them"),
+                    .help("facts, tables, params, lets and outputs share one namespace; rename one of them")
+                    .zh(
+                        format!("`{}` 声明了两次", id.name),
+                        "重复声明",
+                        "事实、表、参数、let 和 output 共用一个命名空间；请改掉其中一个名字",
+                    ),
             );
             return false;
         }
@@ -315,7 +341,8 @@ impl<'a> Checker<'a> {
                 ("signed", _) => self.error(
                     Diagnostic::error("C002", field.span, "`signed` takes a date")
                         .label("expected YYYY-MM-DD")
-                        .help("write the date the notice was signed, e.g. `signed 2015-10-23`"),
+                        .help("write the date the notice was signed, e.g. `signed 2015-10-23`")
+                        .zh("`signed` 后应为日期", "应为 YYYY-MM-DD", "写通知的签发日期，如 `signed 2015-10-23`"),
                 ),
                 ("title", _) => out.title = text,
                 ("number", _) => out.number = text,
@@ -333,7 +360,8 @@ impl<'a> Checker<'a> {
                 self.error(
                     Diagnostic::error("C013", value.id.span, format!("the value `{}` is listed twice", value.id.name))
                         .label("duplicate value")
-                        .help("remove the repeated value"),
+                        .help("remove the repeated value")
+                        .zh(format!("取值 `{}` 列了两次", value.id.name), "取值重复", "删去重复的取值"),
                 );
             }
         }
@@ -343,7 +371,8 @@ impl<'a> Checker<'a> {
             self.error(
                 Diagnostic::error("C028", v.id.span, "an enum may have at most 64 values")
                     .label("the 65th value")
-                    .help("use `text` for open lists"),
+                    .help("use `text` for open lists")
+                    .zh("单选项最多 64 个取值", "第 65 个取值", "开放的列表请用 `text`"),
             );
         }
         self.enums.push(EnumDef {
@@ -373,13 +402,22 @@ impl<'a> Checker<'a> {
         match Unit::parse(text) {
             Ok(unit) => Some(unit),
             Err(error) => {
-                let mut d = Diagnostic::error("C021", span, format!("`{text}` is not a unit comply knows"))
-                    .label("unknown unit")
-                    .help("units: 元 万元 亿元 % ‰ m m² 亩 公顷 kVA 吨标准煤 吨 万吨 小时 天 月 年, and quotients such as 元/月");
-                if let crate::units::UnitError::Unknown { suggestion: Some(s), .. } = error {
-                    d = d.help(format!("did you mean `{s}`?"));
-                }
-                self.error(d);
+                let units = "元 万元 亿元 % ‰ m m² 亩 公顷 kVA 吨标准煤 吨 万吨 小时 天 月 年";
+                let (help, zh_help) = match error {
+                    crate::units::UnitError::Unknown { suggestion: Some(s), .. } => {
+                        (format!("did you mean `{s}`?"), format!("是否指 `{s}`？"))
+                    }
+                    _ => (
+                        format!("units: {units}, and quotients such as 元/月"),
+                        format!("可用单位：{units}，以及 元/月 这样的组合"),
+                    ),
+                };
+                self.error(
+                    Diagnostic::error("C021", span, format!("`{text}` is not a unit comply knows"))
+                        .label("unknown unit")
+                        .help(help)
+                        .zh(format!("`{text}` 不是 comply 认识的单位"), "未知单位", zh_help),
+                );
                 None
             }
         }
@@ -394,7 +432,8 @@ impl<'a> Checker<'a> {
             self.error(
                 Diagnostic::error("C029", fact.id.span, format!("a policy may declare at most {MAX_FACTS} facts"))
                     .label("one fact too many")
-                    .help("split the policy into several policies"),
+                    .help("split the policy into several policies")
+                    .zh(format!("一个政策最多声明 {MAX_FACTS} 个事实"), "事实过多", "请把政策拆成几个"),
             );
             return;
         }
@@ -438,7 +477,12 @@ impl<'a> Checker<'a> {
                         format!("this period ends ({until}) before it starts ({})", period.from),
                     )
                     .label("empty period")
-                    .help("swap the dates or correct the year"),
+                    .help("swap the dates or correct the year")
+                    .zh(
+                        format!("这一期间的截止日（{until}）早于起始日（{}）", period.from),
+                        "期间为空",
+                        "请交换两个日期或更正年份",
+                    ),
                 );
             }
             for (other, _) in &periods {
@@ -452,7 +496,12 @@ impl<'a> Checker<'a> {
                             format!("two values of `{}` are in force on the same day", param.id.name),
                         )
                         .label(format!("overlaps the period from {}", other.from))
-                        .help("give the earlier period an `until` date before this one starts"),
+                        .help("give the earlier period an `until` date before this one starts")
+                        .zh(
+                            format!("`{}` 有两个取值在同一天有效", param.id.name),
+                            format!("与自 {} 起的期间重叠", other.from),
+                            "请给较早的期间加上早于本期间起始日的 `until` 日期",
+                        ),
                     );
                 }
             }
@@ -470,7 +519,8 @@ impl<'a> Checker<'a> {
             self.error(
                 Diagnostic::error("C032", value.span, "a parameter value must be written out, not computed")
                     .label("not a literal")
-                    .help("write the figure as the notice prints it, e.g. `1860 元/月`"),
+                    .help("write the figure as the notice prints it, e.g. `1860 元/月`")
+                    .zh("参数值必须直接写出，不能计算", "不是字面值", "照通知原文写出数字，如 `1860 元/月`"),
             );
             return None;
         };
@@ -535,7 +585,12 @@ impl<'a> Checker<'a> {
                         format!("the branches of `{}` have different units", ast.id.name),
                     )
                     .label("monthly and hourly values, say, cannot be one value")
-                    .help("only an `output` may mix units; compute and compare each branch in its own `let`"),
+                    .help("only an `output` may mix units; compute and compare each branch in its own `let`")
+                    .zh(
+                        format!("`{}` 各分支的单位不同", ast.id.name),
+                        "如月标准与小时标准不能合为一个值",
+                        "只有 `output` 可以混用单位；请在各自的 `let` 中计算和比较每个分支",
+                    ),
                 );
                 return None;
             }
@@ -560,7 +615,12 @@ impl<'a> Checker<'a> {
                 self.error(
                     Diagnostic::error("C016", rule.id.span, format!("rule `{}` has no title", rule.id.name))
                         .label("missing `title`")
-                        .help("add `title \"中文\" en \"English\"`: reports show it beside the outcome"),
+                        .help("add `title \"中文\" en \"English\"`: reports show it beside the outcome")
+                        .zh(
+                            format!("规则 `{}` 没有标题", rule.id.name),
+                            "缺少 `title`",
+                            "请加 `title \"中文\" en \"English\"`：报告在结论旁显示它",
+                        ),
                 );
                 Bilingual::default()
             }
@@ -578,7 +638,12 @@ impl<'a> Checker<'a> {
             self.error(
                 Diagnostic::error("C014", rule.id.span, format!("rule `{}` has no `require`", rule.id.name))
                     .label("nothing to check")
-                    .help("add `require CONDITION`; use `when` for the cases the rule applies to"),
+                    .help("add `require CONDITION`; use `when` for the cases the rule applies to")
+                    .zh(
+                        format!("规则 `{}` 没有 `require`", rule.id.name),
+                        "没有要检查的条件",
+                        "请加 `require 条件`；适用情形用 `when` 写",
+                    ),
             );
             return None;
         }
@@ -636,6 +701,19 @@ impl<'a> Checker<'a> {
         }
     }
 
+    pub(crate) fn describe_zh(&self, ty: Type) -> String {
+        match ty {
+            Type::Bool => "是/否值".into(),
+            Type::Num(d) if d.is_dimensionless() => "数值".into(),
+            Type::Num(d) => format!("{}数量", d.describe_zh()),
+            Type::Date => "日期".into(),
+            Type::Text => "文字".into(),
+            Type::Enum(e) => format!("{{{}}} 中的一个取值", self.enum_names(e)),
+            Type::Set(e) => format!("{{{}}} 的多选集合", self.enum_names(e)),
+            Type::Mixed => "单位随条件而变的值".into(),
+        }
+    }
+
     fn enum_names(&self, id: EnumId) -> String {
         let values = &self.enums[id as usize].values;
         let mut names: Vec<&str> = values.iter().take(6).map(|v| v.name.as_str()).collect();
@@ -650,7 +728,12 @@ impl<'a> Checker<'a> {
         self.error(
             Diagnostic::error("C020", span, message)
                 .label(format!("this is {}", self.describe(found)))
-                .help("check the fact's declared type and the unit of the number"),
+                .help("check the fact's declared type and the unit of the number")
+                .zh(
+                    format!("应为{}，实际是{}", self.describe_zh(expected), self.describe_zh(found)),
+                    format!("这是{}", self.describe_zh(found)),
+                    "请检查事实声明的类型和数字的单位",
+                ),
         );
     }
 
@@ -690,10 +773,12 @@ fn repeated(what: &str, span: Span) -> Diagnostic {
     Diagnostic::error("C015", span, format!("`{what}` is given twice"))
         .label("second one")
         .help(format!("keep one `{what}`"))
+        .zh(format!("`{what}` 写了两次"), "第二次", format!("只保留一个 `{what}`"))
 }
 
 pub(crate) fn cycle(id: &ast::Ident) -> Diagnostic {
     Diagnostic::error("C023", id.span, format!("`{}` is defined in terms of itself", id.name))
         .label("circular definition")
         .help("a value may only use facts and values that do not depend on it")
+        .zh(format!("`{}` 的定义用到了它自己", id.name), "循环定义", "一个值只能使用不依赖它的事实和值")
 }

@@ -26,7 +26,12 @@ pub(crate) fn check_table(checker: &mut Checker<'_>, table: &ast::TableAst) -> O
                     format!("a table key must be a choice, a text or a number, found {}", checker.describe(ty)),
                 )
                 .label("cannot look up by this")
-                .help("key a table by enum facts (e.g. county) or texts (e.g. subdistrict)"),
+                .help("key a table by enum facts (e.g. county) or texts (e.g. subdistrict)")
+                .zh(
+                    format!("表的键必须是单选项、文字或数字，这里是{}", checker.describe_zh(ty)),
+                    "不能按它查表",
+                    "请用单选事实（如 county）或文字（如 subdistrict）作为表的键",
+                ),
             );
             return None;
         }
@@ -69,7 +74,12 @@ pub(crate) fn check_table(checker: &mut Checker<'_>, table: &ast::TableAst) -> O
                     format!("this row has {} patterns but the table has {} keys", row.patterns.len(), keys.len()),
                 )
                 .label("wrong number of patterns")
-                .help("write one pattern per key, separated by commas; `_` matches anything"),
+                .help("write one pattern per key, separated by commas; `_` matches anything")
+                .zh(
+                    format!("这一行有 {} 个匹配项，但表有 {} 个键", row.patterns.len(), keys.len()),
+                    "匹配项个数不对",
+                    "每个键写一个匹配项，用逗号分隔；`_` 匹配任何值",
+                ),
             );
             ok = false;
             continue;
@@ -107,7 +117,8 @@ pub(crate) fn check_table(checker: &mut Checker<'_>, table: &ast::TableAst) -> O
         checker.error(
             Diagnostic::error("C036", table.id.span, "this table has too many key combinations to prove complete")
                 .label("too large")
-                .help("split it into smaller tables"),
+                .help("split it into smaller tables")
+                .zh("这个表的键组合太多，无法逐一证明完整", "过大", "请拆成几个小表"),
         );
         return None;
     };
@@ -135,15 +146,22 @@ pub(crate) fn check_table(checker: &mut Checker<'_>, table: &ast::TableAst) -> O
         }
     }
     for combo in gaps.iter().take(MAX_REPORTS) {
-        let names = describe_combo(checker, &columns, &key_types, combo);
+        let names = describe_combo(checker, &columns, &key_types, combo, false);
+        let zh_names = describe_combo(checker, &columns, &key_types, combo, true);
         checker.error(
             Diagnostic::error("C030", table.id.span, format!("table `{}` has no row for {names}", table.id.name))
                 .label("gap in the table")
-                .help("add a row for it, or widen a row with `_` or a set `{a, b}`"),
+                .help("add a row for it, or widen a row with `_` or a set `{a, b}`")
+                .zh(
+                    format!("表 `{}` 缺少 {zh_names} 的行", table.id.name),
+                    "表中有空缺",
+                    "请为它加一行，或用 `_` 或集合 `{a, b}` 放宽某一行",
+                ),
         );
     }
     for (combo, rows) in overlaps.iter().take(MAX_REPORTS) {
-        let names = describe_combo(checker, &columns, &key_types, combo);
+        let names = describe_combo(checker, &columns, &key_types, combo, false);
+        let zh_names = describe_combo(checker, &columns, &key_types, combo, true);
         let first = rows.first().map_or(table.id.span, |r| table.rows[*r].span);
         let lines: Vec<String> =
             rows.iter().map(|r| format!("`{}`", checker.source_text(table.rows[*r].span))).collect();
@@ -154,7 +172,12 @@ pub(crate) fn check_table(checker: &mut Checker<'_>, table: &ast::TableAst) -> O
                 format!("table `{}` has {} rows for {names} and none is more specific", table.id.name, rows.len()),
             )
             .label("overlapping rows")
-            .help(format!("the rows {} all match; make one of them narrower or remove one", lines.join(" and "))),
+            .help(format!("the rows {} all match; make one of them narrower or remove one", lines.join(" and ")))
+            .zh(
+                format!("表 `{}` 有 {} 行都匹配 {zh_names}，且没有哪一行更具体", table.id.name, rows.len()),
+                "行重叠",
+                format!("{} 都匹配；请把其中一行写得更窄，或删去一行", lines.join("、")),
+            ),
         );
     }
     if !gaps.is_empty() || !overlaps.is_empty() {
@@ -169,7 +192,12 @@ pub(crate) fn check_table(checker: &mut Checker<'_>, table: &ast::TableAst) -> O
                     "this row is never chosen: more specific rows cover all its cases",
                 )
                 .label("dead row")
-                .help("remove it, or check whether another row is wider than intended"),
+                .help("remove it, or check whether another row is wider than intended")
+                .zh(
+                    "这一行永远不会被选中：更具体的行覆盖了它的所有情形",
+                    "无用的行",
+                    "删去它，或检查另一行是否写得过宽",
+                ),
             );
         }
     }
@@ -211,7 +239,12 @@ fn positions(checker: &mut Checker<'_>, pattern: &Pattern, column: &Column, key_
                         format!("this pattern does not fit its key, which is {expected}"),
                     )
                     .label("wrong kind of pattern")
-                    .help("texts are written in quotes, enum values bare, numbers as digits; `_` matches anything"),
+                    .help("texts are written in quotes, enum values bare, numbers as digits; `_` matches anything")
+                    .zh(
+                        format!("这个匹配项与它的键不符，键是{}", checker.describe_zh(key_ty)),
+                        "匹配项种类不对",
+                        "文字加引号，单选取值不加引号，数字直接写；`_` 匹配任何值",
+                    ),
                 );
                 return None;
             }
@@ -230,7 +263,7 @@ fn decompose(mut cell: usize, widths: &[usize]) -> Vec<usize> {
     combo
 }
 
-fn describe_combo(checker: &Checker<'_>, columns: &[Column], key_types: &[Type], combo: &[usize]) -> String {
+fn describe_combo(checker: &Checker<'_>, columns: &[Column], key_types: &[Type], combo: &[usize], zh: bool) -> String {
     let parts: Vec<String> = combo
         .iter()
         .zip(columns.iter().zip(key_types))
@@ -238,12 +271,12 @@ fn describe_combo(checker: &Checker<'_>, columns: &[Column], key_types: &[Type],
             (Column::Enum { .. }, Type::Enum(e)) => {
                 checker.enums[*e as usize].values.get(p).map_or_else(|| "?".into(), |v| v.name.clone())
             }
-            (Column::Text { literals }, _) => {
-                literals.get(p).map_or_else(|| "any other text".into(), |l| format!("\"{l}\""))
-            }
-            (Column::Num { literals }, _) => {
-                literals.get(p).map_or_else(|| "any other number".into(), Decimal::to_string)
-            }
+            (Column::Text { literals }, _) => literals
+                .get(p)
+                .map_or_else(|| (if zh { "其他任何文字" } else { "any other text" }).into(), |l| format!("\"{l}\"")),
+            (Column::Num { literals }, _) => literals
+                .get(p)
+                .map_or_else(|| (if zh { "其他任何数字" } else { "any other number" }).into(), Decimal::to_string),
             _ => "?".into(),
         })
         .collect();

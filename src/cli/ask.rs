@@ -201,7 +201,7 @@ enum Reply {
 
 pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     let lang: Lang = args.lang.into();
-    let book = load_rules(args.rules.as_ref())?;
+    let book = load_rules(args.rules.as_ref(), lang)?;
     let policy = find_policy(&book, &args.policy, lang)?;
     let as_of = required_date(args.as_of.as_deref(), lang)?;
 

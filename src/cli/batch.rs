@@ -93,7 +93,7 @@ struct Context<'p> {
 
 pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     let lang: Lang = args.lang.into();
-    let book = load_rules(args.rules.as_ref())?;
+    let book = load_rules(args.rules.as_ref(), lang)?;
     let policy = find_policy(&book, &args.policy, lang)?;
     let as_of = required_date(args.as_of.as_deref(), lang)?;
 

@@ -36,7 +36,7 @@ pub struct Args {
 
 pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     let lang: Lang = args.lang.into();
-    let book = load_rules(args.rules.as_ref())?;
+    let book = load_rules(args.rules.as_ref(), lang)?;
     let name = args.facts.display().to_string();
     let text = std::fs::read_to_string(&args.facts).map_err(|e| {
         Failure(match lang {

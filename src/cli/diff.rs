@@ -26,8 +26,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
-    let old = load_rules(Some(&args.old))?;
-    let new = load_rules(Some(&args.new))?;
+    let old = load_rules(Some(&args.old), Lang::En)?;
+    let new = load_rules(Some(&args.new), Lang::En)?;
     let as_of = args.as_of.as_deref().map(|d| parse_date(d, Lang::En)).transpose()?;
     let mut ids: Vec<String> = new.policy_ids();
     for id in old.policy_ids() {

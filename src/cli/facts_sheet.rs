@@ -20,7 +20,7 @@ pub struct Args {
 
 pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     let lang: Lang = args.lang.into();
-    let book = load_rules(args.rules.as_ref())?;
+    let book = load_rules(args.rules.as_ref(), lang)?;
     let policy = find_policy(&book, &args.policy, lang)?;
     let _ = write!(io.stdout, "{}", sheet(policy, lang));
     Ok(EXIT_OK)

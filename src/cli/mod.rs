@@ -108,13 +108,23 @@ pub fn run(args: &[String], io: &mut Io<'_>) -> u8 {
     }
 }
 
-/// Loads the rule files named on the command line, or the shipped packs.
-pub fn load_rules(path: Option<&PathBuf>) -> Result<Rulebook, Failure> {
+/// Loads the rule files named on the command line, or the shipped packs; problems in the reader's language.
+pub fn load_rules(path: Option<&PathBuf>, lang: Lang) -> Result<Rulebook, Failure> {
     let loaded = match path {
         Some(p) => Rulebook::load_path(p),
         None => Rulebook::embedded(),
     };
-    loaded.map_err(|e| Failure(e.render()))
+    loaded.map_err(|e| Failure(load_failure(&e, lang)))
+}
+
+/// The diagnostics of rules that did not load, and a closing count.
+pub fn load_failure(error: &crate::LoadError, lang: Lang) -> String {
+    let errors = error.diagnostics.iter().filter(|d| d.is_error()).count();
+    let count = match lang {
+        Lang::Zh => format!("规则有 {errors} 处错误"),
+        Lang::En => error.to_string(),
+    };
+    format!("{}\n{count}", error.sources.render_in(&error.diagnostics, lang == Lang::Zh).trim_end())
 }
 
 /// The policy a command names, or the list of those loaded.

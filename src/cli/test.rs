@@ -33,7 +33,7 @@ struct Case {
 }
 
 pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
-    let book = load_rules(args.rules.as_ref())?;
+    let book = load_rules(args.rules.as_ref(), Lang::En)?;
     let cases = match &args.rules {
         None => crate::embedded_files("tests")
             .into_iter()

@@ -60,14 +60,62 @@ fn syntax_error(file: u32, text: &str, error: pest::error::Error<Rule>) -> Diagn
         }
         pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
     };
+    let expected_zh = match expected.iter().map(|e| in_chinese(e)).collect::<Vec<_>>().as_slice() {
+        [] => "其他内容".to_string(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{}或{}", init.join("、"), last),
+    };
     let expected = match expected.as_slice() {
         [] => "something else".to_string(),
         [one] => one.to_string(),
         [init @ .., last] => format!("{} or {}", init.join(", "), last),
     };
+    let found_zh = if found == "the end of the file" { "文件结尾".to_string() } else { found.clone() };
     Diagnostic::error("C001", Span::new(file, offset, end), format!("syntax error: expected {expected}, found {found}"))
         .label("unexpected here")
         .help("see docs/language.md; every block is `keyword … { … }`, strings use straight double quotes and statutory words full-width brackets （以上）")
+        .zh(
+            format!("语法错误：此处应为{expected_zh}，实际是 {found_zh}"),
+            "此处有误",
+            "参见 docs/language.md：每个块写作 `关键字 … { … }`，字符串用半角双引号，条文用语用全角括号，如（以上）",
+        )
+}
+
+/// The Chinese for a description from `describe`; keywords in backticks read the same in both languages.
+fn in_chinese(description: &str) -> &str {
+    match description {
+        "a comparison (>=, >, <=, <, =, !=)" => "比较（>=、>、<=、<、=、!=）",
+        "a comparison, `in` or `has`" => "比较、`in` 或 `has`",
+        "a date (YYYY-MM-DD)" => "日期（YYYY-MM-DD）",
+        "a name" => "名称",
+        "a number" => "数字",
+        "a policy item (title, source, in_force, fact, table, param, let, output, rule)" => {
+            "政策条目（title、source、in_force、fact、table、param、let、output、rule）"
+        }
+        "a policy" => "政策",
+        "a rule item (title, clause, when, require, otherwise)" => {
+            "规则条目（title、clause、when、require、otherwise）"
+        }
+        "a set `{a, b}`" => "集合 `{a, b}`",
+        "a source field (title, number, issuer, signed, file)" => "出处字段（title、number、issuer、signed、file）",
+        "a statutory word in full-width brackets, e.g. （以上）" => "全角括号中的条文用语，如（以上）",
+        "a string in double quotes" => "双引号字符串",
+        "a table row (`pattern, … => value`)" => "表的一行（`匹配项, … => 值`）",
+        "a unit (元, 万元, 亩, m², %, kVA, 吨标准煤, 元/月, …)" => {
+            "单位（元、万元、亩、m²、%、kVA、吨标准煤、元/月……）"
+        }
+        "a value (number, name, string, date, `if`, or `(`)" => "值（数字、名称、字符串、日期、`if` 或 `(`）",
+        "an enum value" => "单选取值",
+        "an expression" => "表达式",
+        "the end of the file" => "文件结尾",
+        "white space" => "空白",
+        "a consequence (fail, refer, warn, not_applicable)" => "后果（fail、refer、warn、not_applicable）",
+        "a type (bool, count, date, text, number, enum {…}, set of {…}, or a unit such as 万元/亩)" => {
+            "类型（bool、count、date、text、number、enum {…}、set of {…}，或 万元/亩 这样的单位）"
+        }
+        "`{ label … }`" => "`{ label … }`",
+        other => other,
+    }
 }
 
 /// Names a grammar rule the way a rule author thinks of it.
@@ -289,6 +337,7 @@ impl Builder {
             Diagnostic::error("C002", span, format!("`{}` is not a calendar date", pair.as_str()))
                 .label("no such day")
                 .help("write dates as YYYY-MM-DD, e.g. 2015-11-01")
+                .zh(format!("`{}` 不是有效的日期", pair.as_str()), "没有这一天", "日期写作 YYYY-MM-DD，如 2015-11-01")
         })
     }
 
@@ -388,6 +437,7 @@ impl Builder {
             )
             .label("out of range")
             .help("numbers may have at most 28 significant digits")
+            .zh(format!("数字 `{}` 过大或位数过多", pair.as_str()), "超出范围", "数字最多 28 位有效数字")
         })
     }
 
