@@ -9,6 +9,7 @@
 //! case. When a changed rule compares computed values (a share of two areas, a cap derived from a fact),
 //! the pieces are not known and the analysis says so and samples generated cases instead.
 
+use crate::explain::{Lang, pick};
 use std::cmp::Ordering;
 
 use jiff::civil::Date;
@@ -580,31 +581,40 @@ fn value_string(p: &Policy, ty: Type, v: Value<'_>) -> String {
 }
 
 /// Compares one policy's two versions.
-pub fn diff_policy(old: &Policy, new: &Policy, as_of: Option<Date>) -> PolicyDiff {
+/// Compares one policy's two versions; `lang` is the language of the sentences in the result.
+pub fn diff_policy(old: &Policy, new: &Policy, as_of: Option<Date>, lang: Lang) -> PolicyDiff {
     let mut header = Vec::new();
     if (old.valid_from, old.valid_until) != (new.valid_from, new.valid_until) {
+        let open = || pick(lang, "（不限）", "(open)").to_string();
         header.push(format!(
-            "in force: {} – {} becomes {} – {}",
+            "{} {} – {} {} {} – {}",
+            pick(lang, "施行期间：", "in force:"),
             old.valid_from,
-            old.valid_until.map_or("(open)".into(), |d| d.to_string()),
+            old.valid_until.map_or_else(open, |d| d.to_string()),
+            pick(lang, "改为", "becomes"),
             new.valid_from,
-            new.valid_until.map_or("(open)".into(), |d| d.to_string())
+            new.valid_until.map_or_else(open, |d| d.to_string())
         ));
     }
     for def in &new.facts {
         match old.fact_index(&def.name) {
-            None => header.push(format!("new fact `{}`", def.name)),
+            None => header.push(format!("{} `{}`", pick(lang, "新增事实", "new fact"), def.name)),
             Some(i) => {
                 let od = &old.facts[i as usize];
                 if type_text(old, od.ty, od.unit) != type_text(new, def.ty, def.unit) {
-                    header.push(format!("fact `{}` changes type", def.name));
+                    header.push(format!(
+                        "{} `{}` {}",
+                        pick(lang, "事实", "fact"),
+                        def.name,
+                        pick(lang, "类型改变", "changes type")
+                    ));
                 }
             }
         }
     }
     for def in &old.facts {
         if new.fact_index(&def.name).is_none() {
-            header.push(format!("fact `{}` removed", def.name));
+            header.push(format!("{} `{}` {}", pick(lang, "事实", "fact"), def.name, pick(lang, "被删除", "removed")));
         }
     }
     let mut changed_rules = Vec::new();
@@ -650,7 +660,7 @@ pub fn diff_policy(old: &Policy, new: &Policy, as_of: Option<Date>) -> PolicyDif
             }
             for e in r.applies.iter().chain([&r.requires]) {
                 if let Some(why) = not_partitionable(p, e, 0) {
-                    reasons.push(format!("rule {}: {why}", r.id));
+                    reasons.push(format!("{} {}: {why}", pick(lang, "规则", "rule"), r.id));
                 }
             }
         }
@@ -715,15 +725,25 @@ pub fn diff_policy(old: &Policy, new: &Policy, as_of: Option<Date>) -> PolicyDif
                     }
                 }
             }
-            result.regions = regions(new, &influenced, &ps, hits, &dates);
+            result.regions = regions(new, &influenced, &ps, hits, &dates, lang);
         }
         (pieces, _) => {
             let reason = if !reasons.is_empty() {
                 reasons.join("; ")
             } else if pieces.is_none() {
-                "a fact has no finite partition (free text or a large set)".into()
+                pick(
+                    lang,
+                    "有事实无法有限划分（自由文字或很大的集合）",
+                    "a fact has no finite partition (free text or a large set)",
+                )
+                .into()
             } else {
-                format!("the partition has {} pieces, more than {PRODUCT_CAP}", product.unwrap_or(usize::MAX))
+                match lang {
+                    Lang::Zh => format!("划分有 {} 块，超过 {PRODUCT_CAP}", product.unwrap_or(usize::MAX)),
+                    Lang::En => {
+                        format!("the partition has {} pieces, more than {PRODUCT_CAP}", product.unwrap_or(usize::MAX))
+                    }
+                }
             };
             let mut hits = Vec::new();
             let mut rng = Rng::new(1);
@@ -834,7 +854,14 @@ fn find_background(g: &Generator<'_>, influenced: &[FactId]) -> FactSet {
 type Hit = (Vec<usize>, Date, Answer, Answer, FactSet);
 
 /// Groups differing points by what changed, and describes each group by the pieces of each fact it spans.
-fn regions(new: &Policy, names: &[String], ps: &[Vec<Piece>], hits: Vec<Hit>, all_dates: &[Date]) -> Vec<Region> {
+fn regions(
+    new: &Policy,
+    names: &[String],
+    ps: &[Vec<Piece>],
+    hits: Vec<Hit>,
+    all_dates: &[Date],
+    lang: Lang,
+) -> Vec<Region> {
     let mut groups: Vec<(String, Vec<Hit>)> = Vec::new();
     for hit in hits {
         let key = signature(&hit.2, &hit.3);
@@ -869,11 +896,14 @@ fn regions(new: &Policy, names: &[String], ps: &[Vec<Piece>], hits: Vec<Hit>, al
                 all_dates.iter().copied().filter(|d| crate::eval::validity(new, *d).is_none()).collect();
             let list: Vec<String> = dates.iter().map(|d| d.to_string()).collect();
             conditions.push(if in_force == dates {
-                "on any date the policy is in force".to_string()
+                pick(lang, "在政策施行的任何日期", "on any date the policy is in force").to_string()
             } else if suffix {
-                format!("as of {} or later", list.first().map_or("", String::as_str))
+                match lang {
+                    Lang::Zh => format!("评估日期为 {} 或以后", list.first().map_or("", String::as_str)),
+                    Lang::En => format!("as of {} or later", list.first().map_or("", String::as_str)),
+                }
             } else {
-                format!("as of {}", list.join(", "))
+                format!("{} {}", pick(lang, "评估日期为", "as of"), list.join(", "))
             });
         }
         let note = (hits.len() < full).then(|| {
@@ -886,12 +916,20 @@ fn regions(new: &Policy, names: &[String], ps: &[Vec<Piece>], hits: Vec<Hit>, al
                     .collect::<Vec<_>>()
                     .join(", ")
             });
-            format!(
-                "only {} of the {} combinations of these values{}",
-                hits.len(),
-                full,
-                example.map_or(String::new(), |e| format!(" (not, e.g., {e})"))
-            )
+            match lang {
+                Lang::Zh => format!(
+                    "这些取值的 {} 种组合中只有 {} 种{}",
+                    full,
+                    hits.len(),
+                    example.map_or(String::new(), |e| format!("（例如不含 {e}）"))
+                ),
+                Lang::En => format!(
+                    "only {} of the {} combinations of these values{}",
+                    hits.len(),
+                    full,
+                    example.map_or(String::new(), |e| format!(" (not, e.g., {e})"))
+                ),
+            }
         });
         // A group exists only because a hit fell into it.
         let Some((_, date, a, b, facts)) = hits.first() else { continue };

@@ -28,6 +28,8 @@ fn minimum_wage_tier2_raised_to_1800() {
         "diff",
         &path("rules/minimum_wage.rules"),
         &path("tests/fixtures/diff/minimum_wage_1800/minimum_wage.rules"),
+        "--lang",
+        "en",
     ]);
     assert_eq!(code, 1, "{report}");
     assert!(report.contains("1660 元/月 ≤ monthly_wage < 1800 元/月"), "{report}");
@@ -35,10 +37,30 @@ fn minimum_wage_tier2_raised_to_1800() {
     insta::assert_snapshot!(relative(&report));
 }
 
+/// The clerks who maintain the packs read the same report in Chinese, the default.
+#[test]
+fn minimum_wage_tier2_raised_to_1800_in_chinese() {
+    let (code, report) = run(&[
+        "diff",
+        &path("rules/minimum_wage.rules"),
+        &path("tests/fixtures/diff/minimum_wage_1800/minimum_wage.rules"),
+    ]);
+    assert_eq!(code, 1, "{report}");
+    assert!(report.contains("1660 元/月 ≤ monthly_wage < 1800 元/月"), "{report}");
+    assert!(report.contains("分析：穷举"), "{report}");
+    assert!(report.contains("结论 pass → fail"), "{report}");
+    insta::assert_snapshot!(relative(&report));
+}
+
 #[test]
 fn zero_land_tax_threshold_made_exclusive() {
-    let (code, report) =
-        run(&["diff", &path("rules/zero_land.rules"), &path("tests/fixtures/diff/zero_land_strict/zero_land.rules")]);
+    let (code, report) = run(&[
+        "diff",
+        &path("rules/zero_land.rules"),
+        &path("tests/fixtures/diff/zero_land_strict/zero_land.rules"),
+        "--lang",
+        "en",
+    ]);
     assert_eq!(code, 1, "{report}");
     assert!(report.contains("1 region(s)"), "{report}");
     assert!(report.contains("where tax_per_mu = 10 万元/亩"), "{report}");
@@ -48,7 +70,7 @@ fn zero_land_tax_threshold_made_exclusive() {
 
 #[test]
 fn a_pack_against_itself_is_equivalent_fast() {
-    let (code, report) = run(&["diff", &path("rules"), &path("rules")]);
+    let (code, report) = run(&["diff", &path("rules"), &path("rules"), "--lang", "en"]);
     assert_eq!(code, 0, "{report}");
     assert!(!report.contains("DIFFERENT"), "{report}");
     assert!(report.contains("proved without sampling"), "{report}");
@@ -57,7 +79,7 @@ fn a_pack_against_itself_is_equivalent_fast() {
     let (old, new) = (comply::Rulebook::embedded().unwrap(), comply::Rulebook::embedded().unwrap());
     let start = Instant::now();
     for policy in new.policies() {
-        let d = comply::diff::diff_policy(old.policy(&policy.id).unwrap(), policy, None);
+        let d = comply::diff::diff_policy(old.policy(&policy.id).unwrap(), policy, None, comply::explain::Lang::En);
         assert!(d.equivalent() && d.method == comply::diff::Method::Identical, "{}", policy.id);
     }
     assert!(start.elapsed().as_millis() < 200, "took {:?}", start.elapsed());
@@ -84,6 +106,8 @@ fn stored_cases_replay_and_flip() {
         &path("tests/fixtures/diff/zero_land_strict/zero_land.rules"),
         "--cases",
         dir.to_str().unwrap(),
+        "--lang",
+        "en",
     ]);
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(code, 1);

@@ -3,9 +3,9 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::{EXIT_OK, EXIT_VERDICT, Failure, Io, Outcome, load_rules, parse_date};
+use super::{EXIT_OK, EXIT_VERDICT, Failure, Io, LangArg, Outcome, load_rules, parse_date};
 use crate::diff::{Method, PolicyDiff, diff_policy};
-use crate::explain::Lang;
+use crate::explain::{Lang, pick};
 use crate::facts;
 
 #[derive(Debug, clap::Args)]
@@ -23,12 +23,15 @@ pub struct Args {
     /// Replay the fact files in this folder under both versions and list the ones whose verdict flips.
     #[arg(long)]
     cases: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t)]
+    lang: LangArg,
 }
 
 pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
-    let old = load_rules(Some(&args.old), Lang::En)?;
-    let new = load_rules(Some(&args.new), Lang::En)?;
-    let as_of = args.as_of.as_deref().map(|d| parse_date(d, Lang::En)).transpose()?;
+    let lang: Lang = args.lang.into();
+    let old = load_rules(Some(&args.old), lang)?;
+    let new = load_rules(Some(&args.new), lang)?;
+    let as_of = args.as_of.as_deref().map(|d| parse_date(d, lang)).transpose()?;
     let mut ids: Vec<String> = new.policy_ids();
     for id in old.policy_ids() {
         if !ids.contains(&id) {
@@ -37,7 +40,10 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     }
     if let Some(only) = &args.policy {
         if !ids.contains(only) {
-            return Err(Failure(format!("no policy `{only}` in either version (found: {})", ids.join(", "))));
+            return Err(Failure(match lang {
+                Lang::Zh => format!("两个版本中都没有政策 `{only}`（现有：{}）", ids.join("、")),
+                Lang::En => format!("no policy `{only}` in either version (found: {})", ids.join(", ")),
+            }));
         }
         ids.retain(|id| id == only);
     }
@@ -46,17 +52,27 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     for id in &ids {
         match (old.policy(id), new.policy(id)) {
             (Some(o), Some(n)) => {
-                let d = diff_policy(o, n, as_of);
+                let d = diff_policy(o, n, as_of, lang);
                 different |= !d.equivalent();
-                out.push_str(&render(&d));
+                out.push_str(&render(&d, lang));
             }
             (None, Some(_)) => {
                 different = true;
-                let _ = writeln!(out, "Policy {id}: added in the new version\n");
+                let _ = writeln!(
+                    out,
+                    "{} {id}{}\n",
+                    pick(lang, "政策", "Policy"),
+                    pick(lang, "：新版本新增", ": added in the new version")
+                );
             }
             (Some(_), None) => {
                 different = true;
-                let _ = writeln!(out, "Policy {id}: removed in the new version\n");
+                let _ = writeln!(
+                    out,
+                    "{} {id}{}\n",
+                    pick(lang, "政策", "Policy"),
+                    pick(lang, "：新版本删除", ": removed in the new version")
+                );
             }
             (None, None) => {}
         }
@@ -64,77 +80,136 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     if let Some(dir) = &args.cases {
         let flips = replay(&old, &new, dir, args.policy.as_deref(), args.as_of.as_deref())?;
         different |= !flips.1.is_empty();
-        let _ = writeln!(out, "Stored cases in {}: {} replayed, {} flip(s)", dir.display(), flips.0, flips.1.len());
+        let _ = match lang {
+            Lang::Zh => {
+                writeln!(out, "{} 中的存档案例：重放 {} 个，结论改变 {} 个", dir.display(), flips.0, flips.1.len())
+            }
+            Lang::En => {
+                writeln!(out, "Stored cases in {}: {} replayed, {} flip(s)", dir.display(), flips.0, flips.1.len())
+            }
+        };
         for line in &flips.1 {
             let _ = writeln!(out, "  {line}");
         }
     }
-    let _ = writeln!(out, "{}", if different { "Result: DIFFERENT" } else { "Result: equivalent" });
+    let result = match (different, lang) {
+        (true, Lang::Zh) => "结果：有差异",
+        (false, Lang::Zh) => "结果：等价",
+        (true, Lang::En) => "Result: DIFFERENT",
+        (false, Lang::En) => "Result: equivalent",
+    };
+    let _ = writeln!(out, "{result}");
     let _ = write!(io.stdout, "{out}");
     Ok(if different { EXIT_VERDICT } else { EXIT_OK })
 }
 
 /// The report a clerk reviews: what changed, how it was analysed, and each region with an example.
-pub fn render(d: &PolicyDiff) -> String {
+pub fn render(d: &PolicyDiff, lang: Lang) -> String {
+    let say = |zh: &'static str, en: &'static str| pick(lang, zh, en);
     let mut out = String::new();
-    let state = if d.equivalent() { "equivalent" } else { "DIFFERENT" };
-    let _ = writeln!(out, "Policy {}: {state}", d.id);
+    let state = if d.equivalent() { say("等价", "equivalent") } else { say("有差异", "DIFFERENT") };
+    let _ = writeln!(out, "{} {}{}{state}", say("政策", "Policy"), d.id, say("：", ": "));
     for h in &d.header {
-        let _ = writeln!(out, "  header: {h}");
+        let _ = writeln!(out, "  {}{h}", say("基本信息变化：", "header: "));
     }
-    let list = |v: &[String]| if v.is_empty() { "(none)".to_string() } else { v.join(", ") };
+    let list = |v: &[String]| if v.is_empty() { say("（无）", "(none)").to_string() } else { v.join(", ") };
+    let changed = |out: &mut String| {
+        let _ = writeln!(out, "  {}{}", say("改变的规则：", "changed rules: "), list(&d.changed_rules));
+        let _ = writeln!(out, "  {}{}", say("改变的输出：", "changed outputs: "), list(&d.changed_outputs));
+        let _ =
+            writeln!(out, "  {}{}", say("可能受影响的事实：", "facts the change can influence: "), list(&d.influenced));
+    };
     match &d.method {
         Method::Identical => {
             let _ = writeln!(
                 out,
-                "  every rule and output is unchanged (same conditions, thresholds, tables and dated figures):"
+                "  {}",
+                say(
+                    "每条规则和输出都没有改变（条件、阈值、表和分期数值相同）：",
+                    "every rule and output is unchanged (same conditions, thresholds, tables and dated figures):"
+                )
             );
-            let _ = writeln!(out, "  the two versions give the same answer for every case (proved without sampling)");
+            let _ = writeln!(
+                out,
+                "  {}",
+                say(
+                    "两个版本对每个案例给出相同答案（无需抽样即已证明）",
+                    "the two versions give the same answer for every case (proved without sampling)"
+                )
+            );
             out.push('\n');
             return out;
         }
         Method::Exhaustive { points } => {
-            let _ = writeln!(out, "  changed rules: {}", list(&d.changed_rules));
-            let _ = writeln!(out, "  changed outputs: {}", list(&d.changed_outputs));
-            let _ = writeln!(out, "  facts the change can influence: {}", list(&d.influenced));
-            let _ = writeln!(
-                out,
-                "  analysis: exhaustive, {points} cases: every threshold of either version, a value just past each, and\n  \"unknown\" for each quantity; every value of each enum, set and yes/no fact; each date where a version\n  or a dated figure begins or ends. Outputs computed by arithmetic are compared at one value per piece."
-            );
+            changed(&mut out);
+            let _ = match lang {
+                Lang::Zh => writeln!(
+                    out,
+                    "  分析：穷举，{points} 个案例：两个版本的每个阈值、刚越过每个阈值的值，以及每个数量的“未知”；\n  每个单选、多选和是/否事实的每个取值；每个版本或分期数值开始或结束的日期。由算术得出的输出在每块取一个值比较。"
+                ),
+                Lang::En => writeln!(
+                    out,
+                    "  analysis: exhaustive, {points} cases: every threshold of either version, a value just past each, and\n  \"unknown\" for each quantity; every value of each enum, set and yes/no fact; each date where a version\n  or a dated figure begins or ends. Outputs computed by arithmetic are compared at one value per piece."
+                ),
+            };
         }
         Method::Sampled { cases, reason } => {
-            let _ = writeln!(out, "  changed rules: {}", list(&d.changed_rules));
-            let _ = writeln!(out, "  changed outputs: {}", list(&d.changed_outputs));
-            let _ = writeln!(out, "  facts the change can influence: {}", list(&d.influenced));
-            let _ = writeln!(
-                out,
-                "  analysis: NOT exhaustive ({reason}); {cases} generated cases compared, biased to the thresholds"
-            );
+            changed(&mut out);
+            let _ = match lang {
+                Lang::Zh => writeln!(out, "  分析：并非穷举（{reason}）；比较了 {cases} 个偏向阈值生成的案例"),
+                Lang::En => writeln!(
+                    out,
+                    "  analysis: NOT exhaustive ({reason}); {cases} generated cases compared, biased to the thresholds"
+                ),
+            };
         }
     }
     if !d.background.is_empty() {
-        let _ = writeln!(out, "  other facts held where the unaffected rules pass: {}", d.background.join(", "));
+        let _ = writeln!(
+            out,
+            "  {}{}",
+            say("其他事实取使不受影响的规则都通过的值：", "other facts held where the unaffected rules pass: "),
+            d.background.join(", ")
+        );
     }
     if d.regions.is_empty() {
-        let _ = writeln!(out, "  no case gets a different answer\n");
+        let _ = writeln!(out, "  {}\n", say("没有案例的答案改变", "no case gets a different answer"));
         return out;
     }
-    let _ = writeln!(out, "  {} region(s) where the answer differs:", d.regions.len());
+    let _ = match lang {
+        Lang::Zh => writeln!(out, "  答案不同的区域共 {} 个：", d.regions.len()),
+        Lang::En => writeln!(out, "  {} region(s) where the answer differs:", d.regions.len()),
+    };
     for (i, r) in d.regions.iter().enumerate() {
-        let _ = writeln!(out, "\n  {}. verdict {} → {} ({} case(s))", i + 1, r.verdicts.0, r.verdicts.1, r.points);
+        let _ = match lang {
+            Lang::Zh => writeln!(out, "\n  {}. 结论 {} → {}（{} 个案例）", i + 1, r.verdicts.0, r.verdicts.1, r.points),
+            Lang::En => {
+                writeln!(out, "\n  {}. verdict {} → {} ({} case(s))", i + 1, r.verdicts.0, r.verdicts.1, r.points)
+            }
+        };
         if !r.conditions.is_empty() {
-            let _ = writeln!(out, "     where {}", r.conditions.join(";\n       and "));
+            let _ = writeln!(
+                out,
+                "     {}{}",
+                say("条件：", "where "),
+                r.conditions.join(say("；\n       且 ", ";\n       and "))
+            );
         }
         if let Some(note) = &r.note {
-            let _ = writeln!(out, "     note: {note}");
+            let _ = writeln!(out, "     {}{note}", say("注：", "note: "));
         }
         for (id, a, b) in &r.rules {
-            let _ = writeln!(out, "     rule {id}: {a} → {b}");
+            let _ = writeln!(out, "     {} {id}: {a} → {b}", say("规则", "rule"));
         }
         for (name, a, b) in &r.outputs {
-            let _ = writeln!(out, "     output {name}: {a} → {b} (in the example)");
+            let _ = writeln!(
+                out,
+                "     {} {name}: {a} → {b}{}",
+                say("输出", "output"),
+                say("（示例中）", " (in the example)")
+            );
         }
-        let _ = writeln!(out, "     example:");
+        let _ = writeln!(out, "     {}", say("示例：", "example:"));
         for line in r.example.lines() {
             let _ = writeln!(out, "       {line}");
         }
