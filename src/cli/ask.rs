@@ -208,7 +208,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     let mut interview = Interview::new(policy, as_of);
     let title = localized(&policy.title, lang);
     let out = &mut *io.stdout;
-    let _ = writeln!(out, "{title}（{}）", policy.id);
+    let _ = writeln!(out, "{title}{}{}{}", pick(lang, "（", " ("), policy.id, pick(lang, "）", ")"));
     let _ = writeln!(out, "{}{as_of}", pick(lang, "评估日期：", "As of: "));
     let _ = writeln!(
         out,
@@ -311,14 +311,16 @@ fn write_question(out: &mut dyn Write, policy: &Policy, fact: &FactDef, number: 
     let _ = writeln!(out);
     let _ = writeln!(out, "{} {number}{}{question}", pick(lang, "问题", "Question"), pick(lang, "：", ": "));
     let skip = pick(lang, "不知道直接回车跳过", "Enter to skip");
+    let semi = pick(lang, "；", "; ");
     let hint = match fact.ty {
-        Type::Bool => format!("{}；{skip}", pick(lang, "是/否（y/n）", "yes/no (y/n, 是/否)")),
+        Type::Bool => format!("{}{semi}{skip}", pick(lang, "是/否（y/n）", "yes/no (y/n, 是/否)")),
         Type::Enum(id) | Type::Set(id) => {
             for (i, value) in policy.enum_def(id).values.iter().enumerate() {
                 let label = value.label.as_ref().map(|l| localized(l, lang));
                 match label {
                     Some(label) if label != value.name => {
-                        let _ = writeln!(out, "  {}. {label}（{}）", i + 1, value.name);
+                        let (open, close) = (pick(lang, "（", " ("), pick(lang, "）", ")"));
+                        let _ = writeln!(out, "  {}. {label}{open}{}{close}", i + 1, value.name);
                     }
                     _ => {
                         let _ = writeln!(out, "  {}. {}", i + 1, value.name);
@@ -327,7 +329,7 @@ fn write_question(out: &mut dyn Write, policy: &Policy, fact: &FactDef, number: 
             }
             if matches!(fact.ty, Type::Set(_)) {
                 format!(
-                    "{}；{skip}",
+                    "{}{semi}{skip}",
                     pick(
                         lang,
                         "可多选：输入编号或名称，用逗号或顿号分隔",
@@ -335,7 +337,7 @@ fn write_question(out: &mut dyn Write, policy: &Policy, fact: &FactDef, number: 
                     )
                 )
             } else {
-                format!("{}；{skip}", pick(lang, "输入编号或名称", "a number or a name"))
+                format!("{}{semi}{skip}", pick(lang, "输入编号或名称", "a number or a name"))
             }
         }
         Type::Num(_) => {
@@ -349,8 +351,8 @@ fn write_question(out: &mut dyn Write, policy: &Policy, fact: &FactDef, number: 
                 (None, false, Lang::En) => format!("a number; {skip}"),
             }
         }
-        Type::Date => format!("{}；{skip}", pick(lang, "日期 YYYY-MM-DD", "a date YYYY-MM-DD")),
-        Type::Text | Type::Mixed => format!("{}；{skip}", pick(lang, "文字", "text")),
+        Type::Date => format!("{}{semi}{skip}", pick(lang, "日期 YYYY-MM-DD", "a date YYYY-MM-DD")),
+        Type::Text | Type::Mixed => format!("{}{semi}{skip}", pick(lang, "文字", "text")),
     };
     let _ = writeln!(out, "  {hint}");
 }
