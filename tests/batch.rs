@@ -211,20 +211,13 @@ fn shipped_examples_check_without_errors() {
 /// employment, some below the minimum, some with a blank cell.
 fn payroll_file(path: &Path, rows: usize) {
     use std::io::Write;
-    const COUNTIES: [&str; 12] = [
-        "鹿城区",
-        "龙湾区",
-        "瓯海区",
-        "浙南产业集聚区",
-        "洞头区",
-        "乐清市",
-        "瑞安市",
-        "永嘉县",
-        "平阳县",
-        "苍南县",
-        "文成县",
-        "泰顺县",
-    ];
+    // The counties are the policy's own, so the generated file follows the pack if a county is added.
+    let book = comply::Rulebook::embedded().unwrap();
+    let policy = book.policy("minimum_wage").unwrap();
+    let comply::policy::Type::Enum(county_enum) = policy.facts[policy.fact_index("county").unwrap() as usize].ty else {
+        panic!("county is a choice");
+    };
+    let counties: Vec<&str> = policy.enum_def(county_enum).values.iter().map(|v| v.name.as_str()).collect();
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     writeln!(out, "id,county,subdistrict,employment,monthly_wage,hourly_wage").unwrap();
     let mut x: u64 = 0x2015_1101;
@@ -232,7 +225,7 @@ fn payroll_file(path: &Path, rows: usize) {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        let county = COUNTIES[(x % 12) as usize];
+        let county = counties[(x % counties.len() as u64) as usize];
         let subdistrict = if county == "洞头区" && x.is_multiple_of(3) { "灵昆街道" } else { "" };
         if x.is_multiple_of(7) {
             writeln!(out, "W{i},{county},{subdistrict},非全日制,,{}.{}", 12 + x % 8, x % 10).unwrap();

@@ -267,20 +267,7 @@ impl<'a> Checker<'a> {
         if let Some(until) = valid_until
             && until < valid_from
         {
-            self.error(
-                Diagnostic::error(
-                    "C034",
-                    validity_span,
-                    format!("the validity ends ({until}) before it starts ({valid_from})"),
-                )
-                .label("empty period")
-                .help("swap the dates or correct the year")
-                .zh(
-                    format!("有效期截止日（{until}）早于起始日（{valid_from}）"),
-                    "期间为空",
-                    "请交换两个日期或更正年份",
-                ),
-            );
+            self.error(reversed_period(validity_span, valid_from, until));
         }
         let source = self.source(source);
         let derived: Vec<DerivedDef> = self.derived.iter().flatten().cloned().collect();
@@ -470,20 +457,7 @@ impl<'a> Checker<'a> {
             if let Some(until) = period.until
                 && until < period.from
             {
-                self.error(
-                    Diagnostic::error(
-                        "C034",
-                        period.span,
-                        format!("this period ends ({until}) before it starts ({})", period.from),
-                    )
-                    .label("empty period")
-                    .help("swap the dates or correct the year")
-                    .zh(
-                        format!("这一期间的截止日（{until}）早于起始日（{}）", period.from),
-                        "期间为空",
-                        "请交换两个日期或更正年份",
-                    ),
-                );
+                self.error(reversed_period(period.span, period.from, until));
             }
             for (other, _) in &periods {
                 let ends_before = |a: &Period, b: &Period| a.until.is_some_and(|u| u < b.from);
@@ -774,6 +748,14 @@ fn repeated(what: &str, span: Span) -> Diagnostic {
         .label("second one")
         .help(format!("keep one `{what}`"))
         .zh(format!("`{what}` 写了两次"), "第二次", format!("只保留一个 `{what}`"))
+}
+
+/// A validity or a parameter's period that ends before it starts.
+fn reversed_period(span: Span, from: jiff::civil::Date, until: jiff::civil::Date) -> Diagnostic {
+    Diagnostic::error("C034", span, format!("this period ends ({until}) before it starts ({from})"))
+        .label("empty period")
+        .help("swap the dates or correct the year")
+        .zh(format!("期间的截止日（{until}）早于起始日（{from}）"), "期间为空", "请交换两个日期或更正年份")
 }
 
 pub(crate) fn cycle(id: &ast::Ident) -> Diagnostic {

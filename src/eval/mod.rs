@@ -445,19 +445,6 @@ impl<'a> Env<'a> {
             Expr::And(parts) => self.connective(parts, false),
             Expr::Or(parts) => self.connective(parts, true),
             Expr::Compare(c) => {
-                // Most comparisons set a fact against a constant the checker stored in the fact's unit:
-                // compare the two decimals (or ordinals) directly, without building values.
-                if let (Expr::Fact(f), Expr::Const(k)) = (&c.lhs, &c.rhs) {
-                    match (self.facts.get(*f), k) {
-                        (None, _) => return Value::missing(*f),
-                        (Some(Constant::Num(a)), Constant::Num(b)) if a.unit == b.unit => {
-                            return Value::Bool(c.op.holds(a.value.cmp(&b.value)));
-                        }
-                        (Some(Constant::Enum(a)), Constant::Enum(b)) => return Value::Bool(c.op.holds(a.cmp(b))),
-                        (Some(Constant::Bool(a)), Constant::Bool(b)) => return Value::Bool(c.op.holds(a.cmp(b))),
-                        _ => {}
-                    }
-                }
                 let lhs = self.eval(&c.lhs);
                 let rhs = self.eval(&c.rhs);
                 compare(c.op, lhs, rhs)

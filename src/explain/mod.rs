@@ -74,8 +74,11 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
         let rule = explanation.rule;
         let words = Words { policy, lang };
         let conditions: Vec<String> = data.atoms_of(&explanation.conditions).iter().map(|a| words.atom(a)).collect();
+        // Each deciding test is put into words once: marked for the text report, unmarked in the sentence.
+        let decisive = data.atoms_of(&explanation.details);
+        let said: Vec<String> = decisive.iter().map(|a| words.atom(a)).collect();
         let details: Vec<String> =
-            data.atoms_of(&explanation.details).iter().map(|a| format!("{}{}", mark(a.holds), words.atom(a))).collect();
+            decisive.iter().zip(&said).map(|(a, text)| format!("{}{text}", mark(a.holds))).collect();
         let head = match result.outcome {
             Outcome::Unknown if !result.missing.is_empty() => {
                 let labels = fact_labels(policy, result.missing.iter(), lang);
@@ -100,8 +103,8 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
             ));
         }
         // Unknown comparisons are already named by the missing facts.
-        let decided: Vec<String> =
-            data.atoms_of(&explanation.details).iter().filter(|a| a.holds.is_known()).map(|a| words.atom(a)).collect();
+        let decided: Vec<&str> =
+            decisive.iter().zip(&said).filter(|(a, _)| a.holds.is_known()).map(|(_, text)| text.as_str()).collect();
         if !decided.is_empty() {
             parts.push(decided.join(pick(lang, "；", "; ")));
         }
