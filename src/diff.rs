@@ -224,55 +224,13 @@ fn output_canon(p: &Policy, id: DerivedId) -> String {
     out
 }
 
-/// The facts an expression reads, following `let`s, tables and conditionals.
-fn facts_read(p: &Policy, e: &Expr, out: &mut Vec<FactId>, depth: usize) {
-    if depth > 64 {
-        return;
-    }
-    let mut go = |x: &Expr| facts_read(p, x, out, depth + 1);
-    match e {
-        Expr::Fact(f) => {
-            if !out.contains(f) {
-                out.push(*f);
-            }
-        }
-        Expr::Derived(d) => go(&p.derived[*d as usize].expr),
-        Expr::Table(t) => {
-            for x in p.tables[*t as usize].keys.iter().chain(&p.tables[*t as usize].rows) {
-                go(x);
-            }
-        }
-        Expr::Const(_) | Expr::Param(_) | Expr::AsOf => {}
-        Expr::Not(x) | Expr::Neg(x) => go(x),
-        Expr::InEnum { value: x, .. } | Expr::InText { value: x, .. } => go(x),
-        Expr::HasAny { set: x, .. } | Expr::HasOnly { set: x, .. } => go(x),
-        Expr::Has { set, item, .. } => {
-            go(set);
-            go(item);
-        }
-        Expr::Compare(c) => {
-            go(&c.lhs);
-            go(&c.rhs);
-        }
-        Expr::Arith { lhs, rhs, .. } => {
-            go(lhs);
-            go(rhs);
-        }
-        Expr::If { condition, then, otherwise } => {
-            go(condition);
-            go(then);
-            go(otherwise);
-        }
-        Expr::And(v) | Expr::Or(v) | Expr::Min(v) | Expr::Max(v) | Expr::Sum(v) => v.iter().for_each(go),
-    }
-}
-
 fn rule_facts(p: &Policy, r: &RuleDef) -> Vec<FactId> {
-    let mut out = Vec::new();
-    if let Some(a) = &r.applies {
-        facts_read(p, a, &mut out, 0);
+    let mut out: Vec<FactId> = r.applies.iter().flat_map(|a| p.facts_read(a)).collect();
+    for f in p.facts_read(&r.requires) {
+        if !out.contains(&f) {
+            out.push(f);
+        }
     }
-    facts_read(p, &r.requires, &mut out, 0);
     out
 }
 
@@ -283,9 +241,8 @@ fn not_partitionable(p: &Policy, e: &Expr, depth: usize) -> Option<String> {
         return Some("expressions nested too deeply".into());
     }
     let reads_quantity = |x: &Expr| {
-        let mut facts = Vec::new();
-        facts_read(p, x, &mut facts, 0);
-        facts.iter().any(|f| matches!(p.facts[*f as usize].ty, Type::Num(_) | Type::Date)) || has_arith(p, x, 0)
+        p.facts_read(x).iter().any(|f| matches!(p.facts[*f as usize].ty, Type::Num(_) | Type::Date))
+            || has_arith(p, x, 0)
     };
     let bare = |x: &Expr| matches!(resolve(p, x), Expr::Fact(_) | Expr::AsOf);
     match e {
@@ -665,9 +622,7 @@ pub fn diff_policy(old: &Policy, new: &Policy, as_of: Option<Date>, lang: Lang) 
             }
         }
         for id in p.outputs.iter().filter(|id| changed_outputs.contains(&p.derived[**id as usize].name)) {
-            let mut facts = Vec::new();
-            facts_read(p, &p.derived[*id as usize].expr, &mut facts, 0);
-            for f in facts {
+            for f in p.facts_read(&p.derived[*id as usize].expr) {
                 let name = &p.facts[f as usize].name;
                 if !influenced.contains(name) {
                     influenced.push(name.clone());

@@ -48,6 +48,50 @@ impl Policy {
     pub fn enum_def(&self, id: EnumId) -> &EnumDef {
         &self.enums[id as usize]
     }
+
+    /// The facts an expression reads, through derived values and tables (keys and rows), each once and in
+    /// the order first met.
+    pub fn facts_read(&self, expr: &Expr) -> Vec<FactId> {
+        let mut out = Vec::new();
+        let mut derived_seen = vec![false; self.derived.len()];
+        self.collect_facts(expr, &mut out, &mut derived_seen);
+        out
+    }
+
+    fn collect_facts(&self, expr: &Expr, out: &mut Vec<FactId>, derived_seen: &mut [bool]) {
+        if let Expr::Fact(f) = expr {
+            if !out.contains(f) {
+                out.push(*f);
+            }
+            return;
+        }
+        let mut walk = |e: &Expr| self.collect_facts(e, out, derived_seen);
+        match expr {
+            Expr::Derived(d) => {
+                if let Some(seen @ false) = derived_seen.get_mut(*d as usize) {
+                    *seen = true;
+                    self.collect_facts(&self.derived[*d as usize].expr, out, derived_seen);
+                }
+            }
+            Expr::Table(t) => {
+                let table = &self.tables[*t as usize];
+                table.keys.iter().chain(&table.rows).for_each(walk);
+            }
+            Expr::Fact(_) | Expr::Const(_) | Expr::Param(_) | Expr::AsOf => {}
+            Expr::Not(e) | Expr::Neg(e) => walk(e),
+            Expr::InEnum { value: e, .. } | Expr::InText { value: e, .. } => walk(e),
+            Expr::HasAny { set: e, .. } | Expr::HasOnly { set: e, .. } => walk(e),
+            Expr::And(parts) | Expr::Or(parts) | Expr::Min(parts) | Expr::Max(parts) | Expr::Sum(parts) => {
+                parts.iter().for_each(walk)
+            }
+            Expr::Compare(c) => [&c.lhs, &c.rhs].into_iter().for_each(walk),
+            Expr::Has { set, item, .. } => [set, item].into_iter().map(|b| &**b).for_each(walk),
+            Expr::Arith { lhs, rhs, .. } => [lhs, rhs].into_iter().map(|b| &**b).for_each(walk),
+            Expr::If { condition, then, otherwise } => {
+                [condition, then, otherwise].into_iter().map(|b| &**b).for_each(walk)
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]

@@ -11,7 +11,7 @@ use super::{Failure, Io, LangArg, Outcome, find_policy, load_rules, required_dat
 use crate::eval::{self, Evaluation, FactMask, FactSet, FactValue, Verdict};
 use crate::explain::{self, Lang, localized, pick, render};
 use crate::facts::{self, Raw};
-use crate::policy::{Consequence, Expr, FactDef, FactId, Policy, Type};
+use crate::policy::{Consequence, FactDef, FactId, Policy, Type};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -50,9 +50,8 @@ impl<'p> Interview<'p> {
             .iter()
             .map(|rule| {
                 let mut mask = FactMask::EMPTY;
-                if let Some(condition) = &rule.applies {
-                    let mut seen = vec![false; policy.derived.len()];
-                    facts_read(policy, condition, &mut mask, &mut seen);
+                for fact in rule.applies.iter().flat_map(|condition| policy.facts_read(condition)) {
+                    mask.insert(fact);
                 }
                 mask
             })
@@ -145,50 +144,6 @@ impl<'p> Interview<'p> {
     /// The applicant does not know: the fact stays unknown and is not asked again.
     pub fn skip(&mut self, fact: FactId) {
         self.skipped.insert(fact);
-    }
-}
-
-/// Every fact an expression reads, through derived values and table keys.
-fn facts_read(policy: &Policy, expr: &Expr, out: &mut FactMask, seen: &mut [bool]) {
-    let mut walk = |e: &Expr| facts_read(policy, e, out, seen);
-    match expr {
-        Expr::Fact(f) => out.insert(*f),
-        Expr::Derived(d) => {
-            let d = *d as usize;
-            if let Some(false) = seen.get(d) {
-                seen[d] = true;
-                facts_read(policy, &policy.derived[d].expr, out, seen);
-            }
-        }
-        Expr::Table(t) => {
-            for key in &policy.tables[*t as usize].keys {
-                facts_read(policy, key, out, seen);
-            }
-        }
-        Expr::Const(_) | Expr::Param(_) | Expr::AsOf => {}
-        Expr::Not(e) | Expr::Neg(e) => walk(e),
-        Expr::And(parts) | Expr::Or(parts) | Expr::Min(parts) | Expr::Max(parts) | Expr::Sum(parts) => {
-            parts.iter().for_each(walk)
-        }
-        Expr::Compare(c) => {
-            walk(&c.lhs);
-            walk(&c.rhs);
-        }
-        Expr::InEnum { value, .. } | Expr::InText { value, .. } => walk(value),
-        Expr::HasAny { set, .. } | Expr::HasOnly { set, .. } => walk(set),
-        Expr::Has { set, item, .. } => {
-            walk(set);
-            walk(item);
-        }
-        Expr::Arith { lhs, rhs, .. } => {
-            walk(lhs);
-            walk(rhs);
-        }
-        Expr::If { condition, then, otherwise } => {
-            walk(condition);
-            walk(then);
-            walk(otherwise);
-        }
     }
 }
 
