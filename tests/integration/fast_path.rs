@@ -6,7 +6,7 @@
 //! compared with, enum and set values, unknowns), which reaches the boundaries a uniform generator
 //! would almost never hit; the evaluation date is drawn around the validity period's edges.
 
-mod common;
+use crate::common;
 
 use comply::Rulebook;
 use comply::eval::{self, Scratch};

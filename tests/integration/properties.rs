@@ -3,7 +3,7 @@
 //! A failure prints the smallest fact file (facts removed one at a time while it still fails) to
 //! reproduce it with `comply check`.
 
-mod common;
+use crate::common;
 
 use comply::eval::{self, Evaluation, FactMask, FactSet, Inapplicable, Outcome, Verdict};
 use comply::explain::{self, Lang, render};

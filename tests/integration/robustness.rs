@@ -1,19 +1,14 @@
 //! Parser robustness: arbitrary and mutated rule files and fact files reach the loader, which must answer
-//! with errors, never a panic, and within a bounded time per input.
+//! with errors, never a panic.
 //!
 //! The default case count is small so that `cargo test` stays fast. A long run:
 //!
 //! ```text
-//! PROPTEST_CASES=200000 cargo test --release --test robustness
+//! PROPTEST_CASES=200000 cargo test --release --test integration robustness
 //! ```
-
-use std::time::{Duration, Instant};
 
 use comply::Rulebook;
 use proptest::prelude::*;
-
-/// Generous: a debug build on a loaded CI machine; a release build takes milliseconds.
-const LIMIT: Duration = Duration::from_secs(5);
 
 fn shipped() -> Vec<(String, String)> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
@@ -35,14 +30,12 @@ fn load(name: &str, text: &str) {
         let base = std::path::Path::new(rule_file).parent().unwrap_or(std::path::Path::new("."));
         std::fs::read_to_string(base.join(path)).ok()
     };
-    let start = Instant::now();
     let result = Rulebook::from_texts(vec![(name.to_string(), text.to_string())], &read);
     if let Err(error) = &result {
         // Rendering the diagnostics is part of what a user sees; it must not panic either.
         let rendered = error.render();
         assert!(!rendered.is_empty(), "an error without a message");
     }
-    assert!(start.elapsed() < LIMIT, "loading took {:?}", start.elapsed());
 }
 
 /// Snaps a byte offset down to a char boundary.
@@ -188,7 +181,6 @@ total_land_area = "1 公顷"
 "#;
 
 fn check_fact_file(name: &str, text: &str, book: &Rulebook) {
-    let start = Instant::now();
     if let Ok(file) = comply::facts::read_file(name, text) {
         for policy in book.policies() {
             if let Ok(facts) = comply::facts::bind(policy, &file.facts) {
@@ -200,7 +192,6 @@ fn check_fact_file(name: &str, text: &str, book: &Rulebook) {
             }
         }
     }
-    assert!(start.elapsed() < LIMIT, "reading facts took {:?}", start.elapsed());
 }
 
 fn book() -> &'static Rulebook {

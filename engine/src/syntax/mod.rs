@@ -13,7 +13,7 @@ use crate::diag::{Diagnostic, Span};
 use ast::*;
 
 #[derive(pest_derive::Parser)]
-#[grammar = "../grammar/comply.pest"]
+#[grammar = "../../grammar/comply.pest"]
 struct Grammar;
 
 /// Parses one rule file. `file` is the id the caller registered the text under in `Sources`.

@@ -1,4 +1,0 @@
-//! The shipped packs in rules/ are embedded into the binary; rebuild when they change.
-fn main() {
-    println!("cargo:rerun-if-changed=rules");
-}

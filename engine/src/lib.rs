@@ -1,0 +1,220 @@
+//! comply checks facts about a firm or a project against rule files written from Chinese gazette
+//! notices, and explains every pass and every fail with the clause it comes from.
+//!
+//! ```
+//! use comply_engine::{Rulebook, explain::Lang};
+//!
+//! let rules = Rulebook::embedded().expect("the shipped packs load");
+//! let policy = rules.policy("minimum_wage").expect("shipped");
+//! let facts = comply_engine::facts::read_file("case.toml", r#"
+//!     [facts]
+//!     county = "洞头区"
+//!     subdistrict = "灵昆街道"
+//!     employment = "full_time"
+//!     monthly_wage = "1800 元/月"
+//! "#).expect("valid TOML");
+//! let facts = comply_engine::facts::bind(policy, &facts.facts).expect("declared facts");
+//! let as_of = "2016-03-01".parse().expect("a date");
+//! let report = comply_engine::explain::report(policy, &facts, as_of, Lang::Zh);
+//! assert_eq!(report.verdict, "fail");
+//! ```
+//!
+//! The pipeline, one module per stage: `syntax` (rule text to syntax tree), `check` (to a checked
+//! `policy::Policy`), `facts` (a case's facts into slots), `eval` (three-valued verdict) and `explain`
+//! (the report as data, rendered to text or JSON). Loading is separate from evaluation: a `Rulebook` is
+//! parsed and checked once and evaluated many times.
+
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod check;
+pub mod diag;
+pub mod diff;
+pub mod eval;
+pub mod explain;
+pub mod facts;
+pub mod generate;
+pub mod policy;
+pub mod syntax;
+pub mod units;
+
+use std::path::{Path, PathBuf};
+
+use diag::{Diagnostic, Sources};
+use policy::Policy;
+
+/// The rule packs shipped in `rules/`, built into the binary so that it works from any directory.
+static EMBEDDED: include_dir::Dir<'_> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/../rules");
+
+/// Loaded and checked policies, ready to evaluate.
+#[derive(Debug, Clone)]
+pub struct Rulebook {
+    policies: Vec<Policy>,
+    /// Lints that did not stop loading.
+    pub warnings: Vec<Diagnostic>,
+    pub sources: Sources,
+}
+
+/// Rule files that could not be loaded: the diagnostics and the texts they point into.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the rules have {} error(s)", self.diagnostics.iter().filter(|d| d.is_error()).count())]
+pub struct LoadError {
+    pub diagnostics: Vec<Diagnostic>,
+    pub sources: Sources,
+}
+
+impl LoadError {
+    pub fn render(&self) -> String {
+        self.sources.render(&self.diagnostics)
+    }
+}
+
+impl Rulebook {
+    /// The packs in `rules/` as they were when the binary was built. Their quotes are not compared with
+    /// the gazette texts here: `comply lint` and the test suite do that (see `embedded_verified`), and
+    /// skipping it saves a good part of every other command's start-up.
+    pub fn embedded() -> Result<Rulebook, LoadError> {
+        let mut files = Vec::new();
+        collect_embedded(&EMBEDDED, &mut files);
+        Rulebook::load_texts(files, None)
+    }
+
+    /// The shipped packs with every quote checked against the embedded gazette texts.
+    pub fn embedded_verified() -> Result<Rulebook, LoadError> {
+        let mut files = Vec::new();
+        collect_embedded(&EMBEDDED, &mut files);
+        let read_source = |rule_file: &str, path: &str| {
+            let joined = Path::new(rule_file).parent().unwrap_or(Path::new("")).join(path);
+            let relative = joined.strip_prefix("rules").unwrap_or(&joined).to_path_buf();
+            EMBEDDED.get_file(&relative).and_then(|f| f.contents_utf8()).map(str::to_string)
+        };
+        Rulebook::from_texts(files, &read_source)
+    }
+
+    /// A rule file, or every `*.rules` file below a folder.
+    pub fn load_path(path: &Path) -> Result<Rulebook, LoadError> {
+        let mut paths = Vec::new();
+        if path.is_dir() {
+            collect_rule_files(path, &mut paths);
+            paths.sort();
+        } else {
+            paths.push(path.to_path_buf());
+        }
+        let mut files = Vec::new();
+        for p in &paths {
+            match std::fs::read_to_string(p) {
+                Ok(text) => files.push((p.display().to_string(), text)),
+                Err(error) => {
+                    let mut sources = Sources::default();
+                    let file = sources.add(p.display().to_string(), String::new());
+                    let diagnostic = Diagnostic::error(
+                        "C100",
+                        diag::Span::new(file, 0, 0),
+                        format!("cannot read `{}`: {error}", p.display()),
+                    )
+                    .label("unreadable")
+                    .help("give a rule file or a folder of *.rules files")
+                    .zh(
+                        format!("无法读取 `{}`：{error}", p.display()),
+                        "无法读取",
+                        "请给出规则文件或包含 *.rules 文件的文件夹",
+                    );
+                    return Err(LoadError { diagnostics: vec![diagnostic], sources });
+                }
+            }
+        }
+        let read_source = |rule_file: &str, source: &str| {
+            let base = Path::new(rule_file).parent().unwrap_or(Path::new("."));
+            std::fs::read_to_string(base.join(source)).ok()
+        };
+        Rulebook::from_texts(files, &read_source)
+    }
+
+    /// Parses and checks rule texts given as (file name, text).
+    pub fn from_texts(
+        files: Vec<(String, String)>,
+        read_source: &check::SourceReader<'_>,
+    ) -> Result<Rulebook, LoadError> {
+        Rulebook::load_texts(files, Some(read_source))
+    }
+
+    /// Without a source reader the quotes are not verified.
+    fn load_texts(
+        files: Vec<(String, String)>,
+        read_source: Option<&check::SourceReader<'_>>,
+    ) -> Result<Rulebook, LoadError> {
+        let mut sources = Sources::default();
+        let mut diagnostics = Vec::new();
+        let mut parsed = Vec::new();
+        for (name, text) in files {
+            let file = sources.add(name, text);
+            match syntax::parse(file, sources.text(file)) {
+                Ok(policies) => parsed.extend(policies.into_iter().map(|p| (file, p))),
+                Err(diagnostic) => diagnostics.push(diagnostic),
+            }
+        }
+        let (policies, mut found) = check::check_policies(parsed, &sources, read_source);
+        diagnostics.append(&mut found);
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(LoadError { diagnostics, sources });
+        }
+        Ok(Rulebook { policies, warnings: diagnostics, sources })
+    }
+
+    pub fn policies(&self) -> &[Policy] {
+        &self.policies
+    }
+
+    pub fn policy(&self, id: &str) -> Option<&Policy> {
+        self.policies.iter().find(|p| p.id == id)
+    }
+
+    pub fn policy_ids(&self) -> Vec<String> {
+        self.policies.iter().map(|p| p.id.clone()).collect()
+    }
+}
+
+/// Files shipped under `rules/<folder>` (e.g. the stored test cases in `rules/tests`), as (path, text).
+pub fn embedded_files(folder: &str) -> Vec<(String, String)> {
+    fn walk(dir: &include_dir::Dir<'_>, out: &mut Vec<(String, String)>) {
+        for file in dir.files() {
+            if let Some(text) = file.contents_utf8() {
+                out.push((Path::new("rules").join(file.path()).display().to_string(), text.to_string()));
+            }
+        }
+        for sub in dir.dirs() {
+            walk(sub, out);
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(dir) = EMBEDDED.get_dir(folder) {
+        walk(dir, &mut out);
+    }
+    out.sort();
+    out
+}
+
+fn collect_embedded(dir: &include_dir::Dir<'_>, out: &mut Vec<(String, String)>) {
+    for file in dir.files() {
+        if file.path().extension().is_some_and(|e| e == "rules")
+            && let Some(text) = file.contents_utf8()
+        {
+            out.push((Path::new("rules").join(file.path()).display().to_string(), text.to_string()));
+        }
+    }
+    for sub in dir.dirs() {
+        collect_embedded(sub, out);
+    }
+    out.sort();
+}
+
+fn collect_rule_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_rule_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rules") {
+            out.push(path);
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! Every integration test in one binary, so that the library is linked once: a module per area.
+
+mod common;
+
+mod ask;
+mod batch;
+mod diagnostics;
+mod diff;
+mod examples;
+mod fast_path;
+mod packs;
+mod properties;
+mod robustness;
