@@ -22,8 +22,11 @@ pub enum BaseDim {
     Energy,
     /// kVA
     Power,
-    /// 小时, 天
+    /// 小时
     Time,
+    /// 天, and the difference of two dates. Kept apart from `Time`: how many hours a working day counts is
+    /// law (and differs between statutes), not arithmetic, so 元/天 never silently becomes 元/小时.
+    Day,
     /// Kept apart from `Time`: a month has no fixed number of hours.
     Month,
     /// Kept apart from `Month` so that 元/年 vs 元/月 is flagged rather than silently scaled.
@@ -31,13 +34,14 @@ pub enum BaseDim {
 }
 
 impl BaseDim {
-    pub const ALL: [BaseDim; 8] = [
+    pub const ALL: [BaseDim; 9] = [
         BaseDim::Money,
         BaseDim::Length,
         BaseDim::Mass,
         BaseDim::Energy,
         BaseDim::Power,
         BaseDim::Time,
+        BaseDim::Day,
         BaseDim::Month,
         BaseDim::Year,
     ];
@@ -49,7 +53,8 @@ impl BaseDim {
             BaseDim::Mass => ("质量", "mass"),
             BaseDim::Energy => ("能耗", "energy"),
             BaseDim::Power => ("容量", "power"),
-            BaseDim::Time => ("时长", "time"),
+            BaseDim::Time => ("小时", "hour"),
+            BaseDim::Day => ("天", "day"),
             BaseDim::Month => ("月", "month"),
             BaseDim::Year => ("年", "year"),
         };
@@ -59,16 +64,16 @@ impl BaseDim {
 
 /// Exponent of each [`BaseDim`], indexed by its discriminant.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub struct Dimension([i8; 8]);
+pub struct Dimension([i8; 9]);
 
 // Other modules code against these method names; `Unit::mul` is fallible, so the
 // operator traits would not fit it anyway.
 #[allow(clippy::should_implement_trait)]
 impl Dimension {
-    pub const NONE: Dimension = Dimension([0; 8]);
+    pub const NONE: Dimension = Dimension([0; 9]);
 
     pub fn of(base: BaseDim) -> Dimension {
-        let mut e = [0; 8];
+        let mut e = [0; 9];
         e[base as usize] = 1;
         Dimension(e)
     }
@@ -121,6 +126,20 @@ impl Dimension {
         };
         fraction(&side(1), &side(-1))
     }
+}
+
+/// Whether two different dimensions differ only in their time base (元/天 against 元/小时 or 元/月): the
+/// conversion between them is a rule of law, so a message should say that rather than "wrong unit".
+pub fn differs_only_in_time(a: Dimension, b: Dimension) -> bool {
+    let time = [BaseDim::Time, BaseDim::Day, BaseDim::Month, BaseDim::Year];
+    let strip = |d: Dimension| {
+        let mut e = d.0;
+        for base in time {
+            e[base as usize] = 0;
+        }
+        e
+    };
+    a != b && strip(a) == strip(b)
 }
 
 /// `a·b/c/d`: the grammar chains denominators with `/`, and left-associative reading
@@ -192,7 +211,7 @@ atoms! {
     Tonne: ["吨", "t"], Some((Mass, 1)), 1 / 1;
     WanTonne: ["万吨"], Some((Mass, 1)), 10_000 / 1;
     Hour: ["小时", "时"], Some((Time, 1)), 1 / 1;
-    Day: ["天", "日"], Some((Time, 1)), 24 / 1;
+    Day: ["天", "日"], Some((Day, 1)), 1 / 1;
     Month: ["月"], Some((Month, 1)), 1 / 1;
     Year: ["年"], Some((Year, 1)), 1 / 1;
 }
