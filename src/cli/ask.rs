@@ -11,7 +11,7 @@ use super::{Failure, Io, LangArg, Outcome, find_policy, load_rules, required_dat
 use crate::eval::{self, Evaluation, FactMask, FactSet, FactValue, Verdict};
 use crate::explain::{self, Lang, localized, pick, render};
 use crate::facts::{self, Raw};
-use crate::policy::{Consequence, FactDef, FactId, Policy, Type};
+use crate::policy::{FactDef, FactId, Policy, Type};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -82,7 +82,7 @@ impl<'p> Interview<'p> {
         let policy = self.policy;
         evaluation.missing.iter().filter(|f| !self.skipped.contains(*f) && self.facts.get(*f).is_none()).min_by_key(
             |&fact| {
-                let mut level = u8::MAX;
+                let mut level = None;
                 let mut alone = false;
                 let mut gate = false;
                 let mut count = 0usize;
@@ -91,20 +91,17 @@ impl<'p> Interview<'p> {
                     if result.outcome != eval::Outcome::Unknown || !result.missing.contains(fact) {
                         continue;
                     }
-                    let rule_level = match rule.consequence {
-                        Consequence::NotApplicable => 0,
-                        Consequence::Fail { .. } => 1,
-                        Consequence::Refer { .. } => 2,
-                        Consequence::Warn => continue,
-                    };
+                    let Some(rule_level) = rule.consequence.level() else { continue };
                     count += 1;
                     gate |= gates.contains(fact);
                     let decides_alone = result.missing == FactMask::single(fact);
-                    if rule_level < level {
-                        level = rule_level;
-                        alone = decides_alone;
-                    } else if rule_level == level {
-                        alone |= decides_alone;
+                    match level {
+                        Some(current) if current < rule_level => {}
+                        Some(current) if current == rule_level => alone |= decides_alone,
+                        _ => {
+                            level = Some(rule_level);
+                            alone = decides_alone;
+                        }
                     }
                 }
                 // A yes/no or a pick from a list is quicker to answer than a figure someone must look up.
@@ -113,7 +110,16 @@ impl<'p> Interview<'p> {
                     Type::Set(_) => 1,
                     _ => 2,
                 };
-                (level, !alone, self.inert(fact, evaluation), !gate, std::cmp::Reverse(count), kind, fact)
+                (
+                    level.is_none(),
+                    level,
+                    !alone,
+                    self.inert(fact, evaluation),
+                    !gate,
+                    std::cmp::Reverse(count),
+                    kind,
+                    fact,
+                )
             },
         )
     }
