@@ -17,30 +17,92 @@ pub type ParamId = u16;
 /// Facts a policy may declare: unknown-fact sets are bit masks of this width.
 pub const MAX_FACTS: usize = 256;
 
+/// Fields are private to the engine: only `check` builds a policy, so every `Policy` a client holds has been
+/// checked. Clients read it through the accessors below.
 #[derive(Debug, Clone)]
 pub struct Policy {
-    pub id: String,
-    pub title: Bilingual,
-    pub source: Source,
-    pub valid_from: Date,
-    pub valid_until: Option<Date>,
-    pub facts: Vec<FactDef>,
-    pub enums: Vec<EnumDef>,
-    pub tables: Vec<TableDef>,
-    pub params: Vec<ParamDef>,
-    pub derived: Vec<DerivedDef>,
+    pub(crate) id: String,
+    pub(crate) title: Bilingual,
+    pub(crate) source: Source,
+    pub(crate) valid_from: Date,
+    pub(crate) valid_until: Option<Date>,
+    pub(crate) facts: Vec<FactDef>,
+    pub(crate) enums: Vec<EnumDef>,
+    pub(crate) tables: Vec<TableDef>,
+    pub(crate) params: Vec<ParamDef>,
+    pub(crate) derived: Vec<DerivedDef>,
     /// Indices into `derived`, in declaration order.
-    pub outputs: Vec<DerivedId>,
-    pub rules: Vec<RuleDef>,
+    pub(crate) outputs: Vec<DerivedId>,
+    pub(crate) rules: Vec<RuleDef>,
     /// Indices into `rules` in the order the verdict-only path decides them (`eval::evaluation_order`);
     /// reports keep `rules`' order.
-    pub eval_order: Vec<u16>,
-    pub properties: Vec<Property>,
+    pub(crate) eval_order: Vec<u16>,
+    pub(crate) properties: Vec<Property>,
     /// The file the policy was read from, for messages.
-    pub file: String,
+    pub(crate) file: String,
 }
 
 impl Policy {
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn title(&self) -> &Bilingual {
+        &self.title
+    }
+
+    pub fn source(&self) -> &Source {
+        &self.source
+    }
+
+    pub fn valid_from(&self) -> Date {
+        self.valid_from
+    }
+
+    pub fn valid_until(&self) -> Option<Date> {
+        self.valid_until
+    }
+
+    pub fn facts(&self) -> &[FactDef] {
+        &self.facts
+    }
+
+    pub fn enums(&self) -> &[EnumDef] {
+        &self.enums
+    }
+
+    pub fn tables(&self) -> &[TableDef] {
+        &self.tables
+    }
+
+    pub fn params(&self) -> &[ParamDef] {
+        &self.params
+    }
+
+    pub fn derived(&self) -> &[DerivedDef] {
+        &self.derived
+    }
+
+    pub fn outputs(&self) -> &[DerivedId] {
+        &self.outputs
+    }
+
+    pub fn rules(&self) -> &[RuleDef] {
+        &self.rules
+    }
+
+    pub fn eval_order(&self) -> &[u16] {
+        &self.eval_order
+    }
+
+    pub fn properties(&self) -> &[Property] {
+        &self.properties
+    }
+
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
     pub fn fact_index(&self, name: &str) -> Option<FactId> {
         self.facts.iter().position(|f| f.name == name).map(|i| i as FactId)
     }

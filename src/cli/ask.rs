@@ -46,7 +46,7 @@ pub struct Interview<'p> {
 impl<'p> Interview<'p> {
     pub fn new(policy: &'p Policy, as_of: Date) -> Interview<'p> {
         let gates = policy
-            .rules
+            .rules()
             .iter()
             .map(|rule| {
                 let mut mask = FactMask::EMPTY;
@@ -86,7 +86,7 @@ impl<'p> Interview<'p> {
                 let mut alone = false;
                 let mut gate = false;
                 let mut count = 0usize;
-                let open = policy.rules.iter().zip(&evaluation.rules).zip(&self.gates);
+                let open = policy.rules().iter().zip(&evaluation.rules).zip(&self.gates);
                 for ((rule, result), gates) in open {
                     if result.outcome != eval::Outcome::Unknown || !result.missing.contains(fact) {
                         continue;
@@ -108,7 +108,7 @@ impl<'p> Interview<'p> {
                     }
                 }
                 // A yes/no or a pick from a list is quicker to answer than a figure someone must look up.
-                let kind = match policy.facts[fact as usize].ty {
+                let kind = match policy.facts()[fact as usize].ty {
                     Type::Bool | Type::Enum(_) => 0,
                     Type::Set(_) => 1,
                     _ => 2,
@@ -122,7 +122,7 @@ impl<'p> Interview<'p> {
     /// is a new-industry one, while its land share is unknown): asking it first only adds a question, since
     /// the figures may settle the rule without it. Figures cannot be enumerated and are never inert.
     fn inert(&self, fact: FactId, evaluation: &Evaluation) -> bool {
-        let answers: Vec<FactValue> = match self.policy.facts[fact as usize].ty {
+        let answers: Vec<FactValue> = match self.policy.facts()[fact as usize].ty {
             Type::Bool => vec![FactValue::Bool(false), FactValue::Bool(true)],
             Type::Enum(id) => (0..self.policy.enum_def(id).values.len() as u16).map(FactValue::Enum).collect(),
             Type::Set(id) => (0..self.policy.enum_def(id).values.len()).map(|i| FactValue::Set(1 << i)).collect(),
@@ -161,9 +161,9 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     let as_of = required_date(args.as_of.as_deref(), lang)?;
 
     let mut interview = Interview::new(policy, as_of);
-    let title = localized(&policy.title, lang);
+    let title = localized(policy.title(), lang);
     let out = &mut *io.stdout;
-    let _ = writeln!(out, "{title}{}{}{}", pick(lang, "（", " ("), policy.id, pick(lang, "）", ")"));
+    let _ = writeln!(out, "{title}{}{}{}", pick(lang, "（", " ("), policy.id(), pick(lang, "）", ")"));
     let _ = writeln!(out, "{}{as_of}", pick(lang, "评估日期：", "As of: "));
     let _ = writeln!(
         out,
@@ -188,7 +188,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
             let _ = writeln!(io.stdout, "{message}{}", count_note(asked, lang));
             break;
         };
-        let fact = &policy.facts[fact_id as usize];
+        let fact = &policy.facts()[fact_id as usize];
         asked += 1;
         write_question(io.stdout, policy, fact, asked, lang);
         let reply = loop {
@@ -388,7 +388,7 @@ fn show_value(policy: &Policy, fact: &FactDef, value: &FactValue, lang: Lang) ->
 /// The answers as a fact file `comply check` reads back to the same facts.
 pub fn fact_file(policy: &Policy, as_of: Date, facts: &FactSet) -> String {
     let mut values = toml::Table::new();
-    for (fact, value) in policy.facts.iter().zip(&facts.values) {
+    for (fact, value) in policy.facts().iter().zip(&facts.values) {
         let Some(value) = value else { continue };
         let names = |id: crate::policy::EnumId| &policy.enum_def(id).values;
         let shown = match (value, fact.ty) {
@@ -413,7 +413,7 @@ pub fn fact_file(policy: &Policy, as_of: Date, facts: &FactSet) -> String {
         values.insert(fact.name.clone(), shown);
     }
     let mut top = toml::Table::new();
-    top.insert("policy".into(), toml::Value::String(policy.id.clone()));
+    top.insert("policy".into(), toml::Value::String(policy.id().to_string()));
     top.insert("as_of".into(), toml::Value::String(as_of.to_string()));
     top.insert("facts".into(), toml::Value::Table(values));
     let mut body = toml::to_string(&top).unwrap_or_default();

@@ -60,20 +60,24 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
         }
     }
     for policy in book.policies() {
-        for property in &policy.properties {
+        for property in policy.properties() {
             let (fact, word) = match property {
                 Property::Increasing(f) => (*f, "increasing"),
                 Property::Decreasing(f) => (*f, "decreasing"),
             };
-            let name = policy.facts.get(fact as usize).map_or("?", |f| f.name.as_str());
+            let name = policy.facts().get(fact as usize).map_or("?", |f| f.name.as_str());
             let found = check_property(policy, *property, args.cases, args.seed);
             if found.is_empty() {
                 passed += 1;
-                let _ =
-                    writeln!(io.stdout, "ok    {}: property {word} {name} ({} generated cases)", policy.id, args.cases);
+                let _ = writeln!(
+                    io.stdout,
+                    "ok    {}: property {word} {name} ({} generated cases)",
+                    policy.id(),
+                    args.cases
+                );
             } else {
                 failed += 1;
-                let _ = writeln!(io.stdout, "FAIL  {}: property {word} {name}; counterexample:", policy.id);
+                let _ = writeln!(io.stdout, "FAIL  {}: property {word} {name}; counterexample:", policy.id());
                 for c in found.iter().take(1) {
                     let _ = writeln!(io.stdout, "{}", indent(&c.to_string()));
                 }
