@@ -11,7 +11,7 @@ use super::{Failure, Io, LangArg, Outcome, find_policy, load_rules, required_dat
 use crate::eval::{self, Evaluation, FactMask, FactSet, FactValue, Verdict};
 use crate::explain::{self, Lang, localized, pick, render};
 use crate::facts;
-use crate::policy::{Consequence, FactDef, FactId, Policy, Type};
+use crate::policy::{FactDef, FactId, Policy, Type};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -46,7 +46,7 @@ pub struct Interview<'p> {
 impl<'p> Interview<'p> {
     pub fn new(policy: &'p Policy, as_of: Date) -> Interview<'p> {
         let gates = policy
-            .rules
+            .rules()
             .iter()
             .map(|rule| {
                 let mut mask = FactMask::EMPTY;
@@ -82,38 +82,44 @@ impl<'p> Interview<'p> {
         let policy = self.policy;
         evaluation.missing.iter().filter(|f| !self.skipped.contains(*f) && self.facts.get(*f).is_none()).min_by_key(
             |&fact| {
-                let mut level = u8::MAX;
+                let mut level = None;
                 let mut alone = false;
                 let mut gate = false;
                 let mut count = 0usize;
-                let open = policy.rules.iter().zip(&evaluation.rules).zip(&self.gates);
+                let open = policy.rules().iter().zip(&evaluation.rules).zip(&self.gates);
                 for ((rule, result), gates) in open {
                     if result.outcome != eval::Outcome::Unknown || !result.missing.contains(fact) {
                         continue;
                     }
-                    let rule_level = match rule.consequence {
-                        Consequence::NotApplicable => 0,
-                        Consequence::Fail { .. } => 1,
-                        Consequence::Refer { .. } => 2,
-                        Consequence::Warn => continue,
-                    };
+                    let Some(rule_level) = rule.consequence.level() else { continue };
                     count += 1;
                     gate |= gates.contains(fact);
                     let decides_alone = result.missing == FactMask::single(fact);
-                    if rule_level < level {
-                        level = rule_level;
-                        alone = decides_alone;
-                    } else if rule_level == level {
-                        alone |= decides_alone;
+                    match level {
+                        Some(current) if current < rule_level => {}
+                        Some(current) if current == rule_level => alone |= decides_alone,
+                        _ => {
+                            level = Some(rule_level);
+                            alone = decides_alone;
+                        }
                     }
                 }
                 // A yes/no or a pick from a list is quicker to answer than a figure someone must look up.
-                let kind = match policy.facts[fact as usize].ty {
+                let kind = match policy.facts()[fact as usize].ty {
                     Type::Bool | Type::Enum(_) => 0,
                     Type::Set(_) => 1,
                     _ => 2,
                 };
-                (level, !alone, self.inert(fact, evaluation), !gate, std::cmp::Reverse(count), kind, fact)
+                (
+                    level.is_none(),
+                    level,
+                    !alone,
+                    self.inert(fact, evaluation),
+                    !gate,
+                    std::cmp::Reverse(count),
+                    kind,
+                    fact,
+                )
             },
         )
     }
@@ -122,7 +128,7 @@ impl<'p> Interview<'p> {
     /// is a new-industry one, while its land share is unknown): asking it first only adds a question, since
     /// the figures may settle the rule without it. Figures cannot be enumerated and are never inert.
     fn inert(&self, fact: FactId, evaluation: &Evaluation) -> bool {
-        let answers: Vec<FactValue> = match self.policy.facts[fact as usize].ty {
+        let answers: Vec<FactValue> = match self.policy.facts()[fact as usize].ty {
             Type::Bool => vec![FactValue::Bool(false), FactValue::Bool(true)],
             Type::Enum(id) => (0..self.policy.enum_def(id).values.len() as u16).map(FactValue::Enum).collect(),
             Type::Set(id) => (0..self.policy.enum_def(id).values.len()).map(|i| FactValue::Set(1 << i)).collect(),
@@ -161,9 +167,9 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     let as_of = required_date(args.as_of.as_deref(), lang)?;
 
     let mut interview = Interview::new(policy, as_of);
-    let title = localized(&policy.title, lang);
+    let title = localized(policy.title(), lang);
     let out = &mut *io.stdout;
-    let _ = writeln!(out, "{title}{}{}{}", pick(lang, "（", " ("), policy.id, pick(lang, "）", ")"));
+    let _ = writeln!(out, "{title}{}{}{}", pick(lang, "（", " ("), policy.id(), pick(lang, "）", ")"));
     let _ = writeln!(out, "{}{as_of}", pick(lang, "评估日期：", "As of: "));
     let _ = writeln!(
         out,
@@ -188,7 +194,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
             let _ = writeln!(io.stdout, "{message}{}", count_note(asked, lang));
             break;
         };
-        let fact = &policy.facts[fact_id as usize];
+        let fact = &policy.facts()[fact_id as usize];
         asked += 1;
         write_question(io.stdout, policy, fact, asked, lang);
         let reply = loop {

@@ -30,9 +30,9 @@ pub use crate::facts::describe::type_text;
 
 fn sheet(policy: &Policy, lang: Lang) -> String {
     let mut out = String::new();
-    let title = localized(&policy.title, lang);
-    let _ = writeln!(out, "{title} ({})", policy.id);
-    for fact in &policy.facts {
+    let title = localized(policy.title(), lang);
+    let _ = writeln!(out, "{title} ({})", policy.id());
+    for fact in policy.facts() {
         let label = localized(&fact.label, lang);
         let _ = writeln!(out, "  {:<32} {label} — {}", fact.name, type_text(policy, fact, lang));
     }

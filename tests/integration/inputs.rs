@@ -40,7 +40,7 @@ fn policy(id: &str) -> comply::policy::Policy {
 }
 
 fn read(policy: &comply::policy::Policy, fact: &str, raw: Raw) -> Result<comply::eval::FactValue, FactError> {
-    let def = &policy.facts[policy.fact_index(fact).unwrap() as usize];
+    let def = &policy.facts()[policy.fact_index(fact).unwrap() as usize];
     facts::coerce(policy, def, &raw)
 }
 
@@ -196,7 +196,7 @@ fn set_members_are_separated_as_people_separate_them_in_ask_check_and_batch() {
     for written in ["改建，扩建", "改建、扩建", "改建;扩建", "改建；扩建", "改建,扩建", "改建|扩建"]
     {
         assert_eq!(read(&p, "project_kinds", Raw::Text(written.into())).unwrap(), expected, "{written}");
-        let def = &p.facts[p.fact_index("project_kinds").unwrap() as usize];
+        let def = &p.facts()[p.fact_index("project_kinds").unwrap() as usize];
         assert_eq!(facts::read_answer(&p, def, written).unwrap(), Some(expected.clone()), "ask: {written}");
     }
 }
@@ -205,7 +205,7 @@ fn set_members_are_separated_as_people_separate_them_in_ask_check_and_batch() {
 fn ask_check_and_batch_read_a_value_the_same_way() {
     // The same typed text through the interview, a fact file and a batch cell gives the same verdict.
     let p = policy("minimum_wage");
-    let def = &p.facts[p.fact_index("monthly_wage").unwrap() as usize];
+    let def = &p.facts()[p.fact_index("monthly_wage").unwrap() as usize];
     for written in ["1,860", "１８６０元", "1860元/月"] {
         let answer = facts::read_answer(&p, def, written).unwrap().unwrap();
         let cell = facts::coerce_cell(&p, def, written).unwrap();
