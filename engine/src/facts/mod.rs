@@ -299,11 +299,17 @@ fn parse_quantity(fact: &FactDef, text: &str, declared: Unit) -> Result<Quantity
     if unit_text.is_empty() {
         return Ok(Quantity::new(value, declared));
     }
-    let unit = Unit::parse(unit_text).map_err(|_| FactError::BadUnit {
-        name: fact.name.clone(),
-        label: fact.label.zh.clone(),
-        given: text.to_string(),
-        expected: declared.to_string(),
+    // A unit comply does not know is said to be unknown, with a suggestion of the fact's own dimension only;
+    // a known unit of another dimension is the wrong unit.
+    let unit = Unit::parse(unit_text).map_err(|_| {
+        FactError::UnknownUnit(Box::new(error::UnknownUnit {
+            name: fact.name.clone(),
+            label: fact.label.zh.clone(),
+            given: text.to_string(),
+            unit: unit_text.to_string(),
+            expected: declared.to_string(),
+            suggestion: crate::units::suggest_unit(unit_text, Some(declared.dimension())),
+        }))
     })?;
     if unit.dimension() != declared.dimension() {
         return Err(FactError::BadUnit {
