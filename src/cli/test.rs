@@ -133,13 +133,14 @@ fn run_case(book: &crate::Rulebook, case: &Case) -> Result<String, String> {
     let report = explain::report(policy, &bound, as_of, lang);
     let mut problems = Vec::new();
     match expect.get("verdict").and_then(|v| v.as_str()) {
-        Some(v) if v == report.verdict => {}
-        Some(v) => problems.push(format!("expected verdict {v}, got {}", report.verdict)),
+        Some(v) if v == report.verdict.as_str() => {}
+        Some(v) => problems.push(format!("expected verdict {v}, got {}", report.verdict.as_str())),
         None => return Err("[expect] needs verdict = \"…\"".into()),
     }
     if let Some(list) = expect.get("failing").and_then(|v| v.as_array()) {
         let mut want: Vec<&str> = list.iter().filter_map(|v| v.as_str()).collect();
-        let mut got: Vec<&str> = report.rules.iter().filter(|r| r.outcome == "fail").map(|r| r.id.as_str()).collect();
+        let mut got: Vec<&str> =
+            report.rules.iter().filter(|r| r.outcome == crate::eval::Outcome::Fail).map(|r| r.id.as_str()).collect();
         want.sort_unstable();
         got.sort_unstable();
         if want != got {
@@ -154,7 +155,7 @@ fn run_case(book: &crate::Rulebook, case: &Case) -> Result<String, String> {
             }
         }
     }
-    if problems.is_empty() { Ok(report.verdict.to_string()) } else { Err(problems.join("; ")) }
+    if problems.is_empty() { Ok(report.verdict.as_str().to_string()) } else { Err(problems.join("; ")) }
 }
 
 /// Outputs are reported as strings (`"140 元/月"`); an expectation may be written as a number or a string,

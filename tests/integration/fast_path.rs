@@ -80,12 +80,13 @@ fn verdict_only_agrees_with_the_full_evaluation_and_the_report() {
             let agrees = fast.verdict == full.verdict
                 && fast.missing == full.missing
                 && fast.inapplicable == full.inapplicable
-                && report.verdict == fast.verdict.as_str()
+                && report.verdict == fast.verdict
                 && report.missing == fast_missing;
             *verdicts.entry(fast.verdict.as_str()).or_insert(0) += 1;
             if !agrees && failures.len() < 5 {
                 failures.push(format!(
-                    "policy {} seed {seed}: fast {:?} / {:?} / {fast_missing:?}, full {:?} / {:?}, report {} / {:?}\n{}",
+                    "policy {} seed {seed}: fast {:?} / {:?} / {fast_missing:?}, full {:?} / {:?}, report {:?} / {:?}
+{}",
                     policy.id(),
                     fast.verdict,
                     fast.inapplicable,

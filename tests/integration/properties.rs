@@ -117,8 +117,8 @@ fn deterministic_evaluation_and_reports() {
             if render::text(&r1, lang) != render::text(&r2, lang) || render::json(&r1) != render::json(&r2) {
                 return Err("two renderings of the same case differ".into());
             }
-            if r1.verdict != a.verdict.as_str() {
-                return Err(format!("report says {} but evaluation {}", r1.verdict, a.verdict.as_str()));
+            if r1.verdict != a.verdict {
+                return Err(format!("report says {:?} but evaluation {:?}", r1.verdict, a.verdict));
             }
         }
         Ok(())
@@ -162,7 +162,7 @@ fn every_fail_names_the_values_compared() {
         for lang in [Lang::Zh, Lang::En] {
             let report = explain::report(g.policy, facts, as_of, lang);
             let explained = report.rules.iter().zip(g.policy.rules()).any(|(r, def)| {
-                r.outcome == "fail"
+                r.outcome == eval::Outcome::Fail
                     && matches!(def.consequence, Consequence::Fail { .. })
                     && !r.details.is_empty()
                     && !r.explanation.trim().is_empty()

@@ -85,6 +85,7 @@ impl Checker<'_> {
                         Some((Expr::InEnum { value: Box::new(value_expr), mask, negated: false }, Type::Bool))
                     }
                     Type::Text => {
+                        self.open_text_decides(value.span);
                         let mut texts = Vec::new();
                         for item in set {
                             match item {
@@ -324,6 +325,11 @@ impl Checker<'_> {
                 return None;
             }
             (Type::Num(_), Type::Num(_)) | (Type::Date, Type::Date) => {}
+            // Against the empty text the question is only whether anything was written; no spelling can miss.
+            (Type::Text, Type::Text) if [&lhs_expr, &rhs_expr].iter().any(|e| is_spelt_text(e)) => {
+                self.open_text_decides(span);
+                return None;
+            }
             (a, b) if a == b && !ordered && !matches!(a, Type::Set(_)) => {}
             (a, b) if a == b => {
                 self.error(
@@ -403,6 +409,21 @@ impl Checker<'_> {
         }
     }
 
+    /// A free-text fact that decides a table row or is compared with a literal: any other spelling of the same
+    /// place would silently take the other branch, so the value must be an enum whose aliases are read.
+    pub(crate) fn open_text_decides(&mut self, span: Span) {
+        self.error(
+            Diagnostic::error("C042", span, "a free-text value decides this: another spelling would silently miss it")
+                .label("free text used as a choice")
+                .help("declare the fact as an enum and list other spellings with `aka`, e.g. `灵昆街道 aka \"灵昆\", \"灵昆镇\"`")
+                .zh(
+                    "这里由自由文字决定结果：换一种写法就会悄悄落到别的分支",
+                    "自由文字被当作选项",
+                    "请把事实声明为单选项（enum），并用 `aka` 列出其他写法，如 `灵昆街道 aka \"灵昆\", \"灵昆镇\"`",
+                ),
+        );
+    }
+
     fn set_operand(&mut self, set: &ast::Expr) -> Option<(Expr, EnumId)> {
         let (expr, ty) = self.expr(set, None)?;
         match ty {
@@ -428,7 +449,7 @@ impl Checker<'_> {
         for item in items {
             let found = match item {
                 SetItem::Name(name) => self.enums[id as usize].index(&name.name),
-                SetItem::Text(text, _) => self.enums[id as usize].index(text),
+                SetItem::Text(text, _) => self.enums[id as usize].lookup(text),
                 SetItem::Number(n, _) => self.enums[id as usize].index(&n.to_string()),
             };
             match found {
@@ -564,4 +585,9 @@ pub fn did_you_mean(name: &str, candidates: &[String]) -> Option<String> {
         .filter(|(score, _)| *score >= 0.5)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c.clone())
+}
+
+/// A text literal with something in it.
+fn is_spelt_text(expr: &Expr) -> bool {
+    matches!(expr, Expr::Const(Constant::Text(t)) if !t.trim().is_empty())
 }

@@ -362,8 +362,41 @@ impl<'a> Checker<'a> {
                     .zh("单选项最多 64 个取值", "第 65 个取值", "开放的列表请用 `text`"),
             );
         }
+        // Every spelling (name, Chinese label, alias) must lead to one value: a spelling shared by two values
+        // would make a typed answer read as whichever comes first.
+        let mut spellings: BTreeMap<&str, &str> = BTreeMap::new();
+        for value in values {
+            let label = value.label.as_ref().map(|l| l.zh.as_str()).filter(|l| *l != value.id.name);
+            let own = [value.id.name.as_str()].into_iter().chain(label);
+            for spelling in own.map(|s| (s, value.id.span)).chain(value.aliases.iter().map(|(a, s)| (a.as_str(), *s))) {
+                match spellings.insert(spelling.0, &value.id.name) {
+                    Some(other) if other != value.id.name => self.error(
+                        Diagnostic::error(
+                            "C039",
+                            spelling.1,
+                            format!("`{}` already names the value `{other}`", spelling.0),
+                        )
+                        .label("spelling used twice")
+                        .help("each name, label and alias must lead to one value only")
+                        .zh(
+                            format!("“{}”已是取值 `{other}` 的写法", spelling.0),
+                            "写法重复",
+                            "每个名称、标签和别名只能对应一个取值",
+                        ),
+                    ),
+                    _ => {}
+                }
+            }
+        }
         self.enums.push(EnumDef {
-            values: values.iter().map(|v| EnumValue { name: v.id.name.clone(), label: v.label.clone() }).collect(),
+            values: values
+                .iter()
+                .map(|v| EnumValue {
+                    name: v.id.name.clone(),
+                    label: v.label.clone(),
+                    aliases: v.aliases.iter().map(|(a, _)| a.clone()).collect(),
+                })
+                .collect(),
         });
         (self.enums.len() - 1) as EnumId
     }

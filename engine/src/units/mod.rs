@@ -23,8 +23,11 @@ pub enum BaseDim {
     Energy,
     /// kVA
     Power,
-    /// 小时, 天
+    /// 小时
     Time,
+    /// 天, and the difference of two dates. Kept apart from `Time`: how many hours a working day counts is
+    /// law (and differs between statutes), not arithmetic, so 元/天 never silently becomes 元/小时.
+    Day,
     /// Kept apart from `Time`: a month has no fixed number of hours.
     Month,
     /// Kept apart from `Month` so that 元/年 vs 元/月 is flagged rather than silently scaled.
@@ -73,6 +76,7 @@ impl BaseDim {
         BaseDim::Energy,
         BaseDim::Power,
         BaseDim::Time,
+        BaseDim::Day,
         BaseDim::Month,
         BaseDim::Year,
         BaseDim::Usd,
@@ -100,7 +104,8 @@ impl BaseDim {
             BaseDim::Mass => ("质量", "mass"),
             BaseDim::Energy => ("能耗", "energy"),
             BaseDim::Power => ("容量", "power"),
-            BaseDim::Time => ("时长", "time"),
+            BaseDim::Time => ("小时", "hour"),
+            BaseDim::Day => ("天", "day"),
             BaseDim::Month => ("月", "month"),
             BaseDim::Year => ("年", "year"),
             BaseDim::Usd => ("美元金额", "US dollars"),
@@ -124,7 +129,7 @@ impl BaseDim {
     }
 }
 
-const BASE_DIMS: usize = 24;
+const BASE_DIMS: usize = 25;
 
 /// Exponent of each [`BaseDim`], indexed by its discriminant.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -198,6 +203,20 @@ impl Dimension {
     }
 }
 
+/// Whether two different dimensions differ only in their time base (元/天 against 元/小时 or 元/月): the
+/// conversion between them is a rule of law, so a message should say that rather than "wrong unit".
+pub fn differs_only_in_time(a: Dimension, b: Dimension) -> bool {
+    let time = [BaseDim::Time, BaseDim::Day, BaseDim::Month, BaseDim::Year];
+    let strip = |d: Dimension| {
+        let mut e = d.0;
+        for base in time {
+            e[base as usize] = 0;
+        }
+        e
+    };
+    a != b && strip(a) == strip(b)
+}
+
 /// `a·b/c/d`: the grammar chains denominators with `/`, and left-associative reading
 /// makes that mean a·b/(c·d), so this shape parses back to the same unit.
 fn fraction(num: &[String], den: &[String]) -> String {
@@ -267,7 +286,7 @@ atoms! {
     Tonne: ["吨", "t"], Some((Mass, 1)), 1 / 1;
     WanTonne: ["万吨"], Some((Mass, 1)), 10_000 / 1;
     Hour: ["小时", "时"], Some((Time, 1)), 1 / 1;
-    Day: ["天", "日"], Some((Time, 1)), 24 / 1;
+    Day: ["天", "日"], Some((Day, 1)), 1 / 1;
     Month: ["月"], Some((Month, 1)), 1 / 1;
     Year: ["年"], Some((Year, 1)), 1 / 1;
     // Appended for target documents (#15); each large unit is one multiplier (万亿元 is 10^12 元).

@@ -41,7 +41,8 @@ fn percent_and_per_mille_are_scaled_pure_numbers() {
 
 #[test]
 fn day_is_twenty_four_hours_but_month_is_its_own_dimension() {
-    assert_eq!(cmp(&q("1", "天"), &q("24", "小时")), Equal);
+    // How many hours a day counts is law, not arithmetic: 天 and 小时 are different dimensions.
+    assert!(q("1", "天").cmp_exact(&q("24", "小时")).is_err());
     let err = q("1860", "元/月").cmp_exact(&q("15.2", "元/小时")).unwrap_err();
     assert!(matches!(err, UnitError::DimensionMismatch { .. }));
     assert!(err.to_string().contains("money/month"), "{err}");
