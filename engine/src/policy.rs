@@ -357,6 +357,8 @@ pub struct Period {
 pub struct DerivedDef {
     pub name: String,
     pub ty: Type,
+    /// The unit the author declared (`output share: % = …`): the value is shown in it.
+    pub unit: Option<Unit>,
     pub expr: Expr,
     pub label: Bilingual,
     pub is_output: bool,

@@ -314,12 +314,12 @@ impl Checker<'_> {
                         span,
                         format!("cannot compare {} with {}", a.describe_en(), b.describe_en()),
                     )
-                    .label(format!("{} on the left, {} on the right", a.describe_zh(), b.describe_zh()))
-                    .help("both sides must have the same dimension; check the units (e.g. 元/月 versus 元/小时)")
+                    .label(format!("{} on the left, {} on the right", a.describe_en(), b.describe_en()))
+                    .help(mismatch_help(a, b).0)
                     .zh(
                         format!("不能比较{}与{}", a.describe_zh(), b.describe_zh()),
                         format!("左边是{}，右边是{}", a.describe_zh(), b.describe_zh()),
-                        "两边量纲必须相同；请检查单位（如 元/月 与 元/小时）",
+                        mismatch_help(a, b).1,
                     ),
                 );
                 return None;
@@ -547,6 +547,34 @@ pub(crate) fn negate(expr: Expr) -> Expr {
             Expr::If { condition, then: Box::new(negate(*then)), otherwise: Box::new(negate(*otherwise)) }
         }
         other => Expr::Not(Box::new(other)),
+    }
+}
+
+/// What to check when two sides differ in dimension, for the confusions target documents invite.
+fn mismatch_help(a: Dimension, b: Dimension) -> (&'static str, &'static str) {
+    use crate::units::BaseDim;
+    let is = |d: Dimension, base: BaseDim| d == Dimension::of(base);
+    let either = |base: BaseDim| is(a, base) || is(b, base);
+    if either(BaseDim::Point) && (a.is_dimensionless() || b.is_dimensionless()) {
+        (
+            "percentage points are not percent: a rate rising from 20% to 23% rose by 3 百分点; write the threshold as `3 百分点`, or declare the fact in %",
+            "百分点不是百分比：比率从20%升到23%是提高3个百分点；请把门槛写成 `3 百分点`，或把事实声明为 %",
+        )
+    } else if either(BaseDim::Usd) && (either(BaseDim::Money)) {
+        (
+            "美元 and 元 are different currencies and the text gives no exchange rate; declare the fact in the currency the clause names",
+            "美元与元是不同币种，条文没有给出汇率；请按条文所写币种声明事实",
+        )
+    } else if a.is_count() && b.is_count() {
+        (
+            "the measure words count different things (3 支 teams are not 3 个 projects); use the clause's own word on both sides",
+            "量词所数的东西不同（3支团队不是3个项目）；两边请用条文所写的量词",
+        )
+    } else {
+        (
+            "both sides must have the same dimension; check the units (e.g. 元/月 versus 元/小时)",
+            "两边量纲必须相同；请检查单位（如 元/月 与 元/小时）",
+        )
     }
 }
 

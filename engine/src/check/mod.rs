@@ -413,7 +413,7 @@ impl<'a> Checker<'a> {
             TypeAst::Set(values) => (Type::Set(self.new_enum(values)), None, false),
             TypeAst::Unit(text) => {
                 let unit = self.unit(text, ty.span)?;
-                (Type::Num(unit.dimension()), Some(unit), false)
+                (Type::Num(unit.dimension()), Some(unit), unit.is_whole_count())
             }
         })
     }
@@ -422,7 +422,7 @@ impl<'a> Checker<'a> {
         match Unit::parse(text) {
             Ok(unit) => Some(unit),
             Err(error) => {
-                let units = "元 万元 亿元 % ‰ m m² 亩 公顷 kVA 吨标准煤 吨 万吨 小时 天 月 年";
+                let units = "元 万元 亿元 万亿元 美元 亿美元 % ‰ 百分点 /10万 m 公里 m² 万平方米 亩 公顷 kVA 千瓦 万千瓦 吨标准煤 吨 万吨 小时 天 月 年 人 万人 个 家 套 户 万户 支 张 辆 条 座 栋 所 项";
                 let (help, zh_help) = match error {
                     crate::units::UnitError::Unknown { suggestion: Some(s), .. } => {
                         (format!("did you mean `{s}`?"), format!("是否指 `{s}`？"))
@@ -572,9 +572,12 @@ impl<'a> Checker<'a> {
         }
         self.derived_progress[id as usize] = Progress::Checking;
         let (ast, is_output) = self.derived_ast[id as usize];
-        let declared = match &ast.ty {
-            Some(ty) => self.resolve_type(ty).map(|(t, _, _)| Some(t)),
-            None => Some(None),
+        let (declared, declared_unit) = match &ast.ty {
+            Some(ty) => match self.resolve_type(ty) {
+                Some((t, unit, _)) => (Some(Some(t)), unit),
+                None => (None, None),
+            },
+            None => (Some(None), None),
         };
         let result = declared.and_then(|declared| {
             let (expr, found) = self.expr(&ast.value, declared)?;
@@ -604,6 +607,7 @@ impl<'a> Checker<'a> {
             Some(DerivedDef {
                 name: ast.id.name.clone(),
                 ty: found,
+                unit: declared_unit,
                 expr,
                 label: ast.details.label.clone().unwrap_or_else(|| Bilingual { zh: ast.id.name.clone(), en: None }),
                 is_output,

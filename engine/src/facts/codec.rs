@@ -225,7 +225,18 @@ fn quantity(policy: &Policy, fact: &FactDef, text: &str) -> Result<Quantity, Fac
                 }
             }
         }
-        Err(_) => return Err(bad_unit(false)),
+        // A unit comply does not know is said to be unknown, with a suggestion of the fact's own dimension
+        // only; a known unit of another dimension is the wrong unit.
+        Err(_) => {
+            return Err(FactError::UnknownUnit(Box::new(super::error::UnknownUnit {
+                name: fact.name.clone(),
+                label: fact.label.zh.clone(),
+                given: text.to_string(),
+                unit: unit_text.to_string(),
+                expected: declared.to_string(),
+                suggestion: crate::units::suggest_unit(unit_text, Some(declared.dimension())),
+            })));
+        }
     };
     let given = Quantity::new(value, unit);
     // Kept in the declared unit when that is exact; otherwise as given (1 亩 is no finite number of m²).

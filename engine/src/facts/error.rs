@@ -66,6 +66,8 @@ pub enum FactError {
     /// `time_rate`: the units differ only in their time base (元/天 for 元/小时), which is law, not arithmetic.
     #[error("fact `{name}` is given in an incompatible unit: {given}")]
     BadUnit { name: String, label: String, given: String, expected: String, time_rate: bool },
+    #[error("fact `{}` is given in a unit comply does not know: {}", .0.name, .0.given)]
+    UnknownUnit(Box<UnknownUnit>),
     #[error("fact `{name}` may not be negative: {given}")]
     Negative { name: String, label: String, given: String },
     #[error("fact `{name}` must be a whole number: {given}")]
@@ -80,6 +82,17 @@ pub enum FactError {
     NoPolicy { known: Vec<String> },
     #[error("`{given}` is not a valid evaluation date")]
     BadAsOf { given: String },
+}
+
+/// Boxed: the error type stays small on the happy path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnknownUnit {
+    pub name: String,
+    pub label: String,
+    pub given: String,
+    pub unit: String,
+    pub expected: String,
+    pub suggestion: Option<String>,
 }
 
 impl FactError {
@@ -127,6 +140,13 @@ impl FactError {
             ),
             FactError::BadUnit { name, label, given, expected, time_rate: false } => {
                 format!("事实 `{name}`（{label}）的单位不对：给出 “{given}”，应为 {expected} 或同一量纲的单位")
+            }
+            FactError::UnknownUnit(u) => {
+                let UnknownUnit { name, label, given, unit, expected, suggestion } = &**u;
+                let hint = suggestion.as_ref().map(|s| format!("；是否指 `{s}`？")).unwrap_or_default();
+                format!(
+                    "事实 `{name}`（{label}）给出 “{given}”，其中 `{unit}` 不是 comply 认识的单位{hint}（应为 {expected} 或同一量纲的单位）"
+                )
             }
             FactError::Negative { name, label, given } => {
                 format!("事实 `{name}`（{label}）不能为负数，实际给出 {given}")
@@ -189,6 +209,13 @@ impl FactError {
             ),
             FactError::BadUnit { name, label, given, expected, time_rate: false } => {
                 format!("fact `{name}` ({label}) is given as “{given}”, which is not convertible to {expected}")
+            }
+            FactError::UnknownUnit(u) => {
+                let UnknownUnit { name, label, given, unit, expected, suggestion } = &**u;
+                let hint = suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+                format!(
+                    "fact `{name}` ({label}) is given as “{given}”, but `{unit}` is not a unit comply knows{hint} (expected {expected} or a unit of the same dimension)"
+                )
             }
             FactError::Negative { name, label, given } => {
                 format!("fact `{name}` ({label}) cannot be negative, but {given} was given")

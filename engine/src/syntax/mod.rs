@@ -184,7 +184,9 @@ fn describe(grammar_rule: Rule) -> &'static str {
         Rule::add_op => "`+` or `-`",
         Rule::mul_op => "`*` or `/`",
         Rule::quantity | Rule::number | Rule::neg_sign | Rule::percent_sign => "a number",
-        Rule::unit | Rule::unit_atom | Rule::unit_like => "a unit (元, 万元, 亩, m², %, kVA, 吨标准煤, 元/月, …)",
+        Rule::unit | Rule::unit_atom | Rule::unit_like | Rule::unknown_unit | Rule::unknown_unit_char => {
+            "a unit (元, 万元, 亩, m², %, kVA, 吨标准煤, 元/月, …)"
+        }
         Rule::date => "a date (YYYY-MM-DD)",
         Rule::ident | Rule::keyword => "a name",
         Rule::k_none => "`none`",
