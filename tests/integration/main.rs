@@ -10,4 +10,5 @@ mod examples;
 mod fast_path;
 mod packs;
 mod properties;
+mod records;
 mod robustness;
