@@ -38,7 +38,7 @@ fn case() -> Case {
     let policy = book.policy("minimum_wage").unwrap();
     let bound = facts::bind(policy, &file.facts).unwrap();
     let report = explain::report(policy, &bound, "2016-03-01".parse().unwrap(), Lang::Zh);
-    Case { report: render::json(&report), verdict: report.verdict.to_string(), book }
+    Case { report: render::json(&report), verdict: report.verdict.as_str().to_string(), book }
 }
 
 fn decision(case: &Case) -> Decision<'_> {

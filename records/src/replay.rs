@@ -44,7 +44,7 @@ pub fn evaluate(book: &Rulebook, record: &Record) -> Result<(String, String), Re
     let file = facts::read_file(&record.facts_name, &record.facts).map_err(|e| ReplayError::Facts(e.render(lang)))?;
     let bound = facts::bind(policy, &file.facts).map_err(|e| ReplayError::Facts(e.render(lang)))?;
     let report = explain::report(policy, &bound, as_of, lang);
-    Ok((report.verdict.to_string(), render::json(&report)))
+    Ok((report.verdict.as_str().to_string(), render::json(&report)))
 }
 
 /// One decision evaluated again.

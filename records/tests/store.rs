@@ -28,13 +28,13 @@ fn record_case(store: &mut Store, book: &Rulebook, name: &str, text: &str, case:
     let report = explain::report(policy, &bound, as_of.parse().unwrap(), Lang::Zh);
     let decision = Decision {
         case,
-        policy: policy.id.clone(),
+        policy: policy.id().to_string(),
         as_of,
         rulebook: book,
         lang: Lang::Zh,
         facts_name: "facts.toml".into(),
         facts: text.into(),
-        verdict: report.verdict.into(),
+        verdict: report.verdict.as_str().into(),
         report: render::json(&report),
         actor: "clerk-1".into(),
         corrects: None,
@@ -171,7 +171,7 @@ fn hostile_text_is_stored_and_returned_intact() {
         let policy = book.policy(&policy_of(&name, &file)).unwrap();
         let decision = Decision {
             case: nul,
-            policy: policy.id.clone(),
+            policy: policy.id().to_string(),
             as_of: "2020-01-01".into(),
             rulebook: &book,
             lang: Lang::Zh,

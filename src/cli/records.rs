@@ -123,7 +123,7 @@ pub fn record(args: &RecordArgs, checked: &Checked<'_>, io: &mut Io<'_>) -> Resu
         lang,
         facts_name: facts_name.to_string(),
         facts: checked.facts_text.to_string(),
-        verdict: checked.report.verdict.to_string(),
+        verdict: checked.report.verdict.as_str().to_string(),
         report: report_json,
         actor: args.actor.clone().unwrap_or_else(login_name),
         corrects: args.corrects,

@@ -65,8 +65,8 @@ fn a_changed_gazette_text_changes_the_hash_of_the_policies_that_cite_it() {
     let citing: Vec<String> = book
         .policies()
         .iter()
-        .filter(|p| p.source.file.as_deref().is_some_and(|f| f.ends_with("gazette_2015_10.txt")))
-        .map(|p| p.id.clone())
+        .filter(|p| p.source().file.as_deref().is_some_and(|f| f.ends_with("gazette_2015_10.txt")))
+        .map(|p| p.id().to_string())
         .collect();
     assert!(!citing.is_empty());
     for id in book.policy_ids() {
