@@ -12,4 +12,5 @@ mod hostile;
 mod inputs;
 mod packs;
 mod properties;
+mod records;
 mod robustness;
