@@ -104,17 +104,17 @@ fn stressed(shape: &Stress) -> (String, Option<&'static str>) {
         Stress::Parens(n) => (
             policy("  let v0 = x", &format!("{}x{} >= 0", "(".repeat(n), ")".repeat(n))),
             // The policy's and the rule's braces are two levels more.
-            (n + 2 > MAX_NESTING).then_some("C060"),
+            (n + 2 > MAX_NESTING).then_some("C070"),
         ),
         Stress::Ifs(n) => (
             policy("  let v0 = x", &format!("{}x >= 0", "if x > 1 then x >= 1 else ".repeat(n))),
-            (n + 2 > MAX_NESTING).then_some("C060"),
+            (n + 2 > MAX_NESTING).then_some("C070"),
         ),
         Stress::Nots(n) => {
-            (policy("  let v0 = x", &format!("{}x >= 0", "not ".repeat(n))), (n + 2 > MAX_NESTING).then_some("C060"))
+            (policy("  let v0 = x", &format!("{}x >= 0", "not ".repeat(n))), (n + 2 > MAX_NESTING).then_some("C070"))
         }
         Stress::Sum(n) => {
-            (policy("  let v0 = x", &format!("{} >= 0", vec!["x"; n].join(" + "))), (n > MAX_TERMS).then_some("C061"))
+            (policy("  let v0 = x", &format!("{} >= 0", vec!["x"; n].join(" + "))), (n > MAX_TERMS).then_some("C071"))
         }
         Stress::Chain(n) => {
             let lets: Vec<String> = (0..n)
@@ -122,7 +122,7 @@ fn stressed(shape: &Stress) -> (String, Option<&'static str>) {
                 .collect();
             // Three levels per value (its sum, the reference, the value itself), and the output of the
             // comparison two more: past the limit at about a third.
-            (policy(&lets.join("\n"), &format!("v{} >= 0", n - 1)), (3 * n + 2 > MAX_DEPTH).then_some("C062"))
+            (policy(&lets.join("\n"), &format!("v{} >= 0", n - 1)), (3 * n + 2 > MAX_DEPTH).then_some("C072"))
         }
         Stress::Table { keys, values } => {
             let names: Vec<String> = (0..values).map(|v| format!("v{v}")).collect();
@@ -238,11 +238,8 @@ fn csv_row() -> impl Strategy<Value = String> {
 }
 
 fn run(args: &[&str], stdin: &[u8]) -> (u8, String, String) {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let mut input = std::io::Cursor::new(stdin.to_vec());
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = comply::cli::run(&args, &mut comply::cli::Io { stdin: &mut input, stdout: &mut out, stderr: &mut err });
-    (code, String::from_utf8_lossy(&out).into_owned(), String::from_utf8_lossy(&err).into_owned())
+    let out = crate::common::comply_with_bytes(args, stdin);
+    (out.code, out.stdout, out.stderr)
 }
 
 const MINIMUM_WAGE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/minimum_wage.rules");
