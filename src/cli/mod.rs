@@ -7,6 +7,7 @@ mod check;
 mod diff;
 mod facts_sheet;
 mod lint;
+mod serve;
 mod test;
 
 use std::io::Write;
@@ -44,6 +45,8 @@ enum Command {
     Test(test::Args),
     /// Show which cases get a different answer between two versions of the rule files.
     Diff(diff::Args),
+    /// Serve the HTTP API and the self-assessment page.
+    Serve(serve::Args),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, Default)]
@@ -98,6 +101,7 @@ pub fn run(args: &[String], io: &mut Io<'_>) -> u8 {
         Command::Batch(args) => batch::run(args, io),
         Command::Test(args) => test::run(args, io),
         Command::Diff(args) => diff::run(args, io),
+        Command::Serve(args) => serve::run(args, io),
     };
     match result {
         Ok(code) => code,
