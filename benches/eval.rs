@@ -566,7 +566,7 @@ impl<N> Fixture<N> {
     fn assert_agrees(&self, native: impl Fn(&N, Date) -> Verdict) {
         for (i, (facts, case)) in self.facts.iter().zip(&self.native).enumerate() {
             let engine = eval::evaluate(&self.policy, facts, self.as_of).verdict;
-            assert_eq!(engine, native(case, self.as_of), "{} case {i}: engine and baseline disagree", self.policy.id);
+            assert_eq!(engine, native(case, self.as_of), "{} case {i}: engine and baseline disagree", self.policy.id());
         }
     }
 
@@ -759,7 +759,7 @@ fn summary() {
         );
         println!(
             "{:<14} {:>10.1} {:>10.1} {:>10.1} {:>10.1} {:>12.1} {:>10.2}x  {}",
-            fx.policy.id,
+            fx.policy.id(),
             m[0],
             m[1],
             m[2],

@@ -16,7 +16,7 @@
 //! let facts = comply_engine::facts::bind(policy, &facts.facts).expect("declared facts");
 //! let as_of = "2016-03-01".parse().expect("a date");
 //! let report = comply_engine::explain::report(policy, &facts, as_of, Lang::Zh);
-//! assert_eq!(report.verdict, "fail");
+//! assert_eq!(report.verdict, comply_engine::eval::Verdict::Fail);
 //! ```
 //!
 //! The pipeline, one module per stage: `syntax` (rule text to syntax tree), `check` (to a checked

@@ -148,7 +148,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     let mut sink = std::io::BufWriter::with_capacity(1 << 16, sink);
     if args.format == Format::Csv {
         let mut names = vec!["id".to_string(), "verdict".into(), "rules".into(), "missing".into()];
-        names.extend(policy.outputs.iter().map(|&d| policy.derived[d as usize].name.clone()));
+        names.extend(policy.outputs().iter().map(|&d| policy.derived()[d as usize].name.clone()));
         names.push("error".into());
         let mut line = String::new();
         csv_line(&mut line, names.iter().map(String::as_str));
@@ -235,11 +235,11 @@ fn header_columns(policy: &Policy, header: &csv::StringRecord, lang: Lang) -> Re
         } else if let Some(fact) = policy.fact_index(name) {
             Column::Fact(fact)
         } else {
-            let names: Vec<String> = policy.facts.iter().map(|f| f.name.clone()).collect();
+            let names: Vec<String> = policy.facts().iter().map(|f| f.name.clone()).collect();
             problems.push(
                 FactError::Undeclared {
                     name: name.to_string(),
-                    policy: policy.id.clone(),
+                    policy: policy.id().to_string(),
                     suggestion: crate::check::did_you_mean(name, &names),
                 }
                 .render(lang),
@@ -353,7 +353,7 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
                     // An empty cell is an unknown fact, not an error: a clerk leaves blank what they do not know.
                     Column::Fact(_) if cell.is_empty() => {}
                     Column::Fact(fact) => {
-                        let def = &policy.facts[*fact as usize];
+                        let def = &policy.facts()[*fact as usize];
                         match facts::coerce_cell(policy, def, cell) {
                             Ok(value) => facts.set(*fact, Some(value)),
                             Err(error) => bad(&def.name, error.render(lang)),
@@ -374,17 +374,17 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
                         continue;
                     }
                     let Some(fact) = policy.fact_index(&key) else {
-                        let names: Vec<String> = policy.facts.iter().map(|f| f.name.clone()).collect();
+                        let names: Vec<String> = policy.facts().iter().map(|f| f.name.clone()).collect();
                         let error = FactError::Undeclared {
                             suggestion: crate::check::did_you_mean(&key, &names),
                             name: key.clone(),
-                            policy: policy.id.clone(),
+                            policy: policy.id().to_string(),
                         };
                         bad(&key, error.render(lang));
                         continue;
                     };
                     let Some(raw) = json_to_raw(value) else { continue };
-                    match facts::coerce(policy, &policy.facts[fact as usize], &raw) {
+                    match facts::coerce(policy, &policy.facts()[fact as usize], &raw) {
                         Ok(value) => facts.set(fact, Some(value)),
                         Err(error) => bad(&key, error.render(lang)),
                     }
@@ -408,9 +408,9 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
         .map(|(i, _)| i)
         .collect();
     let outputs = policy
-        .outputs
+        .outputs()
         .iter()
-        .map(|&d| crate::explain::json_value(policy, policy.derived[d as usize].ty, env.derived(d)))
+        .map(|&d| crate::explain::json_value(policy, policy.derived()[d as usize].ty, env.derived(d)))
         .collect();
     Result_::Done { id, verdict: evaluation.verdict, rules, missing: evaluation.missing, outputs }
 }
@@ -440,9 +440,9 @@ fn csv_cell(value: &Json) -> String {
 /// One output row as text, line break included; built on the worker threads so that the writing thread
 /// only copies bytes.
 fn render(policy: &Policy, format: Format, result: &Result_) -> String {
-    let rule_ids = |rules: &[usize]| -> Vec<&str> { rules.iter().map(|&i| policy.rules[i].id.as_str()).collect() };
+    let rule_ids = |rules: &[usize]| -> Vec<&str> { rules.iter().map(|&i| policy.rules()[i].id.as_str()).collect() };
     let fact_names =
-        |mask: &FactMask| -> Vec<&str> { mask.iter().map(|f| policy.facts[f as usize].name.as_str()).collect() };
+        |mask: &FactMask| -> Vec<&str> { mask.iter().map(|f| policy.facts()[f as usize].name.as_str()).collect() };
     let mut line = String::new();
     match (format, result) {
         (Format::Csv, Result_::Done { id, verdict, rules, missing, outputs }) => {
@@ -453,7 +453,7 @@ fn render(policy: &Policy, format: Format, result: &Result_) -> String {
         }
         (Format::Csv, Result_::Error { id, messages }) => {
             let message = messages.join("; ");
-            let blanks = std::iter::repeat_n("", policy.outputs.len());
+            let blanks = std::iter::repeat_n("", policy.outputs().len());
             csv_line(&mut line, [id.as_str(), "error", "", ""].into_iter().chain(blanks).chain([message.as_str()]));
         }
         (Format::Jsonl, result) => {
@@ -465,10 +465,10 @@ fn render(policy: &Policy, format: Format, result: &Result_) -> String {
                     object.insert("rules".into(), Json::from(rule_ids(rules)));
                     object.insert("missing".into(), Json::from(fact_names(missing)));
                     let outputs = policy
-                        .outputs
+                        .outputs()
                         .iter()
                         .zip(outputs)
-                        .map(|(&d, v)| (policy.derived[d as usize].name.clone(), v.clone()))
+                        .map(|(&d, v)| (policy.derived()[d as usize].name.clone(), v.clone()))
                         .collect();
                     object.insert("outputs".into(), Json::Object(outputs));
                 }
@@ -514,7 +514,7 @@ const VERDICT_ORDER: [&str; 6] = ["pass", "refer", "fail", "undetermined", "not_
 
 impl Summary {
     fn new(policy: &Policy) -> Summary {
-        Summary { rows: 0, verdicts: BTreeMap::new(), errors: 0, failing: vec![0; policy.rules.len()] }
+        Summary { rows: 0, verdicts: BTreeMap::new(), errors: 0, failing: vec![0; policy.rules().len()] }
     }
 
     fn add(&mut self, result: &Result_, stderr: &mut dyn Write, lang: Lang) {
@@ -572,7 +572,7 @@ impl Summary {
             pick(lang, "最常见的不符合（或须报请研究）的规则：", "Most frequent failing or referred rules:")
         );
         for (i, n) in ranked.into_iter().take(5) {
-            let _ = writeln!(stderr, "  {:<40} {n}", policy.rules[i].id);
+            let _ = writeln!(stderr, "  {:<40} {n}", policy.rules()[i].id);
         }
     }
 }

@@ -54,8 +54,9 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     Ok(verdict_exit_code(report.verdict))
 }
 
-pub fn verdict_exit_code(verdict: &str) -> u8 {
-    if matches!(verdict, "pass" | "not_applicable") { EXIT_OK } else { EXIT_VERDICT }
+pub fn verdict_exit_code(verdict: crate::eval::Verdict) -> u8 {
+    use crate::eval::Verdict;
+    if matches!(verdict, Verdict::Pass | Verdict::NotApplicable) { EXIT_OK } else { EXIT_VERDICT }
 }
 
 /// Resolves the policy and the date (flags first, then the file) and evaluates the case.

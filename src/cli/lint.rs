@@ -24,7 +24,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     let rendered = book.sources.render_in(&book.warnings, lang == Lang::Zh);
     let _ = write!(io.stdout, "{rendered}");
     let (policies, warnings) = (book.policies().len(), book.warnings.len());
-    let rules: usize = book.policies().iter().map(|p| p.rules.len()).sum();
+    let rules: usize = book.policies().iter().map(|p| p.rules().len()).sum();
     let _ = match lang {
         Lang::Zh => writeln!(io.stdout, "已检查 {policies} 个政策（{rules} 条规则）：没有错误，{warnings} 个警告"),
         Lang::En => {

@@ -43,6 +43,10 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
             let base = if path.is_dir() { path.clone() } else { path.parent().unwrap_or(Path::new(".")).to_path_buf() };
             let mut found = Vec::new();
             read_cases(&base.join("tests"), &mut found);
+            // One rule file among several shares their `tests/` folder: only its own policies' cases are its.
+            if !path.is_dir() {
+                found.retain(|case: &Case| book.policies().iter().any(|p| p.id() == case.policy));
+            }
             found
         }
     };
@@ -60,20 +64,24 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
         }
     }
     for policy in book.policies() {
-        for property in &policy.properties {
+        for property in policy.properties() {
             let (fact, word) = match property {
                 Property::Increasing(f) => (*f, "increasing"),
                 Property::Decreasing(f) => (*f, "decreasing"),
             };
-            let name = policy.facts.get(fact as usize).map_or("?", |f| f.name.as_str());
+            let name = policy.facts().get(fact as usize).map_or("?", |f| f.name.as_str());
             let found = check_property(policy, *property, args.cases, args.seed);
             if found.is_empty() {
                 passed += 1;
-                let _ =
-                    writeln!(io.stdout, "ok    {}: property {word} {name} ({} generated cases)", policy.id, args.cases);
+                let _ = writeln!(
+                    io.stdout,
+                    "ok    {}: property {word} {name} ({} generated cases)",
+                    policy.id(),
+                    args.cases
+                );
             } else {
                 failed += 1;
-                let _ = writeln!(io.stdout, "FAIL  {}: property {word} {name}; counterexample:", policy.id);
+                let _ = writeln!(io.stdout, "FAIL  {}: property {word} {name}; counterexample:", policy.id());
                 for c in found.iter().take(1) {
                     let _ = writeln!(io.stdout, "{}", indent(&c.to_string()));
                 }
@@ -125,13 +133,14 @@ fn run_case(book: &crate::Rulebook, case: &Case) -> Result<String, String> {
     let report = explain::report(policy, &bound, as_of, lang);
     let mut problems = Vec::new();
     match expect.get("verdict").and_then(|v| v.as_str()) {
-        Some(v) if v == report.verdict => {}
-        Some(v) => problems.push(format!("expected verdict {v}, got {}", report.verdict)),
+        Some(v) if v == report.verdict.as_str() => {}
+        Some(v) => problems.push(format!("expected verdict {v}, got {}", report.verdict.as_str())),
         None => return Err("[expect] needs verdict = \"…\"".into()),
     }
     if let Some(list) = expect.get("failing").and_then(|v| v.as_array()) {
         let mut want: Vec<&str> = list.iter().filter_map(|v| v.as_str()).collect();
-        let mut got: Vec<&str> = report.rules.iter().filter(|r| r.outcome == "fail").map(|r| r.id.as_str()).collect();
+        let mut got: Vec<&str> =
+            report.rules.iter().filter(|r| r.outcome == crate::eval::Outcome::Fail).map(|r| r.id.as_str()).collect();
         want.sort_unstable();
         got.sort_unstable();
         if want != got {
@@ -146,7 +155,7 @@ fn run_case(book: &crate::Rulebook, case: &Case) -> Result<String, String> {
             }
         }
     }
-    if problems.is_empty() { Ok(report.verdict.to_string()) } else { Err(problems.join("; ")) }
+    if problems.is_empty() { Ok(report.verdict.as_str().to_string()) } else { Err(problems.join("; ")) }
 }
 
 /// Outputs are reported as strings (`"140 元/月"`); an expectation may be written as a number or a string,

@@ -33,7 +33,7 @@ fn script_for(policy: &Policy, firm: &[(&str, &str)]) -> String {
     loop {
         let evaluation = interview.evaluate();
         let Some(fact) = interview.next_question(&evaluation) else { break };
-        let def = &policy.facts[fact as usize];
+        let def = &policy.facts()[fact as usize];
         match firm.iter().find(|(name, _)| *name == def.name) {
             Some((_, text)) => {
                 script.push_str(text);
@@ -213,7 +213,7 @@ fn generate(policy: &Policy, rng: &mut Rng) -> Vec<Option<FactValue>> {
     const FIGURES: &[&str] =
         &["0", "1", "5.5", "6", "6.05", "7", "10", "10.01", "25", "65", "66", "300", "3000", "42000"];
     policy
-        .facts
+        .facts()
         .iter()
         .map(|fact| {
             if rng.below(10) == 0 {
@@ -272,9 +272,9 @@ fn generated_firms_are_asked_only_what_can_change_the_verdict() {
             assert!(
                 now.missing.contains(fact),
                 "firm {n}: `{}` asked but cannot change the verdict",
-                policy.facts[fact as usize].name
+                policy.facts()[fact as usize].name
             );
-            assert!(!asked.contains(&fact), "firm {n}: `{}` asked twice", policy.facts[fact as usize].name);
+            assert!(!asked.contains(&fact), "firm {n}: `{}` asked twice", policy.facts()[fact as usize].name);
             asked.push(fact);
             match &firm[fact as usize] {
                 Some(value) => interview.answer(fact, value.clone()),
@@ -302,8 +302,8 @@ fn generated_firms_are_asked_only_what_can_change_the_verdict() {
     let mean = total as f64 / firms as f64;
     eprintln!(
         "zero_land interviews over {firms} generated firms: {mean:.1} questions on average, at most {most} of {} facts; {decided} reached a verdict",
-        policy.facts.len()
+        policy.facts().len()
     );
-    assert!(most < policy.facts.len(), "some interview asked about every fact");
+    assert!(most < policy.facts().len(), "some interview asked about every fact");
     assert!(decided > firms / 2, "too few generated firms reached a verdict: {decided}");
 }

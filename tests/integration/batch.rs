@@ -214,7 +214,8 @@ fn payroll_file(path: &Path, rows: usize) {
     // The counties are the policy's own, so the generated file follows the pack if a county is added.
     let book = comply::Rulebook::embedded().unwrap();
     let policy = book.policy("minimum_wage").unwrap();
-    let comply::policy::Type::Enum(county_enum) = policy.facts[policy.fact_index("county").unwrap() as usize].ty else {
+    let comply::policy::Type::Enum(county_enum) = policy.facts()[policy.fact_index("county").unwrap() as usize].ty
+    else {
         panic!("county is a choice");
     };
     let counties: Vec<&str> = policy.enum_def(county_enum).values.iter().map(|v| v.name.as_str()).collect();

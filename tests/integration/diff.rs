@@ -76,8 +76,8 @@ fn a_pack_against_itself_is_equivalent_fast() {
     // business, not a test's).
     let (old, new) = (comply::Rulebook::embedded().unwrap(), comply::Rulebook::embedded().unwrap());
     for policy in new.policies() {
-        let d = comply::diff::diff_policy(old.policy(&policy.id).unwrap(), policy, None, comply::explain::Lang::En);
-        assert!(d.equivalent() && d.method == comply::diff::Method::Identical, "{}", policy.id);
+        let d = comply::diff::diff_policy(old.policy(policy.id()).unwrap(), policy, None, comply::explain::Lang::En);
+        assert!(d.equivalent() && d.method == comply::diff::Method::Identical, "{}", policy.id());
     }
 }
 
@@ -140,4 +140,15 @@ fn comply_test_reports_a_wrong_expectation() {
     assert!(out.contains("FAIL  minimum_wage/wrong.toml: expected verdict pass, got fail"), "{out}");
     assert!(out.contains("expected failing rules [], got [\"monthly_floor\"]"), "{out}");
     assert!(out.contains(" passed, 1 failed"), "{out}");
+}
+
+#[test]
+fn comply_test_on_one_file_runs_only_that_files_cases() {
+    // rules/ holds three rule files sharing one tests/ folder: testing one file must not run (and fail) the
+    // cases of the policies the other files declare.
+    let (code, out) = run(&["test", "rules/minimum_wage.rules", "--cases", "20"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("ok    minimum_wage/"), "{out}");
+    assert!(!out.contains("zero_land/"), "{out}");
+    assert!(!out.contains("waste_sorting_targets/"), "{out}");
 }

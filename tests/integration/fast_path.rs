@@ -58,7 +58,7 @@ fn all_policies() -> Vec<Policy> {
 #[test]
 fn verdict_only_agrees_with_the_full_evaluation_and_the_report() {
     let policies = all_policies();
-    let ids: Vec<&str> = policies.iter().map(|p| p.id.as_str()).collect();
+    let ids: Vec<&str> = policies.iter().map(|p| p.id()).collect();
     for id in ["minimum_wage", "zero_land"] {
         assert!(ids.contains(&id), "shipped policy {id} missing from {ids:?}");
     }
@@ -76,17 +76,18 @@ fn verdict_only_agrees_with_the_full_evaluation_and_the_report() {
             let full = eval::evaluate(policy, &facts, as_of);
             let report = explain::report(policy, &facts, as_of, Lang::En);
             let fast_missing: Vec<String> =
-                fast.missing.iter().map(|f| policy.facts[f as usize].name.clone()).collect();
+                fast.missing.iter().map(|f| policy.facts()[f as usize].name.clone()).collect();
             let agrees = fast.verdict == full.verdict
                 && fast.missing == full.missing
                 && fast.inapplicable == full.inapplicable
-                && report.verdict == fast.verdict.as_str()
+                && report.verdict == fast.verdict
                 && report.missing == fast_missing;
             *verdicts.entry(fast.verdict.as_str()).or_insert(0) += 1;
             if !agrees && failures.len() < 5 {
                 failures.push(format!(
-                    "policy {} seed {seed}: fast {:?} / {:?} / {fast_missing:?}, full {:?} / {:?}, report {} / {:?}\n{}",
-                    policy.id,
+                    "policy {} seed {seed}: fast {:?} / {:?} / {fast_missing:?}, full {:?} / {:?}, report {:?} / {:?}
+{}",
+                    policy.id(),
                     fast.verdict,
                     fast.inapplicable,
                     full.verdict,
@@ -127,30 +128,30 @@ fn a_warm_scratch_decides_without_allocating() {
             std::hint::black_box(eval::decide(policy, facts, *as_of, &mut scratch));
         }
         let allocated = allocations() - before;
-        assert_eq!(allocated, 0, "policy {}: deciding {} cases allocated {allocated} times", policy.id, cases.len());
+        assert_eq!(allocated, 0, "policy {}: deciding {} cases allocated {allocated} times", policy.id(), cases.len());
     }
 }
 
 #[test]
 fn the_evaluation_order_lists_each_deciding_rule_once_by_level() {
     for policy in shipped() {
-        let mut seen = vec![false; policy.rules.len()];
+        let mut seen = vec![false; policy.rules().len()];
         let mut last_level = 0;
-        for &i in &policy.eval_order {
-            let rule = &policy.rules[i as usize];
-            assert!(!std::mem::replace(&mut seen[i as usize], true), "{}: rule {} twice", policy.id, rule.id);
+        for &i in policy.eval_order() {
+            let rule = &policy.rules()[i as usize];
+            assert!(!std::mem::replace(&mut seen[i as usize], true), "{}: rule {} twice", policy.id(), rule.id);
             let level = match rule.consequence {
                 comply::policy::Consequence::NotApplicable => 0,
                 comply::policy::Consequence::Fail { .. } => 1,
                 comply::policy::Consequence::Refer { .. } => 2,
                 comply::policy::Consequence::Warn => {
-                    panic!("{}: warning {} in the evaluation order", policy.id, rule.id)
+                    panic!("{}: warning {} in the evaluation order", policy.id(), rule.id)
                 }
             };
-            assert!(level >= last_level, "{}: rule {} out of level order", policy.id, rule.id);
+            assert!(level >= last_level, "{}: rule {} out of level order", policy.id(), rule.id);
             last_level = level;
         }
-        let deciding = policy.rules.iter().filter(|r| r.consequence != comply::policy::Consequence::Warn).count();
-        assert_eq!(policy.eval_order.len(), deciding, "{}: every deciding rule is ordered", policy.id);
+        let deciding = policy.rules().iter().filter(|r| r.consequence != comply::policy::Consequence::Warn).count();
+        assert_eq!(policy.eval_order().len(), deciding, "{}: every deciding rule is ordered", policy.id());
     }
 }

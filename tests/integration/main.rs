@@ -8,6 +8,7 @@ mod diagnostics;
 mod diff;
 mod examples;
 mod fast_path;
+mod inputs;
 mod packs;
 mod properties;
 mod robustness;

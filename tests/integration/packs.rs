@@ -2,6 +2,7 @@
 //! test at once) with the verdict, outputs and failing rules the gazette's wording demands.
 
 use comply::Rulebook;
+use comply::eval::Outcome;
 use comply::explain::{self, Lang};
 
 struct Expect<'a> {
@@ -27,7 +28,7 @@ fn run(expect: &Expect<'_>) {
     let as_of = file.as_of.as_deref().unwrap_or_else(|| panic!("{path}: no as_of")).parse().expect("date");
     let report = explain::report(policy, &facts, as_of, Lang::Zh);
     assert_eq!(
-        report.verdict,
+        report.verdict.as_str(),
         expect.verdict,
         "{}: verdict\n{}",
         expect.file,
@@ -37,8 +38,12 @@ fn run(expect: &Expect<'_>) {
         let got = report.outputs.get(*name).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string));
         assert_eq!(got.as_deref(), Some(*value), "{}: output {name}", expect.file);
     }
-    let failing: Vec<&str> =
-        report.rules.iter().filter(|r| matches!(r.outcome, "fail" | "refer")).map(|r| r.id.as_str()).collect();
+    let failing: Vec<&str> = report
+        .rules
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Fail | Outcome::Refer))
+        .map(|r| r.id.as_str())
+        .collect();
     for id in expect.failing {
         assert!(failing.contains(id), "{}: rule {id} should fail, failing rules are {failing:?}", expect.file);
     }

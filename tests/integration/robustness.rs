@@ -186,7 +186,7 @@ fn check_fact_file(name: &str, text: &str, book: &Rulebook) {
             if let Ok(facts) = comply::facts::bind(policy, &file.facts) {
                 let as_of = "2020-06-01".parse().unwrap();
                 let report = comply::explain::report(policy, &facts, as_of, comply::explain::Lang::Zh);
-                assert!(!report.verdict.is_empty());
+                assert_eq!(report.policy, policy.id());
             } else if let Err(error) = comply::facts::bind(policy, &file.facts) {
                 assert!(!error.render(comply::explain::Lang::En).is_empty());
             }

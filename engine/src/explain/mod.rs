@@ -3,62 +3,19 @@
 //! off the same compiled rules the evaluator ran, never from a second copy of the logic.
 
 pub mod data;
+pub mod model;
 mod phrases;
 pub mod render;
-
-use jiff::civil::Date;
-use serde::Serialize;
 
 use crate::eval::{self, FactSet, Inapplicable, Outcome, Undefined, Value, Verdict};
 use crate::policy::*;
 use crate::syntax::ast::{Bilingual, CmpOp};
 pub use data::{Atom, Explained, explained};
+use jiff::civil::Date;
+pub use model::{Detail, FactRef, Header, OutputLine, REPORT_VERSION, Report, RuleReport, Truth};
 pub use phrases::Lang;
 pub use phrases::pick;
 use phrases::{SetTest, format_value};
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Report {
-    pub policy: String,
-    #[serde(skip)]
-    pub policy_title: String,
-    #[serde(skip)]
-    pub source: String,
-    pub as_of: String,
-    pub verdict: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    pub rules: Vec<RuleReport>,
-    pub missing: Vec<String>,
-    #[serde(skip)]
-    pub missing_labels: Vec<String>,
-    pub outputs: serde_json::Map<String, serde_json::Value>,
-    #[serde(skip)]
-    pub output_lines: Vec<(String, String)>,
-    pub warnings: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RuleReport {
-    pub id: String,
-    #[serde(skip)]
-    pub title: String,
-    pub outcome: &'static str,
-    pub citation: String,
-    pub explanation: String,
-    /// Why an unknown rule is unknown.
-    #[serde(skip)]
-    pub head: String,
-    /// For a rule that failed under a `when`: the facts that made it apply.
-    #[serde(skip)]
-    pub conditions: Vec<String>,
-    #[serde(skip)]
-    pub consequence: Option<String>,
-    #[serde(skip)]
-    pub details: Vec<String>,
-    #[serde(skip)]
-    pub quotes: Vec<String>,
-}
 
 /// Evaluates a case and explains it in words.
 pub fn report(policy: &Policy, facts: &FactSet, as_of: Date, lang: Lang) -> Report {
@@ -77,22 +34,25 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
         // Each deciding test is put into words once: marked for the text report, unmarked in the sentence.
         let decisive = data.atoms_of(&explanation.details);
         let said: Vec<String> = decisive.iter().map(|a| words.atom(a)).collect();
-        let details: Vec<String> =
-            decisive.iter().zip(&said).map(|(a, text)| format!("{}{text}", mark(a.holds))).collect();
+        let details: Vec<Detail> = decisive
+            .iter()
+            .zip(&said)
+            .map(|(a, text)| Detail { holds: truth(a.holds), text: text.clone(), value_only: value_only(a) })
+            .collect();
         let head = match result.outcome {
             Outcome::Unknown if !result.missing.is_empty() => {
                 let labels = fact_labels(policy, result.missing.iter(), lang);
-                format!("{}{}", pick(lang, "缺少事实：", "Missing facts: "), labels.join(pick(lang, "、", ", ")))
+                Some(format!("{}{}", pick(lang, "缺少事实：", "Missing facts: "), labels.join(pick(lang, "、", ", "))))
             }
-            Outcome::Unknown => undefined_text(policy, result.undefined, as_of, lang),
-            _ => String::new(),
+            Outcome::Unknown => Some(undefined_text(policy, result.undefined, as_of, lang)),
+            _ => None,
         };
         let consequence = match result.outcome {
             Outcome::Fail | Outcome::Refer | Outcome::Warn => consequence_text(&rule.consequence, lang),
             _ => None,
         };
         let mut parts: Vec<String> = Vec::new();
-        if !head.is_empty() {
+        if let Some(head) = &head {
             parts.push(head.clone());
         }
         if !conditions.is_empty() {
@@ -121,7 +81,7 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
         rules.push(RuleReport {
             id: rule.id.clone(),
             title: localized(&rule.title, lang).to_string(),
-            outcome: result.outcome.as_str(),
+            outcome: result.outcome,
             citation: rule.clause.as_ref().map(|c| c.reference.clone()).unwrap_or_default(),
             explanation,
             head,
@@ -135,8 +95,17 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
     let mut output_lines = Vec::new();
     for &(id, value) in &data.outputs {
         let def = &policy.derived[id as usize];
-        outputs.insert(def.name.clone(), json_value(policy, def.ty, value));
-        output_lines.push((localized(&def.label, lang).to_string(), format_value(policy, def.ty, value, lang, None)));
+        // In the declared unit when exact: a share declared in % is "69.37%" in JSON as in text.
+        let in_unit = match (value, def.unit) {
+            (Value::Num(q), Some(unit)) => q.convert_exact(unit).map_or(value, Value::Num),
+            _ => value,
+        };
+        outputs.insert(def.name.clone(), json_value(policy, def.ty, in_unit));
+        output_lines.push(OutputLine {
+            name: def.name.clone(),
+            label: localized(&def.label, lang).to_string(),
+            value: format_value(policy, def.ty, value, lang, def.unit),
+        });
     }
     let reason = match evaluation.inapplicable {
         Some(Inapplicable::BeforeInForce) => Some(match lang {
@@ -179,20 +148,25 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
         ),
         None => None,
     };
-    let source = source_line(policy, lang);
     Report {
         policy: policy.id.clone(),
-        policy_title: localized(&policy.title, lang).to_string(),
-        source,
         as_of: as_of.to_string(),
-        verdict: evaluation.verdict.as_str(),
+        verdict: evaluation.verdict,
         reason,
         rules,
         missing: evaluation.missing.iter().map(|f| policy.facts[f as usize].name.clone()).collect(),
-        missing_labels: fact_labels(policy, evaluation.missing.iter(), lang),
         outputs,
-        output_lines,
         warnings,
+        header: header(policy, lang),
+        missing_facts: evaluation
+            .missing
+            .iter()
+            .map(|f| {
+                let fact = &policy.facts[f as usize];
+                FactRef { name: fact.name.clone(), label: localized(&fact.label, lang).to_string() }
+            })
+            .collect(),
+        output_lines,
     }
 }
 
@@ -213,27 +187,16 @@ fn fact_labels(policy: &Policy, facts: impl Iterator<Item = FactId>, lang: Lang)
         .collect()
 }
 
-fn source_line(policy: &Policy, lang: Lang) -> String {
+fn header(policy: &Policy, lang: Lang) -> Header {
     let s = &policy.source;
-    let mut parts = Vec::new();
-    if let Some(title) = &s.title {
-        parts.push(format!("《{title}》"));
+    Header {
+        title: localized(&policy.title, lang).to_string(),
+        source_title: s.title.clone(),
+        number: s.number.clone(),
+        issuer: s.issuer.clone(),
+        valid_from: policy.valid_from.to_string(),
+        valid_until: policy.valid_until.map(|d| d.to_string()),
     }
-    match &s.number {
-        Some(n) => parts.push(n.clone()),
-        None => parts.push(pick(lang, "（无文号）", "(no document number)").to_string()),
-    }
-    if let Some(issuer) = &s.issuer {
-        parts.push(issuer.clone());
-    }
-    let validity = match (lang, policy.valid_until) {
-        (Lang::Zh, None) => format!("{} 起施行", policy.valid_from),
-        (Lang::Zh, Some(u)) => format!("{} 至 {} 施行", policy.valid_from, u),
-        (Lang::En, None) => format!("in force from {}", policy.valid_from),
-        (Lang::En, Some(u)) => format!("in force {} to {}", policy.valid_from, u),
-    };
-    parts.push(validity);
-    parts.join(pick(lang, "，", ", "))
 }
 
 fn consequence_text(consequence: &Consequence, lang: Lang) -> Option<String> {
@@ -288,12 +251,30 @@ pub fn json_value(policy: &Policy, ty: Type, value: Value<'_>) -> serde_json::Va
     }
 }
 
-fn mark(holds: Value<'_>) -> &'static str {
+fn truth(holds: Value<'_>) -> Truth {
     match holds {
-        Value::Bool(true) => "✓ ",
-        Value::Bool(false) => "✗ ",
-        _ => "? ",
+        Value::Bool(true) => Truth::Holds,
+        Value::Bool(false) => Truth::Fails,
+        _ => Truth::Unknown,
     }
+}
+
+/// An atom said as “某事实：未知”: a yes/no value (not a comparison or a membership test) that is unknown.
+fn value_only(atom: &Atom<'_>) -> bool {
+    let tested = match atom.expr {
+        Expr::Not(inner) => inner.as_ref(),
+        other => other,
+    };
+    !atom.subject.is_known()
+        && !matches!(
+            tested,
+            Expr::Compare(_)
+                | Expr::InEnum { .. }
+                | Expr::InText { .. }
+                | Expr::HasAny { .. }
+                | Expr::HasOnly { .. }
+                | Expr::Has { .. }
+        )
 }
 
 /// Says one atom in words, from the values it recorded.
@@ -322,6 +303,9 @@ impl Words<'_> {
             Expr::Derived(d) => policy.derived[*d as usize].ty,
             Expr::Param(p) => policy.params[*p as usize].ty,
             Expr::Table(t) => policy.tables[*t as usize].ty,
+            // `as_of >= 2016-01-01` is a date comparison: without this it read as a choice, 「不是」 whatever the operator.
+            Expr::AsOf | Expr::Const(Constant::Date(_)) => Type::Date,
+            Expr::Const(Constant::Num(q)) => Type::Num(q.dimension()),
             _ => Type::Mixed,
         }
     }

@@ -2,54 +2,86 @@
 
 use std::fmt::Write as _;
 
-use super::{Lang, Report, pick};
+use super::{Header, Lang, Report, Truth, pick};
+use crate::eval::{Outcome, Verdict};
 
 pub fn json(report: &Report) -> String {
     serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
-fn verdict_text(verdict: &str, lang: Lang) -> &'static str {
+fn verdict_text(verdict: Verdict, lang: Lang) -> &'static str {
     match (verdict, lang) {
-        ("pass", Lang::Zh) => "符合（pass）",
-        ("fail", Lang::Zh) => "不符合（fail）",
-        ("refer", Lang::Zh) => "须报请个案研究（refer）",
-        ("undetermined", Lang::Zh) => "尚无法判定（undetermined）",
-        ("not_applicable", Lang::Zh) => "不适用（not_applicable）",
-        ("pass", Lang::En) => "pass",
-        ("fail", Lang::En) => "fail",
-        ("refer", Lang::En) => "refer for a case-by-case decision",
-        ("undetermined", Lang::En) => "undetermined",
-        (_, Lang::En) => "not applicable",
-        (_, Lang::Zh) => "不适用（not_applicable）",
+        (Verdict::Pass, Lang::Zh) => "符合（pass）",
+        (Verdict::Fail, Lang::Zh) => "不符合（fail）",
+        (Verdict::Refer, Lang::Zh) => "须报请个案研究（refer）",
+        (Verdict::Undetermined, Lang::Zh) => "尚无法判定（undetermined）",
+        (Verdict::NotApplicable, Lang::Zh) => "不适用（not_applicable）",
+        (Verdict::Pass, Lang::En) => "pass",
+        (Verdict::Fail, Lang::En) => "fail",
+        (Verdict::Refer, Lang::En) => "refer for a case-by-case decision",
+        (Verdict::Undetermined, Lang::En) => "undetermined",
+        (Verdict::NotApplicable, Lang::En) => "not applicable",
     }
 }
 
-fn outcome_mark(outcome: &str) -> &'static str {
+fn outcome_mark(outcome: Outcome) -> &'static str {
     match outcome {
-        "pass" => "✓",
-        "fail" => "✗",
-        "refer" => "→",
-        "warn" => "!",
-        "unknown" => "?",
-        _ => "–",
+        Outcome::Pass => "✓",
+        Outcome::Fail => "✗",
+        Outcome::Refer => "→",
+        Outcome::Warn => "!",
+        Outcome::Unknown => "?",
+        Outcome::Skipped => "–",
     }
 }
 
-fn outcome_text(outcome: &str, lang: Lang) -> &'static str {
+fn outcome_text(outcome: Outcome, lang: Lang) -> &'static str {
     match (outcome, lang) {
-        ("pass", Lang::Zh) => "符合",
-        ("fail", Lang::Zh) => "不符合",
-        ("refer", Lang::Zh) => "报请研究",
-        ("warn", Lang::Zh) => "提示（不影响结论）",
-        ("unknown", Lang::Zh) => "待定",
-        (_, Lang::Zh) => "不适用",
-        ("pass", Lang::En) => "pass",
-        ("fail", Lang::En) => "fail",
-        ("refer", Lang::En) => "refer",
-        ("warn", Lang::En) => "warning (does not affect the verdict)",
-        ("unknown", Lang::En) => "unknown",
-        (_, Lang::En) => "skipped",
+        (Outcome::Pass, Lang::Zh) => "符合",
+        (Outcome::Fail, Lang::Zh) => "不符合",
+        (Outcome::Refer, Lang::Zh) => "报请研究",
+        (Outcome::Warn, Lang::Zh) => "提示（不影响结论）",
+        (Outcome::Unknown, Lang::Zh) => "待定",
+        (Outcome::Skipped, Lang::Zh) => "不适用",
+        (Outcome::Pass, Lang::En) => "pass",
+        (Outcome::Fail, Lang::En) => "fail",
+        (Outcome::Refer, Lang::En) => "refer",
+        (Outcome::Warn, Lang::En) => "warning (does not affect the verdict)",
+        (Outcome::Unknown, Lang::En) => "unknown",
+        (Outcome::Skipped, Lang::En) => "skipped",
     }
+}
+
+fn detail_mark(holds: Truth) -> &'static str {
+    match holds {
+        Truth::Holds => "✓",
+        Truth::Fails => "✗",
+        Truth::Unknown => "?",
+    }
+}
+
+/// The notice, its number, issuer and validity in one line.
+fn source_line(header: &Header, lang: Lang) -> String {
+    let mut parts = Vec::new();
+    if let Some(title) = &header.source_title {
+        parts.push(format!("《{title}》"));
+    }
+    match &header.number {
+        Some(n) => parts.push(n.clone()),
+        None => parts.push(pick(lang, "（无文号）", "(no document number)").to_string()),
+    }
+    if let Some(issuer) = &header.issuer {
+        parts.push(issuer.clone());
+    }
+    let from = &header.valid_from;
+    let validity = match (lang, &header.valid_until) {
+        (Lang::Zh, None) => format!("{from} 起施行"),
+        (Lang::Zh, Some(u)) => format!("{from} 至 {u} 施行"),
+        (Lang::En, None) => format!("in force from {from}"),
+        (Lang::En, Some(u)) => format!("in force {from} to {u}"),
+    };
+    parts.push(validity);
+    parts.join(pick(lang, "，", ", "))
 }
 
 pub fn text(report: &Report, lang: Lang) -> String {
@@ -57,8 +89,8 @@ pub fn text(report: &Report, lang: Lang) -> String {
     let colon = pick(lang, "：", ": ");
     let (open, close) = (pick(lang, "（", " ("), pick(lang, "）", ")"));
     let _ =
-        writeln!(out, "{}{colon}{}{open}{}{close}", pick(lang, "政策", "Policy"), report.policy_title, report.policy);
-    let _ = writeln!(out, "{}{colon}{}", pick(lang, "依据", "Source"), report.source);
+        writeln!(out, "{}{colon}{}{open}{}{close}", pick(lang, "政策", "Policy"), report.header.title, report.policy);
+    let _ = writeln!(out, "{}{colon}{}", pick(lang, "依据", "Source"), source_line(&report.header, lang));
     let _ = writeln!(out, "{}{colon}{}", pick(lang, "评估日期", "As of"), report.as_of);
     let _ = writeln!(out, "{}{colon}{}", pick(lang, "结论", "Verdict"), verdict_text(report.verdict, lang));
     if let Some(reason) = &report.reason {
@@ -77,8 +109,8 @@ pub fn text(report: &Report, lang: Lang) -> String {
             outcome_text(rule.outcome, lang),
             format_args!("[{}]", rule.id)
         );
-        if !rule.head.is_empty() {
-            let _ = writeln!(out, "    {}", rule.head);
+        if let Some(head) = &rule.head {
+            let _ = writeln!(out, "    {head}");
         }
         if !rule.conditions.is_empty() {
             let _ = writeln!(
@@ -89,34 +121,32 @@ pub fn text(report: &Report, lang: Lang) -> String {
             );
         }
         // “? 某事实：未知” only repeats the missing-facts line above it.
-        let bare_unknown =
-            |line: &str| line.starts_with('?') && (line.ends_with("：未知") || line.ends_with(": unknown"));
-        for line in rule.details.iter().filter(|l| !bare_unknown(l)) {
-            let _ = writeln!(out, "    {line}");
+        for detail in rule.details.iter().filter(|d| !(d.holds == Truth::Unknown && d.value_only)) {
+            let _ = writeln!(out, "    {} {}", detail_mark(detail.holds), detail.text);
         }
         if let Some(consequence) = &rule.consequence {
             let _ = writeln!(out, "    {consequence}");
         }
-        if matches!(rule.outcome, "fail" | "refer" | "warn") {
+        if matches!(rule.outcome, Outcome::Fail | Outcome::Refer | Outcome::Warn) {
             for quote in &rule.quotes {
                 let _ = writeln!(out, "    {}{colon}“{quote}”", pick(lang, "原文", "Text"));
             }
         }
     }
-    if !report.missing_labels.is_empty() {
+    if !report.missing_facts.is_empty() {
         let _ = writeln!(
             out,
             "\n{}",
             pick(lang, "可能改变结论的缺失事实：", "Missing facts that could change the verdict:")
         );
-        for label in &report.missing_labels {
-            let _ = writeln!(out, "  - {label}");
+        for fact in &report.missing_facts {
+            let _ = writeln!(out, "  - {}（{}）", fact.label, fact.name);
         }
     }
     if !report.output_lines.is_empty() {
         let _ = writeln!(out, "\n{}", pick(lang, "结果：", "Outputs:"));
-        for (label, value) in &report.output_lines {
-            let _ = writeln!(out, "  {label}{colon}{value}");
+        for line in &report.output_lines {
+            let _ = writeln!(out, "  {}{colon}{}", line.label, line.value);
         }
     }
     out
