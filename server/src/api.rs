@@ -198,16 +198,16 @@ pub struct SourceInfo {
 
 pub(crate) fn summary(policy: &Policy, lang: Lang) -> PolicySummary {
     PolicySummary {
-        id: policy.id.clone(),
-        title: localized(&policy.title, lang).to_string(),
+        id: policy.id().to_string(),
+        title: localized(policy.title(), lang).to_string(),
         source: SourceInfo {
-            title: policy.source.title.clone(),
-            number: policy.source.number.clone(),
-            issuer: policy.source.issuer.clone(),
-            signed: policy.source.signed.map(|d| d.to_string()),
+            title: policy.source().title.clone(),
+            number: policy.source().number.clone(),
+            issuer: policy.source().issuer.clone(),
+            signed: policy.source().signed.map(|d| d.to_string()),
         },
-        valid_from: policy.valid_from.to_string(),
-        valid_until: policy.valid_until.map(|d| d.to_string()),
+        valid_from: policy.valid_from().to_string(),
+        valid_until: policy.valid_until().map(|d| d.to_string()),
     }
 }
 
@@ -321,7 +321,7 @@ pub(crate) async fn policy_sheet(
     };
     let sheet = FactSheet {
         policy: summary(policy, lang),
-        facts: policy.facts.iter().map(|f| fact_info(policy, f, lang)).collect(),
+        facts: policy.facts().iter().map(|f| fact_info(policy, f, lang)).collect(),
     };
     axum::Json(sheet).into_response()
 }

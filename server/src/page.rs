@@ -11,9 +11,9 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use comply_engine::eval::FactSet;
+use comply_engine::eval::{FactSet, FactValue};
 use comply_engine::explain::{self, Lang, Report, localized};
-use comply_engine::facts::{self, Raw};
+use comply_engine::facts;
 use comply_engine::policy::{FactId, Policy, Type};
 use jiff::civil::Date;
 
@@ -70,7 +70,7 @@ async fn home(State(state): State<AppState>, RawQuery(query): RawQuery) -> Respo
         let _ = write!(
             body,
             "<li><a href=\"/assess/{id}{query}\">{title}</a><p class=\"source\">{source}</p></li>",
-            id = esc(&policy.id),
+            id = esc(policy.id()),
             title = esc(&info.title),
             source = esc(&source),
         );
@@ -104,7 +104,7 @@ struct Interview {
     lang: Lang,
     as_of_text: String,
     as_of: Option<Date>,
-    /// Fact name to the answer as typed (sets: values joined by `;`), all valid for the policy.
+    /// Fact name to the answer as typed (sets: values joined by `,`), all valid for the policy.
     answers: BTreeMap<String, String>,
     /// Facts the applicant said they cannot answer.
     skipped: Vec<String>,
@@ -115,7 +115,7 @@ impl Interview {
         let mut set = FactSet::empty(policy);
         for (name, text) in &self.answers {
             if let Some(id) = policy.fact_index(name)
-                && let Ok(value) = facts::coerce(policy, &policy.facts[id as usize], &Raw::Text(text.clone()))
+                && let Ok(Some(value)) = read(policy, id, text)
             {
                 set.set(id, Some(value));
             }
@@ -143,6 +143,16 @@ impl Interview {
     }
 }
 
+/// An answer as the page carries it, read by the value reader `ask` and `check` use. A set question
+/// answered with nothing ticked is the empty set, not "don't know".
+fn read(policy: &Policy, id: FactId, text: &str) -> Result<Option<FactValue>, facts::FactError> {
+    let fact = &policy.facts()[id as usize];
+    if matches!(fact.ty, Type::Set(_)) && text.trim().is_empty() {
+        return Ok(Some(FactValue::Set(0)));
+    }
+    facts::read_answer(policy, fact, text)
+}
+
 /// What the applicant typed into one question of the screen, and what was wrong with it.
 #[derive(Default)]
 struct Entry {
@@ -156,8 +166,8 @@ async fn start(State(state): State<AppState>, Path(id): Path<String>, RawQuery(q
     let Some(policy) = book.policy(&id) else { return not_found(lang) };
     let interview = Interview {
         lang,
-        as_of_text: policy.valid_from.to_string(),
-        as_of: Some(policy.valid_from),
+        as_of_text: policy.valid_from().to_string(),
+        as_of: Some(policy.valid_from()),
         answers: BTreeMap::new(),
         skipped: Vec::new(),
     };
@@ -208,7 +218,7 @@ fn read_form(
                 if let Some(name) = key.strip_prefix("a:") {
                     // Answers carried from earlier screens are checked again: only valid ones are kept.
                     if let Some(id) = policy.fact_index(name)
-                        && facts::coerce(policy, &policy.facts[id as usize], &Raw::Text(value.clone())).is_ok()
+                        && let Ok(Some(_)) = read(policy, id, value)
                     {
                         answers.insert(name.to_string(), value.clone());
                     }
@@ -250,11 +260,11 @@ async fn answer(
     } else if action == "next" {
         for name in &shown {
             let Some(id) = policy.fact_index(name) else { continue };
-            let fact = &policy.facts[id as usize];
+            let fact = &policy.facts()[id as usize];
             let values: Vec<String> = typed.get(name).cloned().unwrap_or_default();
             let is_set = matches!(fact.ty, Type::Set(_));
             let text = if is_set {
-                values.iter().filter(|v| !v.is_empty()).cloned().collect::<Vec<_>>().join(";")
+                values.iter().filter(|v| !v.is_empty()).cloned().collect::<Vec<_>>().join(",")
             } else {
                 values.iter().map(|v| v.trim()).find(|v| !v.is_empty()).unwrap_or("").to_string()
             };
@@ -269,10 +279,16 @@ async fn answer(
                     .to_string(),
                 );
             } else {
-                match facts::coerce(policy, fact, &Raw::Text(text.clone())) {
-                    Ok(_) => {
+                match read(policy, id, &text) {
+                    Ok(Some(_)) => {
                         interview.answers.insert(name.clone(), text);
                         interview.skipped.retain(|s| s != name);
+                    }
+                    // "不知道" typed into the field: the same as the skip button.
+                    Ok(None) => {
+                        if !interview.skipped.contains(name) {
+                            interview.skipped.push(name.clone());
+                        }
                     }
                     Err(error) => entry.error = Some(error.render(interview.lang)),
                 }
@@ -334,7 +350,7 @@ fn screen(
     let lang = interview.lang;
     let as_of = match interview.as_of {
         Some(d) => d,
-        None => policy.valid_from,
+        None => policy.valid_from(),
     };
     let facts = interview.fact_set(policy);
     let plan = plan::plan(policy, &facts, as_of, &interview.skipped_ids(policy), lang);
@@ -383,7 +399,7 @@ fn status_block(policy: &Policy, verdict: &str, open: &[String], lang: Lang) -> 
         let labels: Vec<String> = open
             .iter()
             .filter_map(|name| policy.fact_index(name))
-            .map(|id| esc(localized(&policy.facts[id as usize].label, lang)))
+            .map(|id| esc(localized(&policy.facts()[id as usize].label, lang)))
             .collect();
         let _ = write!(out, "<p>{}{}</p>", t(lang, "尚待回答：", "Still open: "), labels.join(t(lang, "、", ", ")));
     }
@@ -405,7 +421,7 @@ fn render_questions(
 ) -> Response {
     let lang = interview.lang;
     let open: Vec<String> = {
-        let as_of = interview.as_of.unwrap_or(policy.valid_from);
+        let as_of = interview.as_of.unwrap_or(policy.valid_from());
         plan::plan(policy, &interview.fact_set(policy), as_of, &interview.skipped_ids(policy), lang)
             .questions
             .into_iter()
@@ -426,7 +442,7 @@ fn render_questions(
             )
         );
     }
-    let _ = write!(body, "<form id=\"{FORM_ID}\" method=\"post\" action=\"/assess/{}\" novalidate>", esc(&policy.id));
+    let _ = write!(body, "<form id=\"{FORM_ID}\" method=\"post\" action=\"/assess/{}\" novalidate>", esc(policy.id()));
     if first {
         body.push_str("<input type=\"hidden\" name=\"first\" value=\"1\">");
         // The date is asked, never read from the clock: a verdict must not change because the day did.
@@ -472,7 +488,7 @@ fn render_questions(
     }
     body.push_str("</div></form>");
     body.push_str(&answers_block(policy, interview));
-    let title = format!("{} — {}", localized(&policy.title, lang), t(lang, "自查", "self-assessment"));
+    let title = format!("{} — {}", localized(policy.title(), lang), t(lang, "自查", "self-assessment"));
     let status = if error_count > 0 { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     html_response(status, html::page(lang, &title, Switch::FormButton(FORM_ID), &body))
 }
@@ -554,7 +570,7 @@ fn answers_block(policy: &Policy, interview: &Interview) -> String {
     let mut out = format!("<h2>{}</h2><dl class=\"answers\">", t(lang, "已回答", "Your answers"));
     for (name, value) in &interview.answers {
         let Some(id) = policy.fact_index(name) else { continue };
-        let fact = &policy.facts[id as usize];
+        let fact = &policy.facts()[id as usize];
         let _ = write!(
             out,
             "<dt>{}</dt><dd>{}</dd>",
@@ -564,7 +580,7 @@ fn answers_block(policy: &Policy, interview: &Interview) -> String {
     }
     for name in &interview.skipped {
         let Some(id) = policy.fact_index(name) else { continue };
-        let fact = &policy.facts[id as usize];
+        let fact = &policy.facts()[id as usize];
         let _ =
             write!(out, "<dt>{}</dt><dd>{}</dd>", esc(localized(&fact.label, lang)), t(lang, "不清楚", "don't know"));
     }
@@ -583,7 +599,7 @@ fn shown_value(policy: &Policy, fact: &comply_engine::policy::FactDef, value: &s
         Type::Enum(id) | Type::Set(id) => {
             let def = policy.enum_def(id);
             let words: Vec<String> = value
-                .split(';')
+                .split(facts::SET_SEPARATORS)
                 .filter(|v| !v.is_empty())
                 .map(|v| match def.index(v) {
                     Some(i) => def.values[i as usize]
@@ -613,7 +629,7 @@ fn final_screen(policy: &Policy, interview: &Interview, facts: &FactSet, as_of: 
          <p class=\"hint no-print\" id=\"print-note\">{note}</p>",
         print = t(lang, "打印报告", "Print the report"),
         download = t(lang, "下载答案（事实文件）", "Download the answers (fact file)"),
-        id = esc(&policy.id),
+        id = esc(policy.id()),
         q = if lang == Lang::En { "?lang=en" } else { "" },
         again = t(lang, "重新自查", "Start again"),
         note = t(lang, "打印：请使用浏览器的“打印”功能。", "To print, use your browser's Print command."),
@@ -622,30 +638,31 @@ fn final_screen(policy: &Policy, interview: &Interview, facts: &FactSet, as_of: 
     let _ = write!(
         body,
         "<form id=\"download\" method=\"post\" action=\"/assess/{}/facts.toml\">{}</form>",
-        esc(&policy.id),
+        esc(policy.id()),
         interview.hidden_fields()
     );
     // The language switch re-renders this report: it posts the same answers back to the interview.
     let _ = write!(
         body,
         "<form id=\"{FORM_ID}\" method=\"post\" action=\"/assess/{}\">{}</form>",
-        esc(&policy.id),
+        esc(policy.id()),
         interview.hidden_fields()
     );
-    let title = format!("{} — {}", localized(&policy.title, lang), t(lang, "自查报告", "report"));
+    let title = format!("{} — {}", localized(policy.title(), lang), t(lang, "自查报告", "report"));
     html_response(StatusCode::OK, html::page(lang, &title, Switch::FormButton(FORM_ID), &body))
 }
 
 /// MINIMAL report layout until the printable report document of issue #12 is on main; then this is
 /// replaced by that renderer, not kept beside it.
 fn report_html(policy: &Policy, report: &Report, lang: Lang) -> String {
-    let (words, class) = verdict_words(report.verdict, lang);
+    let (words, class) = verdict_words(report.verdict.as_str(), lang);
     let mut out = String::from("<article class=\"report\" id=\"report\">");
+    let source = source_line(&summary(policy, lang), lang);
     let _ = write!(
         out,
         "<h1>{}</h1><p class=\"source\">{}</p><p>{}{}</p><p>{}<span class=\"{class}\" id=\"verdict\">{words}</span></p>",
-        esc(&report.policy_title),
-        esc(&report.source),
+        esc(&report.header.title),
+        esc(&source),
         t(lang, "评估日期：", "Evaluated on: "),
         esc(&report.as_of),
         t(lang, "结论：", "Verdict: "),
@@ -653,17 +670,18 @@ fn report_html(policy: &Policy, report: &Report, lang: Lang) -> String {
     if let Some(reason) = &report.reason {
         let _ = write!(out, "<p>{}</p>", esc(reason));
     }
-    if !report.missing_labels.is_empty() {
+    if !report.missing_facts.is_empty() {
+        let labels: Vec<&str> = report.missing_facts.iter().map(|f| f.label.as_str()).collect();
         let _ = write!(
             out,
             "<p>{}{}</p>",
             t(lang, "尚缺事实：", "Missing facts: "),
-            esc(&report.missing_labels.join(t(lang, "、", ", ")))
+            esc(&labels.join(t(lang, "、", ", ")))
         );
     }
     let _ = write!(out, "<h2>{}</h2>", t(lang, "逐条核查", "Rule by rule"));
     for rule in &report.rules {
-        let (outcome, oclass) = match rule.outcome {
+        let (outcome, oclass) = match rule.outcome.as_str() {
             "pass" => (t(lang, "符合", "pass"), "verdict-pass"),
             "fail" => (t(lang, "不符合", "fail"), "verdict-fail"),
             "refer" => (t(lang, "报请研究", "refer"), "verdict-other"),
@@ -677,13 +695,13 @@ fn report_html(policy: &Policy, report: &Report, lang: Lang) -> String {
             esc(&rule.title),
             esc(&rule.citation),
         );
-        if !rule.head.is_empty() {
-            let _ = write!(out, "<p>{}</p>", esc(&rule.head));
+        if let Some(head) = &rule.head {
+            let _ = write!(out, "<p>{}</p>", esc(head));
         }
         if !rule.details.is_empty() {
             out.push_str("<ul>");
             for detail in &rule.details {
-                let _ = write!(out, "<li>{}</li>", esc(detail));
+                let _ = write!(out, "<li>{}</li>", esc(&detail.text));
             }
             out.push_str("</ul>");
         }
@@ -697,12 +715,11 @@ fn report_html(policy: &Policy, report: &Report, lang: Lang) -> String {
     }
     if !report.output_lines.is_empty() {
         let _ = write!(out, "<h2>{}</h2><dl class=\"answers\" id=\"outputs\">", t(lang, "结果", "Results"));
-        for (label, value) in &report.output_lines {
-            let _ = write!(out, "<dt>{}</dt><dd>{}</dd>", esc(label), esc(value));
+        for line in &report.output_lines {
+            let _ = write!(out, "<dt>{}</dt><dd>{}</dd>", esc(&line.label), esc(&line.value));
         }
         out.push_str("</dl>");
     }
-    let _ = policy;
     out.push_str("</article>");
     out
 }
@@ -716,32 +733,12 @@ async fn download(
     let book = state.rulebook();
     let Some(policy) = book.policy(&id) else { return not_found(Lang::Zh) };
     let (interview, _, _, _) = read_form(policy, &pairs);
-    let mut out = String::new();
-    let _ = writeln!(out, "policy = {}", toml_string(&policy.id));
-    let _ = writeln!(out, "as_of = {}", toml_string(&interview.as_of_text));
-    out.push_str("\n[facts]\n");
-    for fact in &policy.facts {
-        let Some(value) = interview.answers.get(&fact.name) else { continue };
-        let written = match fact.ty {
-            Type::Set(_) => {
-                let items: Vec<String> = value.split(';').filter(|v| !v.is_empty()).map(toml_string).collect();
-                format!("[{}]", items.join(", "))
-            }
-            Type::Bool if value == "true" || value == "false" => value.clone(),
-            _ => toml_string(value),
-        };
-        let _ = writeln!(out, "{} = {written}", fact.name);
-    }
+    let out = facts::fact_file(policy, interview.as_of, &interview.fact_set(policy), None);
     let mut response =
         (StatusCode::OK, [(header::CONTENT_TYPE, "application/toml; charset=utf-8")], out).into_response();
-    let disposition = format!("attachment; filename=\"{}-answers.toml\"", policy.id);
+    let disposition = format!("attachment; filename=\"{}-answers.toml\"", policy.id());
     if let Ok(value) = HeaderValue::from_str(&disposition) {
         response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
     }
     response
-}
-
-/// A TOML basic string; JSON's escapes are valid TOML.
-fn toml_string(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_string())
 }

@@ -43,9 +43,9 @@ pub fn plan(policy: &Policy, facts: &FactSet, as_of: Date, skipped: &[FactId], l
         .iter()
         .filter(|f| !skipped.contains(f))
         .map(|id| {
-            let fact = &policy.facts[id as usize];
+            let fact = &policy.facts()[id as usize];
             let why = policy
-                .rules
+                .rules()
                 .iter()
                 .zip(&evaluation.rules)
                 .filter(|(_, r)| r.outcome == Outcome::Unknown && r.missing.contains(id))
