@@ -8,7 +8,9 @@ mod diff;
 mod facts_sheet;
 mod lint;
 mod serve;
+mod records;
 mod test;
+mod users;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -47,6 +49,10 @@ enum Command {
     Diff(diff::Args),
     /// Serve the HTTP API and the self-assessment page.
     Serve(serve::Args),
+    /// Verify, replay, rerun or export stored decision records.
+    Records(records::Args),
+    /// Manage the case desk's staff accounts.
+    Users(users::Args),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, Default)]
@@ -102,6 +108,8 @@ pub fn run(args: &[String], io: &mut Io<'_>) -> u8 {
         Command::Test(args) => test::run(args, io),
         Command::Diff(args) => diff::run(args, io),
         Command::Serve(args) => serve::run(args, io),
+        Command::Records(args) => records::run(args, io),
+        Command::Users(args) => users::run(args, io),
     };
     match result {
         Ok(code) => code,

@@ -11,4 +11,5 @@ mod fast_path;
 mod inputs;
 mod packs;
 mod properties;
+mod records;
 mod robustness;
