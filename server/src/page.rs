@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use axum::Form;
 use axum::Router;
+use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use comply_engine::eval::{FactSet, FactValue};
@@ -18,7 +18,7 @@ use comply_engine::policy::{FactId, Policy, Type};
 use jiff::civil::Date;
 
 use crate::AppState;
-use crate::api::{lang_of, summary};
+use crate::api::{ApiError, lang_of, read_text, summary};
 use crate::html::{self, Switch, esc, lang_code};
 use crate::plan::{self, Question};
 
@@ -235,11 +235,22 @@ fn read_form(
     (Interview { lang, as_of_text, as_of, answers, skipped }, action, shown, typed)
 }
 
-async fn answer(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
+/// The posted form as name/value pairs, read under the form's byte cap (413, or 400 for bytes that are not
+/// UTF-8, as JSON like every other refusal).
+async fn form_pairs(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Vec<(String, String)>, Response> {
+    let text =
+        read_text(body, headers, state.limits().form_body, Lang::Zh).await.map_err(IntoResponse::into_response)?;
+    serde_urlencoded::from_str(&text).map_err(|_| {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "表单内容无法解析 (the form could not be read)")
+            .into_response()
+    })
+}
+
+async fn answer(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap, body: Body) -> Response {
+    let pairs = match form_pairs(&state, &headers, body).await {
+        Ok(pairs) => pairs,
+        Err(response) => return response,
+    };
     let book = state.rulebook();
     let lang_hint = if pairs.iter().any(|(k, v)| k == "lang" && v == "en") { Lang::En } else { Lang::Zh };
     let Some(policy) = book.policy(&id) else { return not_found(lang_hint) };
@@ -725,11 +736,11 @@ fn report_html(policy: &Policy, report: &Report, lang: Lang) -> String {
 }
 
 /// The answers as a fact file that `comply check --facts` reads.
-async fn download(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
+async fn download(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap, body: Body) -> Response {
+    let pairs = match form_pairs(&state, &headers, body).await {
+        Ok(pairs) => pairs,
+        Err(response) => return response,
+    };
     let book = state.rulebook();
     let Some(policy) = book.policy(&id) else { return not_found(Lang::Zh) };
     let (interview, _, _, _) = read_form(policy, &pairs);

@@ -7,8 +7,8 @@ mod check;
 mod diff;
 mod facts_sheet;
 mod lint;
-mod serve;
 mod records;
+mod serve;
 mod test;
 mod users;
 
