@@ -19,6 +19,7 @@ pub(crate) fn run(
     // Only a policy that checked cleanly can say a fact is unused: a rule or value dropped for an error
     // (a cycle, a rule without `require`) may be the very place that reads it.
     let Some(policy) = policy else { return };
+    super::targets::hedge_lint(policy, out);
     let clean = !checker.diagnostics.iter().any(Diagnostic::is_error);
     for (fact, uses) in checker.facts.iter().zip(&checker.fact_uses) {
         if *uses == 0 && clean {

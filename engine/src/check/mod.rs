@@ -5,9 +5,11 @@
 mod expr;
 mod lints;
 mod tables;
+mod targets;
 
 pub use expr::{did_you_mean, statute_operator};
 pub use lints::normalise_quote;
+pub use targets::{either_reading, rank_limit, tolerance_word};
 
 use std::collections::BTreeMap;
 

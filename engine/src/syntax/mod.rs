@@ -177,6 +177,8 @@ fn describe(grammar_rule: Rule) -> &'static str {
         | Rule::call
         | Rule::boolean => "an expression",
         Rule::comparison | Rule::compare_op => "a comparison (>=, >, <=, <, =, !=)",
+        Rule::approximation | Rule::k_approximately => "`approximately`",
+        Rule::k_within => "`within`",
         Rule::statute_word | Rule::word => "a statutory word in full-width brackets, e.g. （以上）",
         Rule::membership | Rule::k_in => "`in`",
         Rule::has_any | Rule::has_only | Rule::has_value | Rule::k_has => "`has`",
@@ -574,6 +576,18 @@ impl Builder {
                             .and_then(|w| w.into_inner().next())
                             .map(|w| Spanned { span: self.span(&w), node: w.as_str().trim().to_string() });
                         ExprKind::Compare { op, lhs, rhs, word }
+                    }
+                    Rule::approximation => {
+                        let mut parts = tail
+                            .into_inner()
+                            .filter(|p| !matches!(p.as_rule(), Rule::k_approximately | Rule::k_within));
+                        let target = Box::new(self.expr(next(&mut parts)?)?);
+                        let tolerance = Box::new(self.expr(next(&mut parts)?)?);
+                        let word = parts
+                            .next()
+                            .and_then(|w| w.into_inner().next())
+                            .map(|w| Spanned { span: self.span(&w), node: w.as_str().trim().to_string() });
+                        ExprKind::Approx { value: lhs, target, tolerance, word }
                     }
                     Rule::membership => ExprKind::In { value: lhs, set: self.set_literal(only(tail)?)? },
                     Rule::has_any => ExprKind::HasAny { set: lhs, items: self.set_literal(only(tail)?)? },
