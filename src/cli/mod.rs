@@ -29,6 +29,21 @@ use crate::explain::Lang;
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The largest rule file, fact file or cited source text read, in bytes (default 4 MiB). Only regular
+    /// files are read: devices and FIFOs are refused.
+    #[arg(long = "max-file-bytes", global = true)]
+    max_file_bytes: Option<u64>,
+}
+
+thread_local! {
+    /// The read limit of the command running on this thread (`--max-file-bytes`); each `run` sets it, so
+    /// commands run side by side in one process (the tests) do not see each other's.
+    static READ_LIMIT: std::cell::Cell<crate::limits::ReadLimit> = std::cell::Cell::new(Default::default());
+}
+
+/// The read limit of the running command.
+pub fn read_limit() -> crate::limits::ReadLimit {
+    READ_LIMIT.with(|l| l.get())
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,6 +114,8 @@ pub fn run(args: &[String], io: &mut Io<'_>) -> u8 {
             return code;
         }
     };
+    let limit = cli.max_file_bytes.map_or_else(Default::default, |max_bytes| crate::limits::ReadLimit { max_bytes });
+    READ_LIMIT.with(|l| l.set(limit));
     let result = match cli.command {
         Command::Check(args) => check::run(args, io),
         Command::Lint(args) => lint::run(args, io),
@@ -123,7 +140,7 @@ pub fn run(args: &[String], io: &mut Io<'_>) -> u8 {
 /// Loads the rule files named on the command line, or the shipped packs; problems in the reader's language.
 pub fn load_rules(path: Option<&PathBuf>, lang: Lang) -> Result<Rulebook, Failure> {
     let loaded = match path {
-        Some(p) => Rulebook::load_path(p),
+        Some(p) => Rulebook::load_path_within(p, read_limit()),
         None => Rulebook::embedded(),
     };
     loaded.map_err(|e| Failure(load_failure(&e, lang)))
