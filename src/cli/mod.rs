@@ -8,6 +8,7 @@ mod diff;
 mod facts_sheet;
 mod lint;
 mod records;
+mod serve;
 mod test;
 mod users;
 
@@ -61,6 +62,8 @@ enum Command {
     Test(test::Args),
     /// Show which cases get a different answer between two versions of the rule files.
     Diff(diff::Args),
+    /// Serve the HTTP API and the self-assessment page.
+    Serve(serve::Args),
     /// Verify, replay, rerun or export stored decision records.
     Records(records::Args),
     /// Manage the case desk's staff accounts.
@@ -121,6 +124,7 @@ pub fn run(args: &[String], io: &mut Io<'_>) -> u8 {
         Command::Batch(args) => batch::run(args, io),
         Command::Test(args) => test::run(args, io),
         Command::Diff(args) => diff::run(args, io),
+        Command::Serve(args) => serve::run(args, io),
         Command::Records(args) => records::run(args, io),
         Command::Users(args) => users::run(args, io),
     };
