@@ -10,10 +10,12 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use comply_engine::check::SourceProblem;
 use comply_engine::diag::Severity;
 use comply_engine::eval::FactSet;
 use comply_engine::explain::{self, Lang, localized, render};
 use comply_engine::facts::{self, FactError};
+use comply_engine::limits::ReadProblem;
 use comply_engine::policy::{Policy, Type};
 use comply_engine::{Rulebook, embedded_files};
 use jiff::civil::Date;
@@ -445,12 +447,15 @@ fn shipped_sources() -> &'static BTreeMap<String, String> {
     SOURCES.get_or_init(|| embedded_files("sources").into_iter().collect())
 }
 
-fn confined_source(_rule_file: &str, path: &str) -> Option<String> {
+fn confined_source(_rule_file: &str, path: &str) -> Result<String, SourceProblem> {
     let path = path.trim_start_matches("./");
     if path.starts_with('/') || path.split('/').any(|part| part == "..") {
-        return None;
+        return Err(SourceProblem::Outside);
     }
-    shipped_sources().get(&format!("rules/{path}")).cloned()
+    shipped_sources()
+        .get(&format!("rules/{path}"))
+        .cloned()
+        .ok_or_else(|| SourceProblem::Read(ReadProblem::Io("not among the shipped gazette texts".to_string())))
 }
 
 /// Runs every static check on a posted rule file (the body, UTF-8). Quoted sources are looked up among
