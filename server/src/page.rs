@@ -715,7 +715,7 @@ fn final_screen(policy: &Policy, interview: &Interview, facts: &FactSet, as_of: 
 
 /// MINIMAL report layout until the printable report document of issue #12 is on main; then this is
 /// replaced by that renderer, not kept beside it.
-fn report_html(policy: &Policy, report: &Report, lang: Lang) -> String {
+pub(crate) fn report_html(policy: &Policy, report: &Report, lang: Lang) -> String {
     let (words, class) = verdict_words(report.verdict.as_str(), lang);
     let mut out = String::from("<article class=\"report\" id=\"report\">");
     let source = source_line(&summary(policy, lang), lang);

@@ -3,5 +3,6 @@
 
 mod api;
 mod client;
+mod desk;
 mod hostile;
 mod page;
