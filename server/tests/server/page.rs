@@ -7,16 +7,12 @@ use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
 use std::time::Duration;
 
 use comply_engine::facts::{self, Raw};
 use serde_json::{Value, json};
 
 use crate::client::{self, request};
-
-/// One browser at a time: two cores do not run several Chromiums well.
-static BROWSER: Mutex<()> = Mutex::new(());
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -274,7 +270,7 @@ fn answer_through(
 
 #[test]
 fn a_zero_land_firm_answers_its_way_to_pass_with_both_routes_and_prints_the_whole_report() {
-    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = crate::BROWSER.lock().unwrap_or_else(|e| e.into_inner());
     let server = client::start();
     let browser = Browser::start();
     browser.goto(&format!("http://{}/", server.addr()));
@@ -373,7 +369,7 @@ fn download_answers(browser: &Browser, addr: SocketAddr) -> String {
 
 #[test]
 fn a_bad_answer_is_asked_again_with_the_message_beside_the_field() {
-    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = crate::BROWSER.lock().unwrap_or_else(|e| e.into_inner());
     let server = client::start();
     let browser = Browser::start();
     browser.goto(&format!("http://{}/assess/minimum_wage", server.addr()));
@@ -417,7 +413,7 @@ fn a_bad_answer_is_asked_again_with_the_message_beside_the_field() {
 #[test]
 #[ignore = "needs the exact evaluation of issue #10: today the evaluator still lists the subdistrict as missing"]
 fn a_dongtou_worker_is_decided_without_being_asked_the_subdistrict() {
-    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = crate::BROWSER.lock().unwrap_or_else(|e| e.into_inner());
     let server = client::start();
     let browser = Browser::start();
     browser.goto(&format!("http://{}/assess/minimum_wage", server.addr()));
