@@ -372,7 +372,7 @@ fn screen(
     render_questions(policy, interview, &questions, entries, date_error, first, plan.verdict, &facts, as_of)
 }
 
-fn verdict_words(verdict: &str, lang: Lang) -> (&'static str, &'static str) {
+pub(crate) fn verdict_words(verdict: &str, lang: Lang) -> (&'static str, &'static str) {
     let class = match verdict {
         "pass" => "verdict-pass",
         "fail" => "verdict-fail",
