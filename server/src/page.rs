@@ -417,7 +417,7 @@ fn screenful<'q>(
     screen
 }
 
-fn verdict_words(verdict: &str, lang: Lang) -> (&'static str, &'static str) {
+pub(crate) fn verdict_words(verdict: &str, lang: Lang) -> (&'static str, &'static str) {
     let class = match verdict {
         "pass" => "verdict-pass",
         "fail" => "verdict-fail",

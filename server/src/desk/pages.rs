@@ -228,15 +228,9 @@ fn shown_time(at: &str) -> String {
     }
 }
 
+/// The verdict in the words the public page uses.
 fn verdict_words(verdict: &str, lang: Lang) -> &'static str {
-    match verdict {
-        "pass" => t(lang, "符合", "pass"),
-        "fail" => t(lang, "不符合", "fail"),
-        "refer" => t(lang, "须报请个案研究", "referred"),
-        "undetermined" => t(lang, "待补充材料", "undetermined"),
-        "not_applicable" => t(lang, "不适用", "not applicable"),
-        _ => t(lang, "未知", "unknown"),
-    }
+    crate::page::verdict_words(verdict, lang).0
 }
 
 const VERDICTS: [&str; 5] = ["pass", "fail", "refer", "undetermined", "not_applicable"];
