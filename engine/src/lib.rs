@@ -33,6 +33,7 @@ pub mod eval;
 pub mod explain;
 pub mod facts;
 pub mod generate;
+pub mod partition;
 pub mod policy;
 pub mod syntax;
 pub mod units;
