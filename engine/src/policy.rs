@@ -276,12 +276,23 @@ impl EnumDef {
     pub fn index(&self, name: &str) -> Option<u16> {
         self.values.iter().position(|v| v.name == name).map(|i| i as u16)
     }
+
+    /// A value by its name, its Chinese label or a declared alias, as a rule file may write it in quotes.
+    pub fn lookup(&self, text: &str) -> Option<u16> {
+        self.index(text).or_else(|| {
+            let spelt =
+                |v: &EnumValue| v.label.as_ref().is_some_and(|l| l.zh == text) || v.aliases.iter().any(|a| a == text);
+            self.values.iter().position(spelt).map(|i| i as u16)
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct EnumValue {
     pub name: String,
     pub label: Option<Bilingual>,
+    /// Other spellings a person may type for this value (`aka` in the rule file).
+    pub aliases: Vec<String>,
 }
 
 /// A value fixed in the rule text.
@@ -353,6 +364,8 @@ pub struct Period {
 pub struct DerivedDef {
     pub name: String,
     pub ty: Type,
+    /// The unit the author declared (`output share: % = …`): the value is shown in it.
+    pub unit: Option<Unit>,
     pub expr: Expr,
     pub label: Bilingual,
     pub is_output: bool,

@@ -95,11 +95,16 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
     let mut output_lines = Vec::new();
     for &(id, value) in &data.outputs {
         let def = &policy.derived[id as usize];
-        outputs.insert(def.name.clone(), json_value(policy, def.ty, value));
+        // In the declared unit when exact: a share declared in % is "69.37%" in JSON as in text.
+        let in_unit = match (value, def.unit) {
+            (Value::Num(q), Some(unit)) => q.convert_exact(unit).map_or(value, Value::Num),
+            _ => value,
+        };
+        outputs.insert(def.name.clone(), json_value(policy, def.ty, in_unit));
         output_lines.push(OutputLine {
             name: def.name.clone(),
             label: localized(&def.label, lang).to_string(),
-            value: format_value(policy, def.ty, value, lang, None),
+            value: format_value(policy, def.ty, value, lang, def.unit),
         });
     }
     let reason = match evaluation.inapplicable {
@@ -298,6 +303,9 @@ impl Words<'_> {
             Expr::Derived(d) => policy.derived[*d as usize].ty,
             Expr::Param(p) => policy.params[*p as usize].ty,
             Expr::Table(t) => policy.tables[*t as usize].ty,
+            // `as_of >= 2016-01-01` is a date comparison: without this it read as a choice, 「不是」 whatever the operator.
+            Expr::AsOf | Expr::Const(Constant::Date(_)) => Type::Date,
+            Expr::Const(Constant::Num(q)) => Type::Num(q.dimension()),
             _ => Type::Mixed,
         }
     }
