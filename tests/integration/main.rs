@@ -12,4 +12,5 @@ mod fast_path;
 mod inputs;
 mod packs;
 mod properties;
+mod records;
 mod robustness;

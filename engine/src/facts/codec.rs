@@ -51,6 +51,11 @@ pub fn halfwidth(text: &str) -> Cow<'_, str> {
     )
 }
 
+/// The same text, whichever width its ASCII letters, digits and brackets were typed in.
+pub fn same(written: &str, given: &str) -> bool {
+    written == given || halfwidth(written) == halfwidth(given)
+}
+
 /// Words for true and false, compared after lower-casing: 是/否, 有/无, Y/N, yes/no, TRUE/FALSE, 1/0, √/×.
 const TRUE_WORDS: &[&str] = &["true", "是", "有", "y", "yes", "1", "√", "✓", "✔", "对", "是的", "t"];
 const FALSE_WORDS: &[&str] = &["false", "否", "无", "n", "no", "0", "×", "✗", "✘", "x", "不是", "没有", "不", "f"];
@@ -158,15 +163,15 @@ fn date(text: &str) -> Option<jiff::civil::Date> {
 /// ASCII names match whatever their case. A spelling that matches nothing is refused with the choices.
 pub(crate) fn enum_value(policy: &Policy, fact: &FactDef, id: EnumId, given: &str) -> Result<u16, FactError> {
     let def = policy.enum_def(id);
-    let given = halfwidth(given.trim());
-    let given = given.as_ref();
+    let given = given.trim();
+    let ascii = halfwidth(given);
     let matches = |v: &crate::policy::EnumValue| {
-        v.name == given
-            || v.name.eq_ignore_ascii_case(given) && given.is_ascii()
-            || v.label
-                .as_ref()
-                .is_some_and(|l| l.zh == given || l.en.as_deref().is_some_and(|en| en.eq_ignore_ascii_case(given)))
-            || v.aliases.iter().any(|a| a == given)
+        same(&v.name, given)
+            || v.name.eq_ignore_ascii_case(&ascii)
+            || v.label.as_ref().is_some_and(|l| {
+                same(&l.zh, given) || l.en.as_deref().is_some_and(|en| en.eq_ignore_ascii_case(&ascii))
+            })
+            || v.aliases.iter().any(|a| same(a, given))
     };
     def.values.iter().position(matches).map(|i| i as u16).ok_or_else(|| {
         let names: Vec<String> = def.values.iter().map(|v| v.name.clone()).collect();

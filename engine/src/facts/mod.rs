@@ -11,7 +11,7 @@ use crate::policy::{FactDef, Policy};
 use std::str::FromStr;
 
 use codec::Given;
-pub use codec::{SET_SEPARATORS, halfwidth, parse_number, read_answer};
+pub use codec::{SET_SEPARATORS, halfwidth, parse_number, read_answer, same};
 pub use error::{Accepted, FactError, NumberProblem};
 pub use write::{fact_file, value_cell, value_json, value_toml};
 
