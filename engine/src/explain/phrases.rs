@@ -108,6 +108,23 @@ pub fn gap(lhs: Quantity, rhs: Quantity, op: CmpOp, lang: Lang) -> String {
 }
 
 pub fn statute_note(word: &str, lang: Lang) -> String {
+    // Tolerances and double readings are the pack's reading of the word: the report says so.
+    if crate::check::tolerance_word(word).is_some() {
+        return match lang {
+            Lang::Zh => format!("〔条文“{word}”，容差为本规则包的解读，原文未给出〕"),
+            Lang::En => {
+                format!(" [the clause says “{word}”: the tolerance is this pack's reading, the text gives none]")
+            }
+        };
+    }
+    if crate::check::either_reading(word) {
+        return match lang {
+            Lang::Zh => format!("〔条文“{word}”兼有“超过”“以上”两种读法，按本规则包的读法〕"),
+            Lang::En => format!(
+                " [the clause says “{word}”, which reads as both “more than” and “at least”: this pack's reading]"
+            ),
+        };
+    }
     let inclusive = matches!(crate::check::statute_operator(word), Some(CmpOp::Ge | CmpOp::Le | CmpOp::Eq));
     match (lang, inclusive) {
         (Lang::Zh, true) => format!("〔条文“{word}”，含本数〕"),

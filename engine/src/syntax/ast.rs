@@ -278,6 +278,13 @@ pub enum ExprKind {
         rhs: Box<Expr>,
         word: Option<Spanned<String>>,
     },
+    /// `value approximately target within tolerance（左右）`
+    Approx {
+        value: Box<Expr>,
+        target: Box<Expr>,
+        tolerance: Box<Expr>,
+        word: Option<Spanned<String>>,
+    },
     In {
         value: Box<Expr>,
         set: Vec<SetItem>,
