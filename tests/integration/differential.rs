@@ -41,7 +41,8 @@ fn files() -> Vec<String> {
 fn load(path: &str, text: &str) -> Option<Rulebook> {
     let read_source = |rule_file: &str, source: &str| {
         let base = Path::new(rule_file).parent().unwrap_or(Path::new("."));
-        std::fs::read_to_string(base.join(source)).ok()
+        std::fs::read_to_string(base.join(source))
+            .map_err(|_| comply::check::SourceProblem::Outside)
     };
     Rulebook::from_texts(vec![(path.to_string(), text.to_string())], &read_source).ok()
 }
