@@ -183,7 +183,7 @@ impl<'a> Checker<'a> {
                         self.derived_progress.push(Progress::Pending);
                     }
                 }
-                Item::Rule(_) | Item::Property(_) => {}
+                Item::Rule(_) | Item::Property(_) | Item::Period(..) => {}
             }
         }
         for id in 0..self.table_ast.len() {
@@ -192,6 +192,7 @@ impl<'a> Checker<'a> {
         for id in 0..self.derived_ast.len() {
             self.ensure_derived(id as DerivedId);
         }
+        let period = self.period(&ast.items);
         let mut rule_ids: BTreeMap<&str, Span> = BTreeMap::new();
         for item in &ast.items {
             match item {
@@ -212,7 +213,7 @@ impl<'a> Checker<'a> {
                             ),
                         );
                     }
-                    if let Some(rule) = self.rule(rule) {
+                    if let Some(rule) = self.rule(rule, period.as_ref()) {
                         rules.push(rule);
                     }
                 }
@@ -622,7 +623,7 @@ impl<'a> Checker<'a> {
         ty
     }
 
-    fn rule(&mut self, rule: &ast::RuleAst) -> Option<RuleDef> {
+    fn rule(&mut self, rule: &ast::RuleAst, period: Option<&Expr>) -> Option<RuleDef> {
         let title = match rule.titles.as_slice() {
             [] => {
                 self.error(
@@ -678,7 +679,19 @@ impl<'a> Checker<'a> {
             reference: c.reference.clone(),
             quotes: rule.clauses.iter().flat_map(|c| c.quotes.iter().map(|q| q.node.clone())).collect(),
         });
-        Some(RuleDef { id: rule.id.name.clone(), title, clause, applies, requires, consequence, span: rule.id.span })
+        let (applies, target, lead, responsible) = self.rule_target(rule, applies, period)?;
+        Some(RuleDef {
+            id: rule.id.name.clone(),
+            title,
+            clause,
+            applies,
+            requires,
+            consequence,
+            target,
+            lead,
+            responsible,
+            span: rule.id.span,
+        })
     }
 
     /// Several `when` or `require` lines hold together.
