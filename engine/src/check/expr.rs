@@ -24,7 +24,19 @@ pub fn statute_operator(word: &str) -> Option<CmpOp> {
 }
 
 impl Checker<'_> {
+    /// Types and resolves an expression; the recursion (through derived values and tables resolved on the
+    /// way) stops at `limits::MAX_DEPTH` with a diagnostic.
     pub(crate) fn expr(&mut self, e: &ast::Expr, expected: Option<Type>) -> Typed {
+        if !self.deep_enough(self.depth + 1, e.span) {
+            return None;
+        }
+        self.depth += 1;
+        let typed = self.expr_at_depth(e, expected);
+        self.depth -= 1;
+        typed
+    }
+
+    fn expr_at_depth(&mut self, e: &ast::Expr, expected: Option<Type>) -> Typed {
         match &e.kind {
             ExprKind::Number { value, unit } => {
                 // A number-like enum value where an enum is expected: `year = 2015`.

@@ -275,7 +275,7 @@ impl Checker<'_> {
                     )
                 };
                 self.error(
-                    Diagnostic::error("C062", span, format!("`{}` is given {} argument(s)", function.name, args.len()))
+                    Diagnostic::error("C064", span, format!("`{}` is given {} argument(s)", function.name, args.len()))
                         .label("wrong number of arguments")
                         .help(usage)
                         .zh(
@@ -307,7 +307,7 @@ impl Checker<'_> {
         };
         let Some(n_value) = whole.filter(|p| *p <= MAX_POWER) else {
             self.error(
-                Diagnostic::error("C062", n.span, format!("the power must be a whole number from 0 to {MAX_POWER}"))
+                Diagnostic::error("C064", n.span, format!("the power must be a whole number from 0 to {MAX_POWER}"))
                     .label("not a whole number written here")
                     .help("write the number of years, e.g. pow(1 + 15%, 5) for five years of 15% growth")
                     .zh(
