@@ -324,6 +324,7 @@ impl<'a> Checker<'a> {
             eval_order,
             properties,
             file: self.file_name.clone(),
+            partition: Default::default(),
         })
     }
 
