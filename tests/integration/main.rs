@@ -15,3 +15,4 @@ mod packs;
 mod properties;
 mod records;
 mod robustness;
+mod serve;
