@@ -20,6 +20,11 @@ fn start(db: &str) -> Running {
     store.add_user("setup", CLERK.0, Role::Clerk, CLERK.1).unwrap();
     store.add_user("setup", AUDITOR.0, Role::Auditor, AUDITOR.1).unwrap();
     drop(store);
+    instance(db)
+}
+
+/// One more `comply serve` on the same store.
+fn instance(db: &str) -> Running {
     let book = RuleSource::Embedded.load().unwrap();
     let state = AppState::with_logger(book, RuleSource::Embedded, Limits::default(), std::sync::Arc::new(|_: &str| {}));
     let desk = comply_server::desk::routes(state.clone(), db).unwrap();
@@ -207,6 +212,43 @@ fn wrong_passwords_are_throttled_and_a_forged_login_form_is_refused() {
     let forged =
         other.send(addr, "POST", "/desk/login", &[("csrf", &token), ("name", AUDITOR.0), ("password", AUDITOR.1)]);
     assert_eq!(forged.status, 403);
+}
+
+#[test]
+fn instances_on_one_store_share_sessions_and_lockouts() {
+    for db in targets("desk_instances") {
+        let first = start(&db);
+        let second = instance(&db);
+        let (mut clerk, csrf) = Agent::login(first.addr, CLERK);
+        // The session opened on one instance works on the other, and ends on both.
+        assert_eq!(clerk.get(second.addr, "/desk").status, 200);
+        let created = create_case(&mut clerk, second.addr, &csrf, "B-1", "乙公司");
+        assert_eq!(created.status, 303, "{}", created.text());
+        assert!(clerk.get(first.addr, "/desk").text().contains("B-1"));
+        assert_eq!(clerk.send(second.addr, "POST", "/desk/logout", &[("csrf", &csrf)]).status, 303);
+        let mut stale = Agent { cookies: vec![("desk_session".into(), "0".repeat(64))] };
+        assert_eq!(stale.get(first.addr, "/desk").status, 303);
+        // Five failures on one instance lock the name on the other.
+        let mut agent = Agent::default();
+        for addr in [first.addr, second.addr, first.addr, second.addr, first.addr] {
+            let token = hidden_value(&agent.get(addr, "/desk/login").text(), "csrf");
+            let failed = agent.send(
+                addr,
+                "POST",
+                "/desk/login",
+                &[("csrf", &token), ("name", AUDITOR.0), ("password", "not the password")],
+            );
+            assert_eq!(failed.status, 401);
+        }
+        let token = hidden_value(&agent.get(second.addr, "/desk/login").text(), "csrf");
+        let locked = agent.send(
+            second.addr,
+            "POST",
+            "/desk/login",
+            &[("csrf", &token), ("name", AUDITOR.0), ("password", AUDITOR.1)],
+        );
+        assert_eq!(locked.status, 429, "{db}");
+    }
 }
 
 #[test]
