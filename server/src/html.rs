@@ -109,6 +109,8 @@ ul.policies li { border: 1px solid var(--line); border-radius: 6px; padding: 12p
 ul.policies a { font-weight: 700; font-size: 1.05rem; }
 .status { background: var(--tint); border-left: 5px solid var(--accent); padding: 10px 12px; margin: 12px 0; }
 .status p { margin: 2px 0; }
+.status summary { cursor: pointer; color: var(--accent); }
+.status ul.open { margin: 4px 0; padding-left: 1.2em; columns: 2 14em; font-size: .95rem; }
 .verdict-pass { color: var(--good); font-weight: 700; }
 .verdict-fail { color: var(--bad); font-weight: 700; }
 .verdict-other { color: var(--warn); font-weight: 700; }

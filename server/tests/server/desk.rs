@@ -467,6 +467,7 @@ mod browser {
 
 #[test]
 fn a_case_created_in_the_browser_is_listed_printed_and_verified_and_an_edit_is_named() {
+    let _one = crate::BROWSER.lock().unwrap_or_else(|e| e.into_inner());
     let Some(browser) = browser::Browser::start() else {
         assert!(std::env::var_os("CI").is_none(), "chromedriver is required under CI (.ci/run installs it)");
         eprintln!("chromedriver is not installed: the browser test is skipped");
