@@ -40,6 +40,8 @@ pub struct Policy {
     pub(crate) properties: Vec<Property>,
     /// The file the policy was read from, for messages.
     pub(crate) file: String,
+    /// Built on first use: the classes of each fact's domain (`partition`).
+    pub(crate) partition: std::sync::OnceLock<crate::partition::Partition>,
 }
 
 impl Policy {
@@ -101,6 +103,11 @@ impl Policy {
 
     pub fn file(&self) -> &str {
         &self.file
+    }
+
+    /// The partition of each fact's domain this policy induces, built once.
+    pub fn partition(&self) -> &crate::partition::Partition {
+        self.partition.get_or_init(|| crate::partition::Partition::new(self))
     }
 
     pub fn fact_index(&self, name: &str) -> Option<FactId> {

@@ -323,6 +323,7 @@ impl<'a> Checker<'a> {
             eval_order,
             properties,
             file: self.file_name.clone(),
+            partition: Default::default(),
         })
     }
 
