@@ -343,7 +343,7 @@ mod browser {
         driver: Child,
         addr: SocketAddr,
         session: String,
-        _profile: std::path::PathBuf,
+        profile: std::path::PathBuf,
     }
 
     impl Drop for Browser {
@@ -351,6 +351,7 @@ mod browser {
             let _ = request(self.addr, "DELETE", &format!("/session/{}", self.session), b"");
             let _ = self.driver.kill();
             let _ = self.driver.wait();
+            let _ = std::fs::remove_dir_all(&self.profile);
         }
     }
 
@@ -374,14 +375,14 @@ mod browser {
                 assert!(started.elapsed() < Duration::from_secs(20), "chromedriver did not start");
                 std::thread::sleep(Duration::from_millis(50));
             }
-            let profile = comply_records::testing::temp_dir("chromium_profile");
+            let profile = comply_records::testing::temp_dir("chromiumprofile");
             let capabilities = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
                 "binary": "/usr/bin/chromium",
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                          "--disable-component-update", "--disable-sync", "--window-size=1200,1800",
                          format!("--user-data-dir={}", profile.display())]
             }}}});
-            let mut browser = Browser { driver, addr, session: String::new(), _profile: profile };
+            let mut browser = Browser { driver, addr, session: String::new(), profile };
             let created = browser.call("POST", "/session", &capabilities);
             browser.session =
                 created["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {created}")).to_string();
@@ -427,6 +428,19 @@ mod browser {
 
         pub fn source(&self) -> String {
             self.call("GET", &self.at("/source"), &Value::Null).as_str().unwrap_or("").to_string()
+        }
+
+        /// Waits for a navigation started by a click to land (a form post answers after an argon2id check
+        /// and an fsync, and chromedriver may return from the click before that).
+        pub fn wait_for(&self, done: impl Fn(&str) -> bool) -> String {
+            let started = Instant::now();
+            loop {
+                let url = self.url();
+                if done(&url) || started.elapsed() > Duration::from_secs(20) {
+                    return url;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
         }
 
         pub fn url(&self) -> String {
@@ -484,9 +498,12 @@ fn a_case_created_in_the_browser_is_listed_printed_and_verified_and_an_edit_is_n
     browser.type_into("#name", CLERK.0);
     browser.type_into("#password", CLERK.1);
     browser.click("#login");
-    assert!(browser.url().ends_with("/desk"), "{}", browser.url());
+    let url = browser.wait_for(|u| u.ends_with("/desk"));
+    assert!(url.ends_with("/desk"), "{url}\n{}", browser.source());
     browser.click("a[href='/desk/new']");
+    browser.wait_for(|u| u.ends_with("/desk/new"));
     browser.click("a[href='/desk/new/minimum_wage']");
+    browser.wait_for(|u| u.ends_with("/desk/new/minimum_wage"));
     browser.type_into("#case_no", "温人社〔2026〕17号");
     browser.type_into("#applicant", "温州灵昆服饰有限公司<b>");
     browser.type_into("#credit_code", "91330300MA2H12345X");
@@ -497,7 +514,7 @@ fn a_case_created_in_the_browser_is_listed_printed_and_verified_and_an_edit_is_n
     browser.type_into("input[name='f:monthly_wage']", "1700");
     browser.screenshot(&shots.join("2-new-case.png"));
     browser.click("#create");
-    let case_url = browser.url();
+    let case_url = browser.wait_for(|u| u.contains("/desk/case/"));
     assert!(case_url.contains("/desk/case/"), "{case_url}\n{}", browser.source());
     let file = browser.source();
     assert!(file.contains("温州灵昆服饰有限公司&lt;b&gt;"), "shown escaped");
