@@ -211,7 +211,7 @@ impl<'a> Checker<'a> {
                         self.derived_depth.push(0);
                     }
                 }
-                Item::Rule(_) | Item::Property(_) => {}
+                Item::Rule(_) | Item::Property(_) | Item::Period(..) => {}
             }
         }
         for id in 0..self.table_ast.len() {
@@ -220,6 +220,7 @@ impl<'a> Checker<'a> {
         for id in 0..self.derived_ast.len() {
             self.ensure_derived(id as DerivedId);
         }
+        let period = self.period(&ast.items);
         let mut rule_ids: BTreeMap<&str, Span> = BTreeMap::new();
         for item in &ast.items {
             match item {
@@ -240,7 +241,7 @@ impl<'a> Checker<'a> {
                             ),
                         );
                     }
-                    if let Some(rule) = self.rule(rule) {
+                    if let Some(rule) = self.rule(rule, period.as_ref()) {
                         rules.push(rule);
                     }
                 }
@@ -696,7 +697,7 @@ impl<'a> Checker<'a> {
         false
     }
 
-    fn rule(&mut self, rule: &ast::RuleAst) -> Option<RuleDef> {
+    fn rule(&mut self, rule: &ast::RuleAst, period: Option<&Expr>) -> Option<RuleDef> {
         let title = match rule.titles.as_slice() {
             [] => {
                 self.error(
@@ -756,7 +757,19 @@ impl<'a> Checker<'a> {
         if !self.deep_enough(depth, rule.id.span) {
             return None;
         }
-        Some(RuleDef { id: rule.id.name.clone(), title, clause, applies, requires, consequence, span: rule.id.span })
+        let (applies, target, lead, responsible) = self.rule_target(rule, applies, period)?;
+        Some(RuleDef {
+            id: rule.id.name.clone(),
+            title,
+            clause,
+            applies,
+            requires,
+            consequence,
+            target,
+            lead,
+            responsible,
+            span: rule.id.span,
+        })
     }
 
     /// Several `when` or `require` lines hold together.

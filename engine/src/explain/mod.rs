@@ -6,6 +6,7 @@ pub mod data;
 pub mod model;
 mod phrases;
 pub mod render;
+pub mod targets;
 
 use crate::eval::{self, FactSet, Inapplicable, Outcome, Undefined, Value, Verdict};
 use crate::policy::*;
@@ -29,6 +30,7 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
     let mut rules = Vec::with_capacity(data.rules.len());
     for (explanation, result) in data.rules.iter().zip(&evaluation.rules) {
         let rule = explanation.rule;
+        let target_status = explanation.target;
         let words = Words { policy, lang };
         let conditions: Vec<String> = data.atoms_of(&explanation.conditions).iter().map(|a| words.atom(a)).collect();
         // Each deciding test is put into words once: marked for the text report, unmarked in the sentence.
@@ -72,7 +74,9 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
             parts.push(c.clone());
         }
         let mut explanation = parts.join(pick(lang, "。", ". "));
-        if result.outcome == Outcome::Skipped {
+        if let Some(status) = target_status.filter(|_| result.outcome == Outcome::Skipped) {
+            explanation = format!("{}{}{explanation}", status.text(lang), pick(lang, "：", ": "));
+        } else if result.outcome == Outcome::Skipped {
             explanation = format!("{}{explanation}", pick(lang, "本条不适用：", "Does not apply: "));
         }
         if result.outcome == Outcome::Warn {
@@ -84,6 +88,14 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
             outcome: result.outcome,
             citation: rule.clause.as_ref().map(|c| c.reference.clone()).unwrap_or_default(),
             explanation,
+            target: rule
+                .target
+                .as_ref()
+                .zip(target_status)
+                .map(|(t, status)| targets::TargetReport { status, due: t.due.to_string() }),
+            lead: rule.lead.clone(),
+            responsible: rule.responsible.clone(),
+            responsibility: targets::responsibility_line(rule, lang),
             head,
             conditions,
             consequence,
@@ -157,6 +169,7 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
         missing: evaluation.missing.iter().map(|f| policy.facts[f as usize].name.clone()).collect(),
         outputs,
         warnings,
+        progress: targets::progress(&data.rules.iter().map(|r| (r.rule, r.target)).collect::<Vec<_>>()),
         header: header(policy, lang),
         missing_facts: evaluation
             .missing

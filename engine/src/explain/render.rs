@@ -101,14 +101,15 @@ pub fn text(report: &Report, lang: Lang) -> String {
     }
     for rule in &report.rules {
         let citation = if rule.citation.is_empty() { String::new() } else { format!(" 〔{}〕", rule.citation) };
-        let _ = writeln!(
-            out,
-            "{} {}{citation}  {} {}",
-            outcome_mark(rule.outcome),
-            rule.title,
-            outcome_text(rule.outcome, lang),
-            format_args!("[{}]", rule.id)
-        );
+        // A target says where it stands (met, behind, not yet due…) instead of the bare outcome.
+        let (mark, word) = match &rule.target {
+            Some(t) => (t.status.mark(), t.status.text(lang)),
+            None => (outcome_mark(rule.outcome), outcome_text(rule.outcome, lang)),
+        };
+        let _ = writeln!(out, "{mark} {}{citation}  {word} {}", rule.title, format_args!("[{}]", rule.id));
+        if let Some(line) = &rule.responsibility {
+            let _ = writeln!(out, "    {line}");
+        }
         if let Some(head) = &rule.head {
             let _ = writeln!(out, "    {head}");
         }
@@ -131,6 +132,13 @@ pub fn text(report: &Report, lang: Lang) -> String {
             for quote in &rule.quotes {
                 let _ = writeln!(out, "    {}{colon}“{quote}”", pick(lang, "原文", "Text"));
             }
+        }
+    }
+    if !report.progress.is_empty() {
+        let _ = writeln!(out, "\n{}", pick(lang, "目标进度：", "Progress on the targets:"));
+        for line in &report.progress {
+            let unit = if line.unit.is_empty() { pick(lang, "全部目标", "all targets") } else { &line.unit };
+            let _ = writeln!(out, "  {unit}{colon}{}", super::targets::counts_text(&line.counts, lang));
         }
     }
     if !report.missing_facts.is_empty() {

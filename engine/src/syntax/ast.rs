@@ -30,7 +30,11 @@ pub struct PolicyAst {
 pub enum Item {
     Title(Bilingual, Span),
     Source(Vec<SourceField>, Span),
-    Validity { from: Date, until: Option<Date>, span: Span },
+    Validity {
+        from: Date,
+        until: Option<Date>,
+        span: Span,
+    },
     Fact(FactAst),
     Table(TableAst),
     Param(ParamAst),
@@ -38,6 +42,8 @@ pub enum Item {
     Output(DerivedAst),
     Rule(RuleAst),
     Property(PropertyAst),
+    /// `period EXPR`: the date the figures measure.
+    Period(Expr, Span),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -172,6 +178,16 @@ pub struct RuleAst {
     pub applies: Vec<Expr>,
     pub requires: Vec<Expr>,
     pub otherwise: Vec<Spanned<ConsequenceAst>>,
+    pub target: TargetAst,
+}
+
+/// A rule's target items: when it falls due, the on-track line before then, who answers for it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TargetAst {
+    pub due: Vec<Spanned<Date>>,
+    pub on_track: Vec<Expr>,
+    pub lead: Vec<Spanned<String>>,
+    pub responsible: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
