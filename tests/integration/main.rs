@@ -9,6 +9,7 @@ mod diff;
 mod differential;
 mod examples;
 mod fast_path;
+mod fuzz;
 mod hostile;
 mod inputs;
 mod packs;
