@@ -720,7 +720,9 @@ fn find_background(g: &Generator<'_>, influenced: &[FactId]) -> (FactSet, Vec<St
         .filter(|(_, r)| !rule_facts(p, r).iter().any(|f| influenced.contains(f)))
         .map(|(i, _)| i)
         .collect();
-    let as_of = p.valid_from;
+    // The latest date the policy names within its validity: a target with a due date is skipped before it,
+    // so a background chosen on the first day would hold facts that fail once the target falls due.
+    let as_of = g.dates().iter().rev().copied().find(|d| eval::validity(p, *d).is_none()).unwrap_or(p.valid_from);
     let unmet = |facts: &FactSet| -> Vec<usize> {
         let ev = eval::evaluate(p, facts, as_of);
         unaffected
