@@ -103,7 +103,7 @@ pub(crate) struct Desk {
 struct Inner {
     app: AppState,
     /// rusqlite and postgres are synchronous: every use runs on a blocking thread, one at a time.
-    store: Mutex<Store>,
+    store: Mutex<Option<Store>>,
     /// argon2id takes ~20 ms of a core: at most two logins are checked at once.
     logins: tokio::sync::Semaphore,
     banner: Mutex<Option<(Instant, Result<VerifyReport, String>)>>,
@@ -115,7 +115,7 @@ pub fn routes(app: AppState, db: &str) -> Result<Router<AppState>, StoreError> {
     let desk = Desk {
         inner: Arc::new(Inner {
             app,
-            store: Mutex::new(store),
+            store: Mutex::new(Some(store)),
             logins: tokio::sync::Semaphore::new(2),
             banner: Mutex::new(None),
         }),
@@ -142,6 +142,20 @@ pub fn routes(app: AppState, db: &str) -> Result<Router<AppState>, StoreError> {
     Ok(router.route_layer(middleware::from_fn_with_state(desk.clone(), guard)).with_state(desk))
 }
 
+impl Drop for Inner {
+    /// The PostgreSQL client blocks on its own runtime when it closes, which must not happen on one of the
+    /// server's async threads: the store is closed on a plain thread.
+    fn drop(&mut self) {
+        let store = match self.store.get_mut() {
+            Ok(store) => store.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        };
+        if let Some(store) = store {
+            let _ = std::thread::spawn(move || drop(store)).join();
+        }
+    }
+}
+
 impl Desk {
     pub(crate) fn app(&self) -> &AppState {
         &self.inner.app
@@ -158,7 +172,10 @@ impl Desk {
                 Ok(guard) => guard,
                 Err(poisoned) => poisoned.into_inner(),
             };
-            work(&mut store)
+            match store.as_mut() {
+                Some(store) => work(store),
+                None => Err(StoreError::Write("the desk is shutting down".into())),
+            }
         })
         .await;
         joined.unwrap_or_else(|e| Err(StoreError::Write(e.to_string())))
