@@ -16,3 +16,4 @@ mod packs;
 mod properties;
 mod records;
 mod robustness;
+mod serve;
