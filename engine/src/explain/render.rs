@@ -103,8 +103,17 @@ pub fn text(report: &Report, lang: Lang) -> String {
         let citation = if rule.citation.is_empty() { String::new() } else { format!(" 〔{}〕", rule.citation) };
         // A target says where it stands (met, behind, not yet due…) instead of the bare outcome.
         let (mark, word) = match &rule.target {
-            Some(t) => (t.status.mark(), t.status.text(lang)),
-            None => (outcome_mark(rule.outcome), outcome_text(rule.outcome, lang)),
+            // A soft (力争) target missed at its due date is flagged, not failed.
+            Some(t) if rule.outcome == Outcome::Warn => (
+                "!",
+                format!(
+                    "{}{}",
+                    t.status.text(lang),
+                    pick(lang, "（软性目标，不影响结论）", " (a soft target: does not affect the verdict)")
+                ),
+            ),
+            Some(t) => (t.status.mark(), t.status.text(lang).to_string()),
+            None => (outcome_mark(rule.outcome), outcome_text(rule.outcome, lang).to_string()),
         };
         let _ = writeln!(out, "{mark} {}{citation}  {word} {}", rule.title, format_args!("[{}]", rule.id));
         if let Some(line) = &rule.responsibility {
