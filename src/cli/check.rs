@@ -45,7 +45,9 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
         })
     })?;
     let file = facts::read_file(&name, &text).map_err(|e| Failure(e.render(lang)))?;
-    let report = evaluate(&book, file, args.policy, args.as_of, lang)?;
+    let case = file.case.clone();
+    let mut report = evaluate(&book, file, args.policy, args.as_of, lang)?;
+    report.case = case;
     let rendered = match args.format {
         Format::Text => render::text(&report, lang),
         Format::Json => format!("{}\n", render::json(&report)),

@@ -11,3 +11,4 @@ mod fast_path;
 mod packs;
 mod properties;
 mod robustness;
+mod wording;

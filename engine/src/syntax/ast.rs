@@ -38,6 +38,12 @@ pub enum Item {
     Output(DerivedAst),
     Rule(RuleAst),
     Property(PropertyAst),
+    /// `conclusion pass "…"`: the words a verdict is reported with.
+    Conclusion { verdict: Spanned<String>, text: Bilingual },
+    /// `not_checked "二（二）2" "…"`: a clause this pack does not check.
+    NotChecked { clause: String, text: Bilingual, span: Span },
+    /// `administrative "办理时限": "…" clause …`: a fact of the procedure the notice states.
+    Administrative { label: Bilingual, value: Bilingual, clause: Option<ClauseAst>, span: Span },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -84,6 +90,8 @@ pub struct Details {
     pub label: Option<Bilingual>,
     pub ask: Option<Bilingual>,
     pub clauses: Vec<ClauseAst>,
+    /// The document that proves the fact.
+    pub evidence: Option<Bilingual>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -96,6 +104,7 @@ pub struct FactAst {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TableAst {
     pub id: Ident,
+    pub label: Option<Bilingual>,
     pub keys: Vec<Expr>,
     pub rows: Vec<TableRowAst>,
 }
@@ -104,6 +113,8 @@ pub struct TableAst {
 pub struct TableRowAst {
     pub patterns: Vec<Spanned<Pattern>>,
     pub value: Expr,
+    /// The passages of the notice this row copies.
+    pub quotes: Vec<Spanned<String>>,
     pub span: Span,
 }
 
@@ -133,6 +144,7 @@ impl SetItem {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParamAst {
     pub id: Ident,
+    pub label: Option<Bilingual>,
     pub ty: Spanned<TypeAst>,
     pub periods: Vec<PeriodAst>,
 }
@@ -170,6 +182,10 @@ pub struct RuleAst {
     pub applies: Vec<Expr>,
     pub requires: Vec<Expr>,
     pub otherwise: Vec<Spanned<ConsequenceAst>>,
+    /// What the report says when the rule does not apply.
+    pub inapplicable: Vec<Spanned<Bilingual>>,
+    /// The pack's own reading of open words of the clause.
+    pub readings: Vec<Bilingual>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -275,6 +291,8 @@ pub enum ExprKind {
         lhs: Box<Expr>,
         rhs: Box<Expr>,
         word: Option<Spanned<String>>,
+        /// Where the word comes from when it is not the notice (`by "《劳动法》第四十八条"`).
+        word_source: Option<String>,
     },
     In {
         value: Box<Expr>,
