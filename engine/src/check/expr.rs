@@ -12,7 +12,9 @@ type Typed = Option<(Expr, Type)>;
 /// The boundary a statutory word fixes, after PRC convention (民法典 第1259条): 以上/以下 include the number.
 pub fn statute_operator(word: &str) -> Option<CmpOp> {
     Some(match word {
-        "以上" | "不低于" | "不得低于" | "不少于" | "达到" | "大于或等于" | "大于等于" | "不小于" => CmpOp::Ge,
+        "以上" | "不低于" | "不得低于" | "不少于" | "达到" | "大于或等于" | "大于等于" | "不小于" => {
+            CmpOp::Ge
+        }
         "以下" | "以内" | "不超过" | "不得超过" | "不高于" | "不多于" | "小于或等于" | "小于等于" | "不大于" => {
             CmpOp::Le
         }

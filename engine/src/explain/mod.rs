@@ -103,6 +103,11 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
             inapplicable,
             quotes,
             readings: rule.readings.iter().map(|r| localized(r, lang).to_string()).collect(),
+            missing: if result.outcome == Outcome::Unknown {
+                result.missing.iter().map(|f| policy.facts[f as usize].name.clone()).collect()
+            } else {
+                Vec::new()
+            },
             scope: rule.consequence == Consequence::NotApplicable,
         });
     }
@@ -149,12 +154,12 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
     let reason = match evaluation.inapplicable {
         Some(Inapplicable::BeforeInForce) => Some(match lang {
             Lang::Zh => format!(
-                "评估日期{}早于本通知施行日期{}。此前适用的标准不在本规则包内，请依当时有效的规定判断（本结果并不表示当时没有标准）",
+                "评估日期{}早于本通知施行日期{}。此前适用的规定不在本规则包内，请依当时有效的规定判断（本结果不表示当时没有相关规定）",
                 phrases::date_text(as_of, lang),
                 phrases::date_text(policy.valid_from, lang)
             ),
             Lang::En => format!(
-                "the evaluation date {} is before the notice took effect on {}; the standard in force before it is not in this pack (this does not mean there was none)",
+                "the evaluation date {} is before the notice took effect on {}; the rules in force before it are not in this pack (this does not mean there were none)",
                 phrases::date_text(as_of, lang),
                 phrases::date_text(policy.valid_from, lang)
             ),
@@ -164,7 +169,10 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
             Some(match lang {
                 Lang::Zh => format!("评估日期{}晚于本通知有效期截止日{until}", phrases::date_text(as_of, lang)),
                 Lang::En => {
-                    format!("the evaluation date {} is after the notice expired on {until}", phrases::date_text(as_of, lang))
+                    format!(
+                        "the evaluation date {} is after the notice expired on {until}",
+                        phrases::date_text(as_of, lang)
+                    )
                 }
             })
         }
@@ -195,11 +203,8 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
         ),
         None => None,
     };
-    let referred_to = policy
-        .rules
-        .iter()
-        .zip(&evaluation.rules)
-        .find_map(|(r, res)| match (&r.consequence, res.outcome) {
+    let referred_to =
+        policy.rules.iter().zip(&evaluation.rules).find_map(|(r, res)| match (&r.consequence, res.outcome) {
             (Consequence::Refer { to }, Outcome::Refer) => Some(localized(to, lang).to_string()),
             _ => None,
         });
@@ -330,11 +335,7 @@ pub fn localized(text: &Bilingual, lang: Lang) -> &str {
 }
 
 fn fact_labels(policy: &Policy, facts: impl Iterator<Item = FactId>, lang: Lang) -> Vec<String> {
-    facts
-        .map(|f| {
-            localized(&policy.facts[f as usize].label, lang).to_string()
-        })
-        .collect()
+    facts.map(|f| localized(&policy.facts[f as usize].label, lang).to_string()).collect()
 }
 
 fn header(policy: &Policy, lang: Lang) -> Header {
@@ -355,9 +356,7 @@ fn consequence_text(rule: &RuleDef, lang: Lang) -> Option<String> {
         Consequence::Fail { remedy: Some(remedy) } => {
             Some(format!("{}{}", pick(lang, "整改要求：", "Remedy: "), localized(remedy, lang)))
         }
-        Consequence::Refer { to } => {
-            Some(format!("{}{}", pick(lang, "报请", "Refer to "), localized(to, lang)))
-        }
+        Consequence::Refer { to } => Some(format!("{}{}", pick(lang, "报请", "Refer to: "), localized(to, lang))),
         Consequence::NotApplicable => Some(match &rule.inapplicable {
             Some(text) => localized(text, lang).to_string(),
             None => pick(lang, "不属于本通知适用范围", "Outside the notice's scope").to_string(),
@@ -524,8 +523,11 @@ impl Words<'_> {
                     }
                     _ => String::new(),
                 };
-                let word =
-                    c.word.as_ref().map(|w| phrases::statute_note(w, c.word_source.as_deref(), lang)).unwrap_or_default();
+                let word = c
+                    .word
+                    .as_ref()
+                    .map(|w| phrases::statute_note(w, c.word_source.as_deref(), lang))
+                    .unwrap_or_default();
                 let verb = if ty == Type::Date {
                     phrases::date_relation(c.op, atom.holds, lang)
                 } else {

@@ -106,6 +106,9 @@ pub struct RuleReport {
     /// The pack's own readings of words the notice leaves open.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub readings: Vec<String>,
+    /// For an unknown rule: the names of the facts that left it undecided.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
     /// A scope rule: when it fails, the notice does not apply.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub scope: bool,

@@ -53,7 +53,7 @@ pub fn verdict_term(verdict: Verdict, referred_to: Option<&str>, lang: Lang) -> 
         (Verdict::Pass, Lang::En) => "meets the conditions".to_string(),
         (Verdict::Fail, Lang::En) => "does not meet the conditions".to_string(),
         (Verdict::Undetermined, Lang::En) => "more information needed".to_string(),
-        (Verdict::Refer, Lang::En) => format!("refer to {}", referred_to.unwrap_or("the authority for a decision")),
+        (Verdict::Refer, Lang::En) => format!("refer to: {}", referred_to.unwrap_or("the authority for a decision")),
         (Verdict::NotApplicable, Lang::En) => "not applicable".to_string(),
     }
 }
@@ -166,7 +166,9 @@ pub fn statute_note(word: &str, source: Option<&str>, lang: Lang) -> String {
 
 /// A value against a class the notice excludes by a word (「亩均税收10万元以下企业」): whether it falls in it.
 pub fn excluded_class(threshold: &str, word: &str, inside: bool, lang: Lang) -> String {
-    let included = if inclusive(word) { pick(lang, "含本数", "the number itself included") } else {
+    let included = if inclusive(word) {
+        pick(lang, "含本数", "the number itself included")
+    } else {
         pick(lang, "不含本数", "the number itself excluded")
     };
     match (lang, inside) {

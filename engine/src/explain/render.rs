@@ -17,28 +17,34 @@ pub enum Group {
     Fails,
     Referred,
     Missing,
+    Unsettled,
     Warnings,
     Met,
     NotApplicable,
 }
 
 impl Group {
-    pub const ALL: [Group; 7] = [
+    pub const ALL: [Group; 8] = [
         Group::OutOfScope,
         Group::Fails,
         Group::Referred,
         Group::Missing,
         Group::Warnings,
+        Group::Unsettled,
         Group::Met,
         Group::NotApplicable,
     ];
 
-    pub fn of(rule: &RuleReport) -> Group {
+    /// A rule's group in a report: an undecided rule is “待补充” only where its facts could still change the
+    /// conclusion (`missing`); otherwise it is listed apart, so that nobody is asked for what does not matter.
+    pub fn of(rule: &RuleReport, missing: &[String]) -> Group {
         match rule.outcome {
             Outcome::Fail if rule.scope => Group::OutOfScope,
             Outcome::Fail => Group::Fails,
             Outcome::Refer => Group::Referred,
-            Outcome::Unknown => Group::Missing,
+            Outcome::Unknown if rule.missing.iter().any(|m| missing.contains(m)) => Group::Missing,
+            Outcome::Unknown if rule.missing.is_empty() => Group::Missing,
+            Outcome::Unknown => Group::Unsettled,
             Outcome::Warn => Group::Warnings,
             Outcome::Pass => Group::Met,
             Outcome::Skipped => Group::NotApplicable,
@@ -51,6 +57,7 @@ impl Group {
             Group::Fails => pick(lang, "不符合", "Not met"),
             Group::Referred => pick(lang, "报请决定", "Referred for a decision"),
             Group::Missing => pick(lang, "待补充材料", "More information needed"),
+            Group::Unsettled => pick(lang, "未能核查（不影响本次结论）", "Not checked (does not affect this verdict)"),
             Group::Warnings => pick(lang, "提示（不影响结论）", "Warnings (do not affect the verdict)"),
             Group::Met => pick(lang, "符合", "Met"),
             Group::NotApplicable => pick(lang, "不适用", "Not applicable"),
@@ -63,6 +70,7 @@ impl Group {
             Group::Fails => "✗",
             Group::Referred => "→",
             Group::Missing => "?",
+            Group::Unsettled => "?",
             Group::Warnings => "!",
             Group::Met => "✓",
             Group::NotApplicable => "–",
@@ -74,7 +82,7 @@ impl Group {
 /// what put the case outside it is listed: the other rules conclude nothing.
 pub fn rules_in(report: &Report, group: Group) -> impl Iterator<Item = &RuleReport> {
     let shown = report.verdict != crate::eval::Verdict::NotApplicable || group == Group::OutOfScope;
-    report.rules.iter().filter(move |r| shown && Group::of(r) == group)
+    report.rules.iter().filter(move |r| shown && Group::of(r, &report.missing) == group)
 }
 
 pub fn detail_mark(holds: Truth) -> &'static str {
@@ -163,8 +171,11 @@ pub fn text(report: &Report, lang: Lang) -> String {
         }
     }
     if !report.missing_facts.is_empty() {
-        let _ =
-            writeln!(out, "\n{}", pick(lang, "可能改变结论的待补充事项：", "Missing facts that could change the verdict:"));
+        let _ = writeln!(
+            out,
+            "\n{}",
+            pick(lang, "可能改变结论的待补充事项：", "Missing facts that could change the verdict:")
+        );
         for fact in &report.missing_facts {
             let _ = writeln!(out, "  - {}", fact.label);
         }

@@ -114,7 +114,9 @@ impl CaseError {
             CaseError::CreditCode { given, reason } => {
                 let why = match reason {
                     CodeFault::Length(n) => format!("应为 18 位，实际 {n} 位"),
-                    CodeFault::Character(c) => format!("含有不允许的字符“{c}”（只用数字和除 I、O、S、V、Z 以外的大写字母）"),
+                    CodeFault::Character(c) => {
+                        format!("含有不允许的字符“{c}”（只用数字和除 I、O、S、V、Z 以外的大写字母）")
+                    }
                     CodeFault::Check { expected, given } => {
                         format!("校验码应为“{expected}”，实际为“{given}”（请核对各位是否抄错）")
                     }
@@ -157,10 +159,7 @@ mod tests {
         for code in ["91350100M000100Y43", "9144030071526726XG", "914403001922038216"] {
             assert_eq!(check_credit_code(code), Ok(()), "{code}");
         }
-        assert_eq!(
-            check_credit_code("914403001922038219"),
-            Err(CodeFault::Check { expected: '6', given: '9' })
-        );
+        assert_eq!(check_credit_code("914403001922038219"), Err(CodeFault::Check { expected: '6', given: '9' }));
         assert_eq!(check_credit_code("9111000080210043"), Err(CodeFault::Length(16)));
         assert_eq!(check_credit_code("91440300192203821I"), Err(CodeFault::Character('I')));
     }

@@ -30,7 +30,11 @@ pub struct PolicyAst {
 pub enum Item {
     Title(Bilingual, Span),
     Source(Vec<SourceField>, Span),
-    Validity { from: Date, until: Option<Date>, span: Span },
+    Validity {
+        from: Date,
+        until: Option<Date>,
+        span: Span,
+    },
     Fact(FactAst),
     Table(TableAst),
     Param(ParamAst),
@@ -39,11 +43,23 @@ pub enum Item {
     Rule(RuleAst),
     Property(PropertyAst),
     /// `conclusion pass "…"`: the words a verdict is reported with.
-    Conclusion { verdict: Spanned<String>, text: Bilingual },
+    Conclusion {
+        verdict: Spanned<String>,
+        text: Bilingual,
+    },
     /// `not_checked "二（二）2" "…"`: a clause this pack does not check.
-    NotChecked { clause: String, text: Bilingual, span: Span },
+    NotChecked {
+        clause: String,
+        text: Bilingual,
+        span: Span,
+    },
     /// `administrative "办理时限": "…" clause …`: a fact of the procedure the notice states.
-    Administrative { label: Bilingual, value: Bilingual, clause: Option<ClauseAst>, span: Span },
+    Administrative {
+        label: Bilingual,
+        value: Bilingual,
+        clause: Option<ClauseAst>,
+        span: Span,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -85,7 +85,9 @@ fn syntax_error(file: u32, text: &str, error: pest::error::Error<Rule>) -> Diagn
 fn in_chinese(description: &str) -> &str {
     match description {
         "a comparison (>=, >, <=, <, =, !=)" => "比较（>=、>、<=、<、=、!=）",
-        "a verdict (pass, fail, refer, undetermined, not_applicable)" => "结论（pass、fail、refer、undetermined、not_applicable）",
+        "a verdict (pass, fail, refer, undetermined, not_applicable)" => {
+            "结论（pass、fail、refer、undetermined、not_applicable）"
+        }
         "a comparison, `in` or `has`" => "比较、`in` 或 `has`",
         "a date (YYYY-MM-DD)" => "日期（YYYY-MM-DD）",
         "a name" => "名称",
@@ -603,11 +605,10 @@ impl Builder {
                             _ => CmpOp::Ne,
                         };
                         let rhs = Box::new(self.expr(next(&mut parts)?)?);
-                        let word = parts
-                            .next()
-                            .and_then(|w| w.into_inner().next())
-                            .map(|w| Spanned { span: self.span(&w), node: w.as_str().trim().to_string() });
-                        let word_source = parts.next().and_then(|s| children(s).next()).map(|s| self.string(s));
+                        let mut worded = parts.next().map(|w| w.into_inner()).into_iter().flatten();
+                        let word =
+                            worded.next().map(|w| Spanned { span: self.span(&w), node: w.as_str().trim().to_string() });
+                        let word_source = worded.next().and_then(|s| children(s).next()).map(|s| self.string(s));
                         ExprKind::Compare { op, lhs, rhs, word, word_source }
                     }
                     Rule::membership => ExprKind::In { value: lhs, set: self.set_literal(only(tail)?)? },
