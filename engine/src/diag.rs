@@ -101,6 +101,11 @@ impl Sources {
         (self.files.len() - 1) as u32
     }
 
+    /// Every file as (name, text), in the order added.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.files.iter().map(|(n, t)| (n.as_str(), t.as_str()))
+    }
+
     pub fn name(&self, file: u32) -> &str {
         self.files.get(file as usize).map_or("", |(name, _)| name)
     }

@@ -415,8 +415,7 @@ fn shift(d: Date, days: i64) -> Option<Date> {
 /// Families of units a quantity may be written in; within a family every member converts exactly into
 /// the others for values the generator produces (1 亩 = 2000/3 m² is exact only for multiples of 3, so
 /// a variant is kept only when `convert_exact` succeeds).
-const FAMILIES: &[&[&str]] =
-    &[&["元", "万元", "亿元"], &["m²", "亩", "公顷"], &["吨", "万吨"], &["小时", "天"], &["%", "‰"]];
+const FAMILIES: &[&[&str]] = &[&["元", "万元", "亿元"], &["m²", "亩", "公顷"], &["吨", "万吨"], &["%", "‰"]];
 
 /// Every unit of the same dimension as `unit` reachable by swapping atoms within a family.
 pub fn sibling_units(unit: Unit) -> Vec<Unit> {
@@ -457,52 +456,10 @@ pub fn unit_variant(value: &FactValue, whole: bool, rng: &mut Rng) -> FactValue 
 /// A fact set written as a fact file (TOML) that `comply check` reads back to the same values; unknown
 /// facts are listed as comments so that a reader sees they were left out on purpose.
 pub fn to_toml(policy: &Policy, facts: &FactSet, as_of: Option<Date>) -> String {
-    let mut out = format!("policy = \"{}\"\n", policy.id);
-    if let Some(d) = as_of {
-        out.push_str(&format!("as_of = \"{d}\"\n"));
-    }
-    out.push_str("\n[facts]\n");
-    let mut unknown = Vec::new();
-    for (i, def) in policy.facts.iter().enumerate() {
-        match facts.get(i as FactId) {
-            Some(v) => out.push_str(&format!("{} = {}\n", def.name, value_toml(policy, def, v))),
-            None => unknown.push(def.name.as_str()),
-        }
-    }
-    if !unknown.is_empty() {
-        out.push_str(&format!("# unknown: {}\n", unknown.join(", ")));
-    }
-    out
+    crate::facts::fact_file(policy, as_of, facts, None)
 }
 
-/// One value as it would be written in a fact file.
-pub fn value_toml(policy: &Policy, def: &FactDef, value: &FactValue) -> String {
-    let quoted = |s: &str| toml::Value::String(s.to_string()).to_string();
-    match value {
-        FactValue::Bool(b) => b.to_string(),
-        FactValue::Num(q) => {
-            // A bare number is read in the declared unit, so write every other unit out.
-            let declared = def.unit.unwrap_or(Unit::ONE);
-            let q = q.convert_exact(declared).unwrap_or(*q).normalized();
-            if q.unit == declared && declared.is_one() {
-                q.value.to_string()
-            } else if q.unit.is_one() {
-                // Only reached when no exact conversion exists; spelled as a ratio the reader accepts.
-                quoted(&format!("{}%", q.value * Decimal::ONE_HUNDRED))
-            } else {
-                quoted(&q.to_string())
-            }
-        }
-        FactValue::Date(d) => quoted(&d.to_string()),
-        FactValue::Text(t) => quoted(t),
-        FactValue::Enum(e) => quoted(&enum_name(policy, def, *e)),
-        FactValue::Set(mask) => {
-            let names: Vec<String> =
-                (0..64).filter(|i| mask & (1u64 << i) != 0).map(|i| quoted(&enum_name(policy, def, i))).collect();
-            format!("[{}]", names.join(", "))
-        }
-    }
-}
+pub use crate::facts::value_toml;
 
 /// A value as a reader would say it (for reports): quantities with units, enum values by name.
 pub fn value_text(policy: &Policy, def: &FactDef, value: &FactValue) -> String {

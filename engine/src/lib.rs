@@ -33,6 +33,7 @@ pub mod eval;
 pub mod explain;
 pub mod facts;
 pub mod generate;
+pub mod identity;
 pub mod policy;
 pub mod syntax;
 pub mod units;
@@ -52,6 +53,8 @@ pub struct Rulebook {
     /// Lints that did not stop loading.
     pub warnings: Vec<Diagnostic>,
     pub sources: Sources,
+    /// The rule texts and cited gazette texts, named for hashing and reloading (`identity`).
+    files: identity::RulebookFiles,
 }
 
 /// Rule files that could not be loaded: the diagnostics and the texts they point into.
@@ -75,19 +78,16 @@ impl Rulebook {
     pub fn embedded() -> Result<Rulebook, LoadError> {
         let mut files = Vec::new();
         collect_embedded(&EMBEDDED, &mut files);
-        Rulebook::load_texts(files, None)
+        let mut book = Rulebook::load_texts(files, None)?;
+        book.keep_sources(&embedded_source);
+        Ok(book)
     }
 
     /// The shipped packs with every quote checked against the embedded gazette texts.
     pub fn embedded_verified() -> Result<Rulebook, LoadError> {
         let mut files = Vec::new();
         collect_embedded(&EMBEDDED, &mut files);
-        let read_source = |rule_file: &str, path: &str| {
-            let joined = Path::new(rule_file).parent().unwrap_or(Path::new("")).join(path);
-            let relative = joined.strip_prefix("rules").unwrap_or(&joined).to_path_buf();
-            EMBEDDED.get_file(&relative).and_then(|f| f.contents_utf8()).map(str::to_string)
-        };
-        Rulebook::from_texts(files, &read_source)
+        Rulebook::from_texts(files, &embedded_source)
     }
 
     /// A rule file, or every `*.rules` file below a folder.
@@ -157,7 +157,64 @@ impl Rulebook {
         if diagnostics.iter().any(Diagnostic::is_error) {
             return Err(LoadError { diagnostics, sources });
         }
-        Ok(Rulebook { policies, warnings: diagnostics, sources })
+        let names: Vec<&str> = sources.iter().map(|(n, _)| n).collect();
+        let rules =
+            identity::relative_names(&names).into_iter().zip(sources.iter().map(|(_, t)| t.to_string())).collect();
+        let files = identity::RulebookFiles { rules, sources: Default::default() };
+        let mut book = Rulebook { policies, warnings: diagnostics, sources, files };
+        if let Some(read) = read_source {
+            book.keep_sources(read);
+        }
+        Ok(book)
+    }
+
+    /// Loads rule files kept by `files()` (e.g. from a records store), verifying every quote again.
+    pub fn from_files(files: &identity::RulebookFiles) -> Result<Rulebook, LoadError> {
+        let texts = files.rules.iter().map(|(n, t)| (n.clone(), t.clone())).collect();
+        Rulebook::from_texts(texts, &|rule_file: &str, path: &str| files.read_source(rule_file, path))
+    }
+
+    /// The rule texts and the gazette texts they cite, as loaded: hashed by `hash` and reloaded by `from_files`.
+    pub fn files(&self) -> &identity::RulebookFiles {
+        &self.files
+    }
+
+    /// The fingerprint of the whole rulebook, stable across runs and machines.
+    pub fn hash(&self) -> identity::Hash {
+        self.files.hash()
+    }
+
+    /// The fingerprint of one policy: its rule file's text and the gazette text it cites.
+    pub fn policy_hash(&self, id: &str) -> Option<identity::Hash> {
+        let policy = self.policy(id)?;
+        let (rule_name, rule_text) = self.relative_rule_file(&policy.file)?;
+        let source = policy
+            .source
+            .file
+            .as_deref()
+            .and_then(|path| self.files.sources.get(&identity::RulebookFiles::source_key(rule_name, path)));
+        Some(identity::policy_hash(id, rule_text, source.map(String::as_str)))
+    }
+
+    fn relative_rule_file(&self, file: &str) -> Option<(&str, &str)> {
+        let names: Vec<&str> = self.sources.iter().map(|(n, _)| n).collect();
+        let index = names.iter().position(|n| *n == file)?;
+        let relative = identity::relative_names(&names).into_iter().nth(index)?;
+        self.files.rules.get_key_value(&relative).map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// Keeps the text of every gazette a policy cites, under the name `identity` gives it.
+    fn keep_sources(&mut self, read: &check::SourceReader<'_>) {
+        let names: Vec<&str> = self.sources.iter().map(|(n, _)| n).collect();
+        let relative = identity::relative_names(&names);
+        for policy in &self.policies {
+            let Some(path) = &policy.source.file else { continue };
+            let Some(index) = names.iter().position(|n| *n == policy.file) else { continue };
+            let Some(rule_name) = relative.get(index) else { continue };
+            if let Some(text) = read(&policy.file, path) {
+                self.files.sources.insert(identity::RulebookFiles::source_key(rule_name, path), text);
+            }
+        }
     }
 
     pub fn policies(&self) -> &[Policy] {
@@ -171,6 +228,13 @@ impl Rulebook {
     pub fn policy_ids(&self) -> Vec<String> {
         self.policies.iter().map(|p| p.id.clone()).collect()
     }
+}
+
+/// Reads a gazette text cited by an embedded rule file.
+fn embedded_source(rule_file: &str, path: &str) -> Option<String> {
+    let joined = Path::new(rule_file).parent().unwrap_or(Path::new("")).join(path);
+    let relative = joined.strip_prefix("rules").unwrap_or(&joined).to_path_buf();
+    EMBEDDED.get_file(&relative).and_then(|f| f.contents_utf8()).map(str::to_string)
 }
 
 /// Files shipped under `rules/<folder>` (e.g. the stored test cases in `rules/tests`), as (path, text).

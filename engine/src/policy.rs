@@ -151,44 +151,111 @@ impl Policy {
     /// the order first met.
     pub fn facts_read(&self, expr: &Expr) -> Vec<FactId> {
         let mut out = Vec::new();
-        let mut derived_seen = vec![false; self.derived.len()];
-        self.collect_facts(expr, &mut out, &mut derived_seen);
+        self.walk_deep(expr, &mut |e| {
+            if let Expr::Fact(f) = e
+                && !out.contains(f)
+            {
+                out.push(*f);
+            }
+        });
         out
     }
 
-    fn collect_facts(&self, expr: &Expr, out: &mut Vec<FactId>, derived_seen: &mut [bool]) {
-        if let Expr::Fact(f) = expr {
-            if !out.contains(f) {
-                out.push(*f);
-            }
-            return;
-        }
-        let mut walk = |e: &Expr| self.collect_facts(e, out, derived_seen);
-        match expr {
-            Expr::Derived(d) => {
-                if let Some(seen @ false) = derived_seen.get_mut(*d as usize) {
-                    *seen = true;
-                    self.collect_facts(&self.derived[*d as usize].expr, out, derived_seen);
+    /// Visits `expr` and everything inside it, in pre-order, following each derived value and table (its
+    /// keys, then its rows) into its definition the first time it is named. Definitions are acyclic after
+    /// checking, and each is entered once, so the walk ends on any policy `check` built.
+    pub fn walk_deep<'p>(&'p self, expr: &'p Expr, visit: &mut dyn FnMut(&'p Expr)) {
+        let mut seen = vec![false; self.derived.len() + self.tables.len()];
+        self.walk_deep_from(expr, visit, &mut seen);
+    }
+
+    fn walk_deep_from<'p>(&'p self, expr: &'p Expr, visit: &mut dyn FnMut(&'p Expr), seen: &mut [bool]) {
+        expr.walk(&mut |e| {
+            visit(e);
+            let (slot, inner): (usize, Vec<&'p Expr>) = match e {
+                Expr::Derived(d) => match self.derived.get(*d as usize) {
+                    Some(def) => (*d as usize, vec![&def.expr]),
+                    None => return true,
+                },
+                Expr::Table(t) => match self.tables.get(*t as usize) {
+                    Some(table) => (self.derived.len() + *t as usize, table.keys.iter().chain(&table.rows).collect()),
+                    None => return true,
+                },
+                _ => return true,
+            };
+            if let Some(entered @ false) = seen.get_mut(slot) {
+                *entered = true;
+                for e in inner {
+                    self.walk_deep_from(e, visit, seen);
                 }
             }
-            Expr::Table(t) => {
-                let table = &self.tables[*t as usize];
-                table.keys.iter().chain(&table.rows).for_each(walk);
+            true
+        });
+    }
+}
+
+/// What a `fold` over an expression does next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Walk {
+    /// Go on into this node's children.
+    Descend,
+    /// Do not enter this node's children; go on with its siblings.
+    Skip,
+}
+
+impl Expr {
+    /// The expressions directly inside this one. A derived value or a table is a name here (no children):
+    /// `Policy::walk_deep` follows names into their definitions. The match is exhaustive on purpose, so a new
+    /// kind of node cannot be walked past unnoticed.
+    pub fn children(&self) -> impl Iterator<Item = &Expr> {
+        let none: [Option<&Expr>; 3] = [None, None, None];
+        let (fixed, many): ([Option<&Expr>; 3], &[Expr]) = match self {
+            Expr::Const(_) | Expr::Fact(_) | Expr::Derived(_) | Expr::Param(_) | Expr::Table(_) | Expr::AsOf => {
+                (none, &[])
             }
-            Expr::Fact(_) | Expr::Const(_) | Expr::Param(_) | Expr::AsOf => {}
-            Expr::Not(e) | Expr::Neg(e) => walk(e),
-            Expr::InEnum { value: e, .. } | Expr::InText { value: e, .. } => walk(e),
-            Expr::HasAny { set: e, .. } | Expr::HasOnly { set: e, .. } => walk(e),
+            Expr::Not(e) | Expr::Neg(e) => ([Some(e), None, None], &[]),
+            Expr::InEnum { value: e, .. } | Expr::InText { value: e, .. } => ([Some(e), None, None], &[]),
+            Expr::HasAny { set: e, .. } | Expr::HasOnly { set: e, .. } => ([Some(e), None, None], &[]),
             Expr::And(parts) | Expr::Or(parts) | Expr::Min(parts) | Expr::Max(parts) | Expr::Sum(parts) => {
-                parts.iter().for_each(walk)
+                (none, parts.as_slice())
             }
-            Expr::Compare(c) => [&c.lhs, &c.rhs].into_iter().for_each(walk),
-            Expr::Has { set, item, .. } => [set, item].into_iter().map(|b| &**b).for_each(walk),
-            Expr::Arith { lhs, rhs, .. } => [lhs, rhs].into_iter().map(|b| &**b).for_each(walk),
-            Expr::If { condition, then, otherwise } => {
-                [condition, then, otherwise].into_iter().map(|b| &**b).for_each(walk)
+            Expr::Compare(c) => ([Some(&c.lhs), Some(&c.rhs), None], &[]),
+            Expr::Has { set, item, .. } => ([Some(set), Some(item), None], &[]),
+            Expr::Arith { lhs, rhs, .. } => ([Some(lhs), Some(rhs), None], &[]),
+            Expr::If { condition, then, otherwise } => ([Some(condition), Some(then), Some(otherwise)], &[]),
+        };
+        fixed.into_iter().flatten().chain(many)
+    }
+
+    /// Pre-order walk: `visit` sees each node before its children and returns whether to enter them.
+    /// Expressions are as deep as the rule text nests them, which the parser bounds.
+    pub fn walk<'e>(&'e self, visit: &mut dyn FnMut(&'e Expr) -> bool) {
+        if visit(self) {
+            for child in self.children() {
+                child.walk(visit);
             }
         }
+    }
+
+    /// Pre-order fold: `step` gets the accumulator and a node, and says whether to enter its children.
+    pub fn fold<'e, T>(&'e self, init: T, step: &mut dyn FnMut(T, &'e Expr) -> (T, Walk)) -> T {
+        let (mut acc, next) = step(init, self);
+        if next == Walk::Descend {
+            for child in self.children() {
+                acc = child.fold(acc, step);
+            }
+        }
+        acc
+    }
+
+    /// Whether this node or any node inside it (not through names) satisfies `test`.
+    pub fn any(&self, test: &mut dyn FnMut(&Expr) -> bool) -> bool {
+        let mut found = false;
+        self.walk(&mut |e| {
+            found = found || test(e);
+            !found
+        });
+        found
     }
 }
 
@@ -240,12 +307,23 @@ impl EnumDef {
     pub fn index(&self, name: &str) -> Option<u16> {
         self.values.iter().position(|v| v.name == name).map(|i| i as u16)
     }
+
+    /// A value by its name, its Chinese label or a declared alias, as a rule file may write it in quotes.
+    pub fn lookup(&self, text: &str) -> Option<u16> {
+        self.index(text).or_else(|| {
+            let spelt =
+                |v: &EnumValue| v.label.as_ref().is_some_and(|l| l.zh == text) || v.aliases.iter().any(|a| a == text);
+            self.values.iter().position(spelt).map(|i| i as u16)
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct EnumValue {
     pub name: String,
     pub label: Option<Bilingual>,
+    /// Other spellings a person may type for this value (`aka` in the rule file).
+    pub aliases: Vec<String>,
 }
 
 /// A value fixed in the rule text.
@@ -321,6 +399,8 @@ pub struct Period {
 pub struct DerivedDef {
     pub name: String,
     pub ty: Type,
+    /// The unit the author declared (`output share: % = …`): the value is shown in it.
+    pub unit: Option<Unit>,
     pub expr: Expr,
     pub label: Bilingual,
     pub is_output: bool,
@@ -333,6 +413,27 @@ pub enum Consequence {
     Refer { to: Bilingual },
     Warn,
     NotApplicable,
+}
+
+/// A rule's place in the verdict lattice, read top down: a failed scope rule makes the policy not
+/// applicable whatever else holds, then a failed rule fails the case, then a failed refer rule refers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Scope,
+    Fail,
+    Refer,
+}
+
+impl Consequence {
+    /// The rule's level in the verdict lattice; warnings do not take part in the verdict.
+    pub fn level(&self) -> Option<Level> {
+        match self {
+            Consequence::NotApplicable => Some(Level::Scope),
+            Consequence::Fail { .. } => Some(Level::Fail),
+            Consequence::Refer { .. } => Some(Level::Refer),
+            Consequence::Warn => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

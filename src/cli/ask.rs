@@ -10,8 +10,8 @@ use jiff::civil::Date;
 use super::{Failure, Io, LangArg, Outcome, find_policy, load_rules, required_date};
 use crate::eval::{self, Evaluation, FactMask, FactSet, FactValue, Verdict};
 use crate::explain::{self, Lang, localized, pick, render};
-use crate::facts::{self, Raw};
-use crate::policy::{Consequence, FactDef, FactId, Policy, Type};
+use crate::facts;
+use crate::policy::{FactDef, FactId, Policy, Type};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -82,7 +82,7 @@ impl<'p> Interview<'p> {
         let policy = self.policy;
         evaluation.missing.iter().filter(|f| !self.skipped.contains(*f) && self.facts.get(*f).is_none()).min_by_key(
             |&fact| {
-                let mut level = u8::MAX;
+                let mut level = None;
                 let mut alone = false;
                 let mut gate = false;
                 let mut count = 0usize;
@@ -91,20 +91,17 @@ impl<'p> Interview<'p> {
                     if result.outcome != eval::Outcome::Unknown || !result.missing.contains(fact) {
                         continue;
                     }
-                    let rule_level = match rule.consequence {
-                        Consequence::NotApplicable => 0,
-                        Consequence::Fail { .. } => 1,
-                        Consequence::Refer { .. } => 2,
-                        Consequence::Warn => continue,
-                    };
+                    let Some(rule_level) = rule.consequence.level() else { continue };
                     count += 1;
                     gate |= gates.contains(fact);
                     let decides_alone = result.missing == FactMask::single(fact);
-                    if rule_level < level {
-                        level = rule_level;
-                        alone = decides_alone;
-                    } else if rule_level == level {
-                        alone |= decides_alone;
+                    match level {
+                        Some(current) if current < rule_level => {}
+                        Some(current) if current == rule_level => alone |= decides_alone,
+                        _ => {
+                            level = Some(rule_level);
+                            alone = decides_alone;
+                        }
                     }
                 }
                 // A yes/no or a pick from a list is quicker to answer than a figure someone must look up.
@@ -113,7 +110,16 @@ impl<'p> Interview<'p> {
                     Type::Set(_) => 1,
                     _ => 2,
                 };
-                (level, !alone, self.inert(fact, evaluation), !gate, std::cmp::Reverse(count), kind, fact)
+                (
+                    level.is_none(),
+                    level,
+                    !alone,
+                    self.inert(fact, evaluation),
+                    !gate,
+                    std::cmp::Reverse(count),
+                    kind,
+                    fact,
+                )
             },
         )
     }
@@ -312,45 +318,14 @@ fn write_question(out: &mut dyn Write, policy: &Policy, fact: &FactDef, number: 
     let _ = writeln!(out, "  {hint}");
 }
 
+/// The one value reader reads the answer (thousands separators in groups of three, full-width digits, a
+/// unit after the number, 是/否, a value's number in the list).
 fn interpret(policy: &Policy, fact: &FactDef, line: &str, lang: Lang) -> Reply {
-    let line = line.trim();
-    let lower = line.to_lowercase();
-    if matches!(lower.as_str(), "" | "skip" | "跳过" | "不知道" | "不清楚" | "?" | "？" | "don't know" | "unknown")
-    {
-        return Reply::Skip;
-    }
-    let raw = match fact.ty {
-        Type::Bool => Raw::Text(match lower.as_str() {
-            "是的" | "对" => "是".to_string(),
-            "不是" | "没有" | "不" => "否".to_string(),
-            _ => lower,
-        }),
-        // Thousands separators are how people write money; the exact parser takes none.
-        Type::Num(_) => Raw::Text(line.replace([',', '，'], "")),
-        Type::Enum(id) => Raw::Text(by_number(policy, id, line).unwrap_or_else(|| line.to_string())),
-        Type::Set(id) => Raw::List(
-            line.split([',', '，', '、', ';', '；', '|', ' ', '/'])
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|s| Raw::Text(by_number(policy, id, s).unwrap_or_else(|| s.to_string())))
-                .collect(),
-        ),
-        _ => Raw::Text(line.to_string()),
-    };
-    match facts::coerce(policy, fact, &raw) {
-        Ok(value) => Reply::Value(value),
+    match facts::read_answer(policy, fact, line) {
+        Ok(Some(value)) => Reply::Value(value),
+        Ok(None) => Reply::Skip,
         Err(error) => Reply::Bad(error.render(lang)),
     }
-}
-
-/// `2` for the second listed value, unless a value is itself named `2` (an enum of years or tiers).
-fn by_number(policy: &Policy, id: crate::policy::EnumId, text: &str) -> Option<String> {
-    let def = policy.enum_def(id);
-    if def.index(text).is_some() {
-        return None;
-    }
-    let n: usize = text.parse().ok()?;
-    def.values.get(n.checked_sub(1)?).map(|v| v.name.clone())
 }
 
 fn enum_shown(policy: &Policy, id: crate::policy::EnumId, index: usize, lang: Lang) -> String {
@@ -385,42 +360,10 @@ fn show_value(policy: &Policy, fact: &FactDef, value: &FactValue, lang: Lang) ->
     }
 }
 
-/// The answers as a fact file `comply check` reads back to the same facts.
+/// The answers as a fact file `comply check` reads back to the same facts (the one fact-file writer).
 pub fn fact_file(policy: &Policy, as_of: Date, facts: &FactSet) -> String {
-    let mut values = toml::Table::new();
-    for (fact, value) in policy.facts().iter().zip(&facts.values) {
-        let Some(value) = value else { continue };
-        let names = |id: crate::policy::EnumId| &policy.enum_def(id).values;
-        let shown = match (value, fact.ty) {
-            (FactValue::Bool(b), _) => toml::Value::Boolean(*b),
-            // Written with its unit as text: exact, and readable whichever unit the answer was given in.
-            (FactValue::Num(q), _) => toml::Value::String(q.to_string()),
-            (FactValue::Date(d), _) => toml::Value::String(d.to_string()),
-            (FactValue::Text(t), _) => toml::Value::String(t.clone()),
-            (FactValue::Enum(e), Type::Enum(id)) => {
-                toml::Value::String(names(id).get(*e as usize).map(|v| v.name.clone()).unwrap_or_default())
-            }
-            (FactValue::Set(s), Type::Set(id)) => toml::Value::Array(
-                names(id)
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| s & (1 << i) != 0)
-                    .map(|(_, v)| toml::Value::String(v.name.clone()))
-                    .collect(),
-            ),
-            _ => continue,
-        };
-        values.insert(fact.name.clone(), shown);
-    }
-    let mut top = toml::Table::new();
-    top.insert("policy".into(), toml::Value::String(policy.id().to_string()));
-    top.insert("as_of".into(), toml::Value::String(as_of.to_string()));
-    top.insert("facts".into(), toml::Value::Table(values));
-    let mut body = toml::to_string(&top).unwrap_or_default();
-    if !body.ends_with('\n') {
-        body.push('\n');
-    }
-    format!("# Answers given to `comply ask`; facts answered “don't know” are left out (unknown).\n{body}")
+    let comment = "Answers given to `comply ask`; facts answered “don't know” are left out (unknown).";
+    facts::fact_file(policy, Some(as_of), facts, Some(comment))
 }
 
 /// Written to a neighbour file and renamed, so an interrupted write never leaves half a fact file.

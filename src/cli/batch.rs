@@ -1,11 +1,18 @@
 //! `comply batch`: every row of a CSV or JSON Lines file checked against one policy, one output row per
 //! input row, and a summary on standard error. Rows are read in chunks and each chunk is evaluated in
 //! parallel, so memory stays flat however long the file is and the output keeps the input's order.
+//!
+//! Nothing is lost or moved: a row the reader cannot split (a stray quote, bytes that are not text) is an
+//! error row that keeps its line number and, where it can be read, its id; columns that are not facts are
+//! carried through; the output is written beside its final name and renamed at the end, and an output that
+//! is the input is refused before anything is written.
+
+mod input;
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, IsTerminal, Write};
-use std::path::PathBuf;
+use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 use jiff::civil::Date;
@@ -19,6 +26,7 @@ use crate::eval::{self, Env, FactMask, FactSet, Verdict};
 use crate::explain::{Lang, pick};
 use crate::facts::{self, FactError, Raw};
 use crate::policy::{FactId, Policy};
+use input::{CsvRecords, Detected, Encoding, Lines, Problem, Record};
 
 /// Rows read and evaluated at a time: large enough to keep both cores busy, small enough that memory
 /// does not grow with the file.
@@ -34,20 +42,33 @@ pub enum Format {
     Jsonl,
 }
 
+const EXIT_CODES: &str = "Exit codes: 0 every row passes or is not applicable; 1 some row fails, is referred or is \
+undetermined; 2 some row is an error row (bad cell, stray quote, …) or the input, the rules or the options are \
+refused.\n退出码：0 每行都符合或不适用；1 有行不符合、须报请研究或无法确定；2 有错误行，或输入、规则、选项有误。";
+
 #[derive(Debug, clap::Args)]
+#[command(after_help = EXIT_CODES)]
 pub struct Args {
     /// A rule file or a folder of *.rules files (default: the shipped packs).
     rules: Option<PathBuf>,
     /// The policy every row is checked against.
     #[arg(long)]
     policy: String,
-    /// The rows: CSV (`.csv`, header = fact names, optional `id` column) or JSON Lines (`.jsonl`, `.json`).
+    /// The rows: CSV (`.csv`; header = fact names or their labels, optional `id` column, other columns are
+    /// carried through) or JSON Lines (`.jsonl`, `.json`); `-` reads standard input.
     #[arg(long)]
     input: PathBuf,
+    /// The input's format when its name does not say (standard input is CSV unless this says otherwise).
+    #[arg(long = "input-format", value_enum)]
+    input_format: Option<Format>,
+    /// The input's text encoding (default: detected; UTF-8, or GBK/GB18030 as Excel saves CSV in Chinese).
+    #[arg(long, value_enum)]
+    encoding: Option<Encoding>,
     /// The date to evaluate on, YYYY-MM-DD (required: the verdicts never depend on the clock).
     #[arg(long = "as-of")]
     as_of: Option<String>,
-    /// Where to write the results (default: standard output).
+    /// Where to write the results (default: standard output). Written beside it and renamed at the end;
+    /// it may not be the input.
     #[arg(long)]
     output: Option<PathBuf>,
     /// The format of the results.
@@ -62,25 +83,38 @@ pub struct Args {
 enum Column {
     Id,
     Fact(FactId),
+    /// Not a fact: carried through to the output untouched, in this position among the carried columns.
+    Carried(usize),
 }
 
 /// One input row, as read, before it meets the policy.
 enum Input {
-    Csv(csv::StringRecord),
+    Csv(Vec<String>),
     Json(String),
-    /// The reader could not even split the row into cells.
-    Broken(String),
+    /// The reader could not even split the row into cells; the id is the first cell where it could be read.
+    Broken {
+        message: String,
+        id: String,
+    },
 }
 
 struct Row {
-    /// 1-based: the record number in a CSV file (header not counted), the line number in JSON Lines.
+    /// 1-based spreadsheet line number (the header is line 1), or the line number in JSON Lines.
     number: u64,
     input: Input,
 }
 
-enum Result_ {
-    Done { id: String, verdict: Verdict, rules: Vec<usize>, missing: FactMask, outputs: Vec<Json> },
-    Error { id: String, messages: Vec<String> },
+struct Result_ {
+    id: String,
+    line: u64,
+    /// The carried columns' cells, in their order.
+    carried: Vec<String>,
+    status: Status,
+}
+
+enum Status {
+    Done { verdict: Verdict, rules: Vec<usize>, missing: FactMask, outputs: Vec<Json> },
+    Error { messages: Vec<String> },
 }
 
 /// Everything a row's evaluation reads; shared by the worker threads.
@@ -88,6 +122,7 @@ struct Context<'p> {
     policy: &'p Policy,
     as_of: Date,
     columns: Vec<Column>,
+    carried: usize,
     lang: Lang,
 }
 
@@ -97,15 +132,26 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     let policy = find_policy(&book, &args.policy, lang)?;
     let as_of = required_date(args.as_of.as_deref(), lang)?;
 
-    let name = args.input.display().to_string();
+    let from_stdin = args.input.as_os_str() == "-";
+    let name = if from_stdin {
+        pick(lang, "标准输入", "standard input").to_string()
+    } else {
+        args.input.display().to_string()
+    };
     let extension = args.input.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-    let json_lines = match extension.as_deref() {
-        Some("csv") => false,
-        Some("jsonl" | "json" | "ndjson") => true,
+    let json_lines = match (args.input_format, extension.as_deref()) {
+        (Some(format), _) => format == Format::Jsonl,
+        (None, _) if from_stdin => false,
+        (None, Some("csv" | "txt")) => false,
+        (None, Some("jsonl" | "json" | "ndjson")) => true,
         _ => {
             return Err(Failure(match lang {
-                Lang::Zh => format!("无法判断输入文件 `{name}` 的格式：文件名应以 .csv、.jsonl 或 .json 结尾"),
-                Lang::En => format!("cannot tell the format of `{name}`: the name must end in .csv, .jsonl or .json"),
+                Lang::Zh => format!(
+                    "无法判断输入文件 `{name}` 的格式：文件名应以 .csv、.jsonl 或 .json 结尾，或用 --input-format csv|jsonl 指明"
+                ),
+                Lang::En => format!(
+                    "cannot tell the format of `{name}`: the name must end in .csv, .jsonl or .json, or pass --input-format csv|jsonl"
+                ),
             }));
         }
     };
@@ -115,41 +161,114 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
             Lang::En => format!("cannot read the input file `{name}`: {e}"),
         })
     };
-    let file = File::open(&args.input).map_err(unreadable)?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if let Some(output) = &args.output
+        && !from_stdin
+    {
+        refuse_output_that_is_input(&args.input, output, lang)?;
+    }
 
-    let mut output_file;
-    let sink: &mut dyn Write = match &args.output {
-        Some(path) => {
-            output_file = std::io::BufWriter::new(File::create(path).map_err(|e| {
-                Failure(match lang {
-                    Lang::Zh => format!("无法写入输出文件 `{}`：{e}", path.display()),
-                    Lang::En => format!("cannot write the output file `{}`: {e}", path.display()),
-                })
-            })?);
-            &mut output_file
+    let (mut reader, size): (Box<dyn BufRead + '_>, u64) = if from_stdin {
+        (Box::new(&mut *io.stdin), 0)
+    } else {
+        let file = File::open(&args.input).map_err(unreadable)?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        (Box::new(BufReader::with_capacity(1 << 16, file)), size)
+    };
+    let reader: Box<dyn BufRead + '_> = {
+        let (sample, detected) = input::detect(&mut reader).map_err(unreadable)?;
+        let encoding = match (args.encoding, detected) {
+            (Some(e), _) => e,
+            (None, Detected::Utf8) => Encoding::Utf8,
+            (None, Detected::Gbk) => {
+                let _ = writeln!(
+                    io.stderr,
+                    "{}",
+                    pick(
+                        lang,
+                        "提示：输入不是 UTF-8，已按 GBK（GB18030）编码读取；如不对请用 --encoding 指明",
+                        "note: the input is not UTF-8 and was read as GBK (GB18030); pass --encoding if that is wrong"
+                    )
+                );
+                Encoding::Gbk
+            }
+            (None, Detected::Neither) => {
+                return Err(Failure(match lang {
+                    Lang::Zh => format!(
+                        "输入文件 `{name}` 既不是 UTF-8 也不是 GBK 编码的文字：请在表格软件中另存为“CSV UTF-8（逗号分隔）”，或用 --encoding 指明编码"
+                    ),
+                    Lang::En => format!(
+                        "`{name}` is neither UTF-8 nor GBK text: save it again as “CSV UTF-8 (comma delimited)”, or pass --encoding"
+                    ),
+                }));
+            }
+        };
+        let whole = std::io::Cursor::new(sample).chain(reader);
+        match encoding {
+            Encoding::Utf8 => Box::new(BufReader::new(whole)),
+            Encoding::Gbk => Box::new(BufReader::new(input::Transcode::gbk(whole))),
         }
-        None => &mut *io.stdout,
     };
 
     let mut source = if json_lines {
-        Source::Json { reader: BufReader::new(file), line: 0, bytes: 0 }
+        Source::Json(Lines::new(reader))
     } else {
-        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(BufReader::new(file));
-        let header = reader.headers().map_err(|e| Failure(csv_failure(&name, &e, lang)))?.clone();
-        Source::Csv { reader, header, record: 0 }
+        let mut records = CsvRecords::new(Lines::new(reader));
+        let header = match records.next_record(None).map_err(unreadable)? {
+            None => Vec::new(),
+            Some((_, Record::Cells(cells))) => cells,
+            Some((_, Record::Broken { .. })) => {
+                return Err(Failure(match lang {
+                    Lang::Zh => format!("CSV 文件 `{name}` 的表头无法读取（引号不成对或不是文字），未处理任何行"),
+                    Lang::En => format!(
+                        "the header of `{name}` cannot be read (an unbalanced quote, or not text); no row was processed"
+                    ),
+                }));
+            }
+        };
+        Source::Csv { records, header }
     };
-    let columns = match &source {
-        Source::Csv { header, .. } => header_columns(policy, header, lang)?,
-        Source::Json { .. } => Vec::new(),
+    let (columns, carried_names) = match &source {
+        Source::Csv { header, .. } => header_columns(policy, header, io.stderr, lang)?,
+        Source::Json(_) => (Vec::new(), Vec::new()),
     };
-    let context = Context { policy, as_of, columns, lang };
+    let context = Context { policy, as_of, columns, carried: carried_names.len(), lang };
 
+    let mut output = match &args.output {
+        Some(path) => Some(Partial::create(path, lang)?),
+        None => None,
+    };
+    let result =
+        stream(&args, &context, &mut source, &carried_names, output.as_mut(), size, io.stdout, io.stderr, &unreadable);
+    match (result, output) {
+        (Ok(code), Some(partial)) => partial.finish(lang).map(|()| code),
+        (result, _) => result,
+    }
+}
+
+/// Reads, evaluates and writes every row; the summary goes to standard error.
+#[allow(clippy::too_many_arguments)]
+fn stream(
+    args: &Args,
+    context: &Context<'_>,
+    source: &mut Source<'_>,
+    carried_names: &[String],
+    output: Option<&mut Partial>,
+    size: u64,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    unreadable: &dyn Fn(std::io::Error) -> Failure,
+) -> Outcome {
+    let (policy, lang) = (context.policy, context.lang);
+    let sink: &mut dyn Write = match output {
+        Some(partial) => &mut partial.file,
+        None => stdout,
+    };
     let mut sink = std::io::BufWriter::with_capacity(1 << 16, sink);
     if args.format == Format::Csv {
-        let mut names = vec!["id".to_string(), "verdict".into(), "rules".into(), "missing".into()];
+        let mut names = vec!["id".to_string(), "line".into(), "verdict".into(), "rules".into(), "missing".into()];
         names.extend(policy.outputs().iter().map(|&d| policy.derived()[d as usize].name.clone()));
         names.push("error".into());
+        names.extend(carried_names.iter().cloned());
         let mut line = String::new();
         csv_line(&mut line, names.iter().map(String::as_str));
         sink.write_all(line.as_bytes()).map_err(|e| write_failure(&e, lang))?;
@@ -168,25 +287,27 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     let mut chunk: Vec<Row> = Vec::with_capacity(CHUNK_ROWS);
     source.fill(&mut chunk, CHUNK_ROWS, lang).map_err(unreadable)?;
     while !chunk.is_empty() {
-        // The next chunk is read while this one is evaluated and rendered on the other core; `collect` on an
-        // indexed parallel iterator keeps the input order. Two chunks at most are ever held.
+        // The next chunk is read on this thread while the pool evaluates and renders this one; `collect` on
+        // an indexed parallel iterator keeps the input order. Two chunks at most are ever held.
         let mut next: Vec<Row> = Vec::with_capacity(CHUNK_ROWS);
-        let (read, results) = rayon::join(
-            || source.fill(&mut next, CHUNK_ROWS, lang),
-            || -> Vec<(Result_, String)> {
-                chunk
+        let mut results: Vec<(Result_, String)> = Vec::new();
+        let mut read = Ok(());
+        rayon::in_place_scope(|scope| {
+            scope.spawn(|_| {
+                results = chunk
                     .par_iter()
                     .map(|row| {
-                        let result = evaluate_row(&context, row);
+                        let result = evaluate_row(context, row);
                         let line = render(policy, args.format, &result);
                         (result, line)
                     })
-                    .collect()
-            },
-        );
+                    .collect();
+            });
+            read = source.fill(&mut next, CHUNK_ROWS, lang);
+        });
         read.map_err(unreadable)?;
         for (result, line) in &results {
-            summary.add(result, io.stderr, lang);
+            summary.add(result, stderr, lang);
             sink.write_all(line.as_bytes()).map_err(|e| write_failure(&e, lang))?;
         }
         if let Some(bar) = &progress {
@@ -198,7 +319,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
         bar.finish_and_clear();
     }
     sink.flush().map_err(|e| write_failure(&e, lang))?;
-    summary.print(policy, io.stderr, lang);
+    summary.print(policy, stderr, lang);
     Ok(if summary.errors > 0 {
         EXIT_BAD_INPUT
     } else if summary.undecided_or_failed() {
@@ -208,10 +329,73 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     })
 }
 
-fn csv_failure(name: &str, error: &csv::Error, lang: Lang) -> String {
-    match lang {
-        Lang::Zh => format!("无法读取 CSV 文件 `{name}`：{error}"),
-        Lang::En => format!("cannot read the CSV file `{name}`: {error}"),
+/// The same file as the input, whether by the same name, through a link, or as another name of the same
+/// inode: writing it would truncate the rows before they are read.
+fn refuse_output_that_is_input(input: &Path, output: &Path, lang: Lang) -> Result<(), Failure> {
+    let same_path = match (std::fs::canonicalize(input), std::fs::canonicalize(output)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    #[cfg(unix)]
+    let same_inode = {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(input), std::fs::metadata(output)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    };
+    #[cfg(not(unix))]
+    let same_inode = false;
+    if same_path || same_inode {
+        return Err(Failure(match lang {
+            Lang::Zh => format!(
+                "输出文件 `{}` 就是输入文件（或指向它的链接）：写入会清空尚未读取的行。请另选输出文件名",
+                output.display()
+            ),
+            Lang::En => format!(
+                "the output `{}` is the input file (or a link to it): writing it would destroy rows not yet read; choose another output name",
+                output.display()
+            ),
+        }));
+    }
+    Ok(())
+}
+
+/// The output written beside its final name and renamed when complete: a crash or a refusal leaves the old
+/// file as it was.
+struct Partial {
+    file: File,
+    temporary: PathBuf,
+    target: PathBuf,
+    finished: bool,
+}
+
+impl Partial {
+    fn create(target: &Path, lang: Lang) -> Result<Partial, Failure> {
+        let folder = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let file_name = target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let temporary = folder.join(format!(".{file_name}.partial-{}", std::process::id()));
+        let file = File::create(&temporary).map_err(|e| {
+            Failure(match lang {
+                Lang::Zh => format!("无法写入输出文件 `{}`：{e}", target.display()),
+                Lang::En => format!("cannot write the output file `{}`: {e}", target.display()),
+            })
+        })?;
+        Ok(Partial { file, temporary, target: target.to_path_buf(), finished: false })
+    }
+
+    fn finish(mut self, lang: Lang) -> Result<(), Failure> {
+        let done = self.file.sync_all().and_then(|()| std::fs::rename(&self.temporary, &self.target));
+        self.finished = done.is_ok();
+        done.map_err(|e| write_failure(&e, lang))
+    }
+}
+
+impl Drop for Partial {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = std::fs::remove_file(&self.temporary);
+        }
     }
 }
 
@@ -222,28 +406,53 @@ fn write_failure(error: &std::io::Error, lang: Lang) -> Failure {
     })
 }
 
-/// Maps the header to facts. An unknown column is a mistake in the whole file, not in a row: it is
-/// reported once, before any row is evaluated.
-fn header_columns(policy: &Policy, header: &csv::StringRecord, lang: Lang) -> Result<Vec<Column>, Failure> {
+/// The fact a column header names: its id (in any case) or its Chinese or English label.
+fn column_fact(policy: &Policy, name: &str) -> Option<FactId> {
+    let name = name.trim();
+    let ascii = facts::halfwidth(name);
+    policy.fact_index(name).or_else(|| {
+        policy
+            .facts()
+            .iter()
+            .position(|f| {
+                f.name.eq_ignore_ascii_case(&ascii)
+                    || facts::same(&f.label.zh, name)
+                    || f.label.en.as_deref().is_some_and(|en| en.eq_ignore_ascii_case(&ascii))
+            })
+            .map(|i| i as FactId)
+    })
+}
+
+/// Maps the header to facts. A column that is no fact is carried through to the output and listed once;
+/// a fact named twice is a mistake in the whole file, reported before any row is evaluated.
+fn header_columns(
+    policy: &Policy,
+    header: &[String],
+    stderr: &mut dyn Write,
+    lang: Lang,
+) -> Result<(Vec<Column>, Vec<String>), Failure> {
     let mut columns = Vec::with_capacity(header.len());
+    let mut carried = Vec::new();
     let mut problems = Vec::new();
+    let mut ignored = Vec::new();
     for (i, name) in header.iter().enumerate() {
         // Spreadsheet exports often start with a byte-order mark.
         let name = if i == 0 { name.trim_start_matches('\u{feff}') } else { name }.trim();
-        let column = if name == "id" {
+        let column = if ["id", "编号", "序号"].iter().any(|id| id.eq_ignore_ascii_case(name)) {
             Column::Id
-        } else if let Some(fact) = policy.fact_index(name) {
+        } else if let Some(fact) = column_fact(policy, name) {
             Column::Fact(fact)
         } else {
             let names: Vec<String> = policy.facts().iter().map(|f| f.name.clone()).collect();
-            problems.push(
-                FactError::Undeclared {
-                    name: name.to_string(),
-                    policy: policy.id().to_string(),
-                    suggestion: crate::check::did_you_mean(name, &names),
-                }
-                .render(lang),
-            );
+            let hint = crate::check::did_you_mean(name, &names)
+                .map(|s| match lang {
+                    Lang::Zh => format!("（是否指 `{s}`？）"),
+                    Lang::En => format!(" (did you mean `{s}`?)"),
+                })
+                .unwrap_or_default();
+            ignored.push(format!("`{name}`{hint}"));
+            carried.push(name.to_string());
+            columns.push(Column::Carried(carried.len() - 1));
             continue;
         };
         if columns.contains(&column) {
@@ -254,66 +463,77 @@ fn header_columns(policy: &Policy, header: &csv::StringRecord, lang: Lang) -> Re
         }
         columns.push(column);
     }
-    if problems.is_empty() {
-        return Ok(columns);
+    if !problems.is_empty() {
+        let head = match lang {
+            Lang::Zh => "CSV 表头有误，未处理任何行：",
+            Lang::En => "the CSV header is wrong; no row was processed:",
+        };
+        return Err(Failure(format!("{head}\n  {}", problems.join("\n  "))));
     }
-    let head = match lang {
-        Lang::Zh => "CSV 表头有误，未处理任何行：",
-        Lang::En => "the CSV header is wrong; no row was processed:",
-    };
-    Err(Failure(format!("{head}\n  {}", problems.join("\n  "))))
+    if !ignored.is_empty() {
+        let _ = writeln!(
+            stderr,
+            "{}{}",
+            pick(
+                lang,
+                "提示：以下列不是本政策的事实，未用于判断，原样附在输出末尾：",
+                "note: these columns are not facts of the policy; they are not used and are copied to the end of the output: "
+            ),
+            ignored.join(pick(lang, "、", ", "))
+        );
+    }
+    Ok((columns, carried))
 }
 
-enum Source {
-    Csv { reader: csv::Reader<BufReader<File>>, header: csv::StringRecord, record: u64 },
-    Json { reader: BufReader<File>, line: u64, bytes: u64 },
+enum Source<'r> {
+    Csv { records: CsvRecords<'r>, header: Vec<String> },
+    Json(Lines<'r>),
 }
 
-impl Source {
+impl Source<'_> {
     /// Reads up to `limit` rows. A row the reader cannot split becomes a broken row, never a lost one.
     fn fill(&mut self, chunk: &mut Vec<Row>, limit: usize, lang: Lang) -> std::io::Result<()> {
         match self {
-            Source::Csv { reader, header, record } => {
+            Source::Csv { records, header } => {
                 let width = header.len();
                 while chunk.len() < limit {
-                    let mut cells = csv::StringRecord::new();
-                    let input = match reader.read_record(&mut cells) {
-                        Ok(false) => break,
-                        Ok(true) if cells.len() == width => Input::Csv(cells),
-                        Ok(true) => Input::Broken(match lang {
-                            Lang::Zh => format!("本行有 {} 个单元格，表头有 {width} 列", cells.len()),
-                            Lang::En => format!("the row has {} cells, the header {width} columns", cells.len()),
-                        }),
-                        Err(error) => match error.into_kind() {
-                            csv::ErrorKind::Io(e) => return Err(e),
-                            csv::ErrorKind::Utf8 { .. } => Input::Broken(
-                                pick(lang, "本行不是 UTF-8 文字", "the row is not UTF-8 text").to_string(),
-                            ),
-                            other => Input::Broken(format!("{other:?}")),
+                    let Some((number, record)) = records.next_record(Some(width))? else { break };
+                    let input = match record {
+                        Record::Cells(cells) => Input::Csv(cells),
+                        Record::Broken { problem, first_cell } => Input::Broken {
+                            message: match problem {
+                                Problem::NotUtf8 => pick(lang, "本行不是 UTF-8 文字", "the row is not UTF-8 text"),
+                                Problem::UnbalancedQuote => pick(
+                                    lang,
+                                    "本行的引号不成对，无法分列（其后各行照常处理）",
+                                    "the row has an unbalanced quote and cannot be split into cells (the rows after it are read as usual)",
+                                ),
+                                Problem::LineTooLong => pick(lang, "本行过长（超过 1 MiB）", "the line is too long (over 1 MiB)"),
+                            }
+                            .to_string(),
+                            id: first_cell,
                         },
                     };
-                    *record += 1;
-                    chunk.push(Row { number: *record, input });
+                    chunk.push(Row { number, input });
                 }
             }
-            Source::Json { reader, line, bytes } => {
-                let mut buffer = Vec::new();
+            Source::Json(lines) => {
                 while chunk.len() < limit {
-                    buffer.clear();
-                    let read = reader.read_until(b'\n', &mut buffer)?;
-                    if read == 0 {
-                        break;
-                    }
-                    *line += 1;
-                    *bytes += read as u64;
-                    let input = match String::from_utf8(std::mem::take(&mut buffer)) {
-                        Ok(text) if text.trim().is_empty() => continue,
-                        Ok(text) => Input::Json(text),
-                        Err(_) => {
-                            Input::Broken(pick(lang, "本行不是 UTF-8 文字", "the line is not UTF-8 text").to_string())
+                    let Some(line) = lines.next_line()? else { break };
+                    let input = if line.truncated {
+                        let message = pick(lang, "本行过长（超过 1 MiB）", "the line is too long (over 1 MiB)");
+                        Input::Broken { message: message.to_string(), id: String::new() }
+                    } else {
+                        match String::from_utf8(line.bytes) {
+                            Ok(text) if text.trim().is_empty() => continue,
+                            Ok(text) => Input::Json(text),
+                            Err(_) => Input::Broken {
+                                message: pick(lang, "本行不是 UTF-8 文字", "the line is not UTF-8 text").to_string(),
+                                id: String::new(),
+                            },
                         }
                     };
-                    chunk.push(Row { number: *line, input });
+                    chunk.push(Row { number: line.number, input });
                 }
             }
         }
@@ -322,8 +542,8 @@ impl Source {
 
     fn position(&self) -> u64 {
         match self {
-            Source::Csv { reader, .. } => reader.position().byte(),
-            Source::Json { bytes, .. } => *bytes,
+            Source::Csv { records, .. } => records.bytes_read(),
+            Source::Json(lines) => lines.bytes_read,
         }
     }
 }
@@ -332,34 +552,51 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
     let policy = context.policy;
     let lang = context.lang;
     let mut facts = FactSet::empty(policy);
-    let mut id = None;
+    let mut id = String::new();
+    let mut carried = vec![String::new(); context.carried];
     let mut messages = Vec::new();
     // An empty column name: the whole row is at fault (it cannot be split, or is not a JSON object).
     let mut bad = |column: &str, message: String| {
         messages.push(match (lang, column) {
             (Lang::Zh, "") => format!("第 {} 行：{message}", row.number),
-            (Lang::En, "") => format!("row {}: {message}", row.number),
+            (Lang::En, "") => format!("line {}: {message}", row.number),
             (Lang::Zh, _) => format!("第 {} 行，列 {column}：{message}", row.number),
-            (Lang::En, _) => format!("row {}, column {column}: {message}", row.number),
+            (Lang::En, _) => format!("line {}, column {column}: {message}", row.number),
         })
     };
     match &row.input {
-        Input::Broken(message) => bad("", message.clone()),
+        Input::Broken { message, id: first } => {
+            if context.columns.first() == Some(&Column::Id) {
+                id = first.clone();
+            }
+            bad("", message.clone());
+        }
         Input::Csv(cells) => {
             for (column, cell) in context.columns.iter().zip(cells.iter()) {
-                let cell = cell.trim();
                 match column {
-                    Column::Id => id = Some(cell.to_string()).filter(|c| !c.is_empty()),
+                    Column::Id => id = cell.trim().to_string(),
+                    Column::Carried(i) => carried[*i] = cell.clone(),
                     // An empty cell is an unknown fact, not an error: a clerk leaves blank what they do not know.
-                    Column::Fact(_) if cell.is_empty() => {}
+                    Column::Fact(_) if cell.trim().is_empty() => {}
                     Column::Fact(fact) => {
                         let def = &policy.facts()[*fact as usize];
-                        match facts::coerce_cell(policy, def, cell) {
+                        match facts::coerce_cell(policy, def, cell.trim()) {
                             Ok(value) => facts.set(*fact, Some(value)),
                             Err(error) => bad(&def.name, error.render(lang)),
                         }
                     }
                 }
+            }
+            if cells.len() != context.columns.len() {
+                bad(
+                    "",
+                    match lang {
+                        Lang::Zh => format!("本行有 {} 个单元格，表头有 {} 列", cells.len(), context.columns.len()),
+                        Lang::En => {
+                            format!("the row has {} cells, the header {} columns", cells.len(), context.columns.len())
+                        }
+                    },
+                );
             }
         }
         Input::Json(text) => match serde_json::from_str::<Json>(text) {
@@ -367,13 +604,13 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
                 for (key, value) in object {
                     if key == "id" {
                         id = match value {
-                            Json::String(s) => Some(s),
-                            Json::Null => None,
-                            other => Some(other.to_string()),
+                            Json::String(s) => s,
+                            Json::Null => String::new(),
+                            other => other.to_string(),
                         };
                         continue;
                     }
-                    let Some(fact) = policy.fact_index(&key) else {
+                    let Some(fact) = column_fact(policy, &key) else {
                         let names: Vec<String> = policy.facts().iter().map(|f| f.name.clone()).collect();
                         let error = FactError::Undeclared {
                             suggestion: crate::check::did_you_mean(&key, &names),
@@ -391,12 +628,18 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
                 }
             }
             Ok(_) => bad("", pick(lang, "本行不是 JSON 对象", "the line is not a JSON object").to_string()),
-            Err(error) => bad("", format!("JSON: {error}")),
+            Err(error) => bad(
+                "",
+                match lang {
+                    Lang::Zh => format!("本行不是有效的 JSON（第 {} 列）", error.column()),
+                    Lang::En => format!("the line is not valid JSON: {error}"),
+                },
+            ),
         },
     }
-    let id = id.unwrap_or_else(|| row.number.to_string());
+    let line = row.number;
     if !messages.is_empty() {
-        return Result_::Error { id, messages };
+        return Result_ { id, line, carried, status: Status::Error { messages } };
     }
     let mut env = Env::new(policy, &facts, context.as_of);
     let evaluation = env.evaluation();
@@ -412,7 +655,8 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
         .iter()
         .map(|&d| crate::explain::json_value(policy, policy.derived()[d as usize].ty, env.derived(d)))
         .collect();
-    Result_::Done { id, verdict: evaluation.verdict, rules, missing: evaluation.missing, outputs }
+    let status = Status::Done { verdict: evaluation.verdict, rules, missing: evaluation.missing, outputs };
+    Result_ { id, line, carried, status }
 }
 
 /// `null` and an empty string are unknown facts.
@@ -444,23 +688,28 @@ fn render(policy: &Policy, format: Format, result: &Result_) -> String {
     let fact_names =
         |mask: &FactMask| -> Vec<&str> { mask.iter().map(|f| policy.facts()[f as usize].name.as_str()).collect() };
     let mut line = String::new();
-    match (format, result) {
-        (Format::Csv, Result_::Done { id, verdict, rules, missing, outputs }) => {
+    let number = result.line.to_string();
+    let carried = result.carried.iter().map(String::as_str);
+    match (format, &result.status) {
+        (Format::Csv, Status::Done { verdict, rules, missing, outputs }) => {
             let (rules, missing) = (rule_ids(rules).join(";"), fact_names(missing).join(";"));
             let outputs: Vec<String> = outputs.iter().map(csv_cell).collect();
-            let fields = [id.as_str(), verdict.as_str(), &rules, &missing];
-            csv_line(&mut line, fields.into_iter().chain(outputs.iter().map(String::as_str)).chain([""]));
+            let fields = [result.id.as_str(), &number, verdict.as_str(), &rules, &missing];
+            let fields = fields.into_iter().chain(outputs.iter().map(String::as_str)).chain([""]).chain(carried);
+            csv_line(&mut line, fields);
         }
-        (Format::Csv, Result_::Error { id, messages }) => {
+        (Format::Csv, Status::Error { messages }) => {
             let message = messages.join("; ");
             let blanks = std::iter::repeat_n("", policy.outputs().len());
-            csv_line(&mut line, [id.as_str(), "error", "", ""].into_iter().chain(blanks).chain([message.as_str()]));
+            let fields = [result.id.as_str(), &number, "error", "", ""].into_iter().chain(blanks);
+            csv_line(&mut line, fields.chain([message.as_str()]).chain(carried));
         }
-        (Format::Jsonl, result) => {
+        (Format::Jsonl, status) => {
             let mut object = serde_json::Map::new();
-            match result {
-                Result_::Done { id, verdict, rules, missing, outputs } => {
-                    object.insert("id".into(), Json::String(id.clone()));
+            object.insert("id".into(), Json::String(result.id.clone()));
+            object.insert("line".into(), Json::from(result.line));
+            match status {
+                Status::Done { verdict, rules, missing, outputs } => {
                     object.insert("verdict".into(), Json::String(verdict.as_str().into()));
                     object.insert("rules".into(), Json::from(rule_ids(rules)));
                     object.insert("missing".into(), Json::from(fact_names(missing)));
@@ -472,8 +721,7 @@ fn render(policy: &Policy, format: Format, result: &Result_) -> String {
                         .collect();
                     object.insert("outputs".into(), Json::Object(outputs));
                 }
-                Result_::Error { id, messages } => {
-                    object.insert("id".into(), Json::String(id.clone()));
+                Status::Error { messages } => {
                     object.insert("verdict".into(), Json::String("error".into()));
                     object.insert("errors".into(), Json::from(messages.clone()));
                 }
@@ -485,18 +733,23 @@ fn render(policy: &Policy, format: Format, result: &Result_) -> String {
     line
 }
 
-/// RFC 4180: a field is quoted only when it holds a comma, a quote or a line break; quotes are doubled.
+/// RFC 4180: a field is quoted only when it holds a comma, a quote or a line break; quotes are doubled. A
+/// field a spreadsheet would run as a formula (`=…`, `+…`, `-…`, `@…`, a tab) gets a leading `'`; a plain
+/// negative number is left as it is.
 fn csv_line<'a>(line: &mut String, fields: impl Iterator<Item = &'a str>) {
     for (i, field) in fields.enumerate() {
         if i > 0 {
             line.push(',');
         }
+        let risky = field.starts_with(['=', '+', '@', '\t', '\r', '＝', '＋', '－', '＠'])
+            || field.starts_with('-') && field.trim().parse::<rust_decimal::Decimal>().is_err();
+        let field: std::borrow::Cow<'_, str> = if risky { format!("'{field}").into() } else { field.into() };
         if field.contains([',', '"', '\n', '\r']) {
             line.push('"');
             line.push_str(&field.replace('"', "\"\""));
             line.push('"');
         } else {
-            line.push_str(field);
+            line.push_str(&field);
         }
     }
     line.push('\n');
@@ -519,14 +772,14 @@ impl Summary {
 
     fn add(&mut self, result: &Result_, stderr: &mut dyn Write, lang: Lang) {
         self.rows += 1;
-        match result {
-            Result_::Done { verdict, rules, .. } => {
+        match &result.status {
+            Status::Done { verdict, rules, .. } => {
                 *self.verdicts.entry(verdict.as_str()).or_default() += 1;
                 for &i in rules {
                     self.failing[i] += 1;
                 }
             }
-            Result_::Error { messages, .. } => {
+            Status::Error { messages } => {
                 *self.verdicts.entry("error").or_default() += 1;
                 self.errors += 1;
                 if self.errors as usize <= ERRORS_SHOWN {

@@ -32,6 +32,8 @@ pub struct Args {
     format: Format,
     #[arg(long, value_enum, default_value_t)]
     lang: LangArg,
+    #[command(flatten)]
+    record: super::records::RecordArgs,
 }
 
 pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
@@ -48,6 +50,8 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     let case = file.case.clone();
     let mut report = evaluate(&book, file, args.policy, args.as_of, lang)?;
     report.case = case;
+    let checked = super::records::Checked { book: &book, report: &report, facts_name: &name, facts_text: &text, lang };
+    super::records::record(&args.record, &checked, io)?;
     let rendered = match args.format {
         Format::Text => render::text(&report, lang),
         Format::Json => format!("{}\n", render::json(&report)),

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::{EXIT_OK, Io, LangArg, Outcome, find_policy, load_rules};
 use crate::explain::{Lang, localized};
-use crate::policy::{Policy, Type};
+use crate::policy::Policy;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -26,38 +26,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     Ok(EXIT_OK)
 }
 
-pub fn type_text(policy: &Policy, fact: &crate::policy::FactDef, lang: Lang) -> String {
-    let zh = lang == Lang::Zh;
-    match fact.ty {
-        Type::Bool => (if zh { "是/否" } else { "yes/no" }).to_string(),
-        Type::Num(_) if fact.whole => (if zh { "整数" } else { "whole number" }).to_string(),
-        Type::Num(_) => match fact.unit {
-            Some(u) if !u.is_one() => format!("{} {u}", if zh { "数值" } else { "quantity in" }),
-            _ => (if zh { "数值" } else { "number" }).to_string(),
-        },
-        Type::Date => (if zh { "日期" } else { "date" }).to_string(),
-        Type::Text => (if zh { "文字" } else { "text" }).to_string(),
-        Type::Enum(id) | Type::Set(id) => {
-            let values: Vec<String> = policy
-                .enum_def(id)
-                .values
-                .iter()
-                .map(|v| match (&v.label, lang) {
-                    (Some(l), Lang::Zh) if l.zh != v.name => format!("{}（{}）", v.name, l.zh),
-                    _ => v.name.clone(),
-                })
-                .collect();
-            let kind = match (fact.ty, zh) {
-                (Type::Set(_), true) => "多选",
-                (Type::Set(_), false) => "any of",
-                (_, true) => "单选",
-                (_, false) => "one of",
-            };
-            format!("{kind} {{{}}}", values.join(", "))
-        }
-        Type::Mixed => String::new(),
-    }
-}
+pub use crate::facts::describe::type_text;
 
 fn sheet(policy: &Policy, lang: Lang) -> String {
     let mut out = String::new();

@@ -31,5 +31,15 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
             writeln!(io.stdout, "checked {policies} policies ({rules} rules): no errors, {warnings} warning(s)")
         }
     };
+    // The fingerprints a decision record names its rules by (`comply records`): stable across machines.
+    let _ = match lang {
+        Lang::Zh => writeln!(io.stdout, "规则集指纹：{}", book.hash()),
+        Lang::En => writeln!(io.stdout, "rulebook fingerprint: {}", book.hash()),
+    };
+    for id in book.policy_ids() {
+        if let Some(hash) = book.policy_hash(&id) {
+            let _ = writeln!(io.stdout, "  {id}: {hash}");
+        }
+    }
     Ok(EXIT_OK)
 }

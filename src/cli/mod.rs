@@ -7,7 +7,9 @@ mod check;
 mod diff;
 mod facts_sheet;
 mod lint;
+mod records;
 mod test;
+mod users;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -44,6 +46,10 @@ enum Command {
     Test(test::Args),
     /// Show which cases get a different answer between two versions of the rule files.
     Diff(diff::Args),
+    /// Verify, replay, rerun or export stored decision records.
+    Records(records::Args),
+    /// Manage the case desk's staff accounts.
+    Users(users::Args),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, Default)]
@@ -98,6 +104,8 @@ pub fn run(args: &[String], io: &mut Io<'_>) -> u8 {
         Command::Batch(args) => batch::run(args, io),
         Command::Test(args) => test::run(args, io),
         Command::Diff(args) => diff::run(args, io),
+        Command::Records(args) => records::run(args, io),
+        Command::Users(args) => users::run(args, io),
     };
     match result {
         Ok(code) => code,

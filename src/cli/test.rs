@@ -43,6 +43,10 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
             let base = if path.is_dir() { path.clone() } else { path.parent().unwrap_or(Path::new(".")).to_path_buf() };
             let mut found = Vec::new();
             read_cases(&base.join("tests"), &mut found);
+            // One rule file among several shares their `tests/` folder: only its own policies' cases are its.
+            if !path.is_dir() {
+                found.retain(|case: &Case| book.policies().iter().any(|p| p.id() == case.policy));
+            }
             found
         }
     };

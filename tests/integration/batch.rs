@@ -84,7 +84,7 @@ fn json_lines_give_the_same_verdicts_as_csv() {
         .skip(1)
         .map(|l| {
             let mut cells = l.split(',');
-            (cells.next().unwrap().to_string(), cells.next().unwrap().to_string())
+            (cells.next().unwrap().to_string(), cells.nth(1).unwrap().to_string())
         })
         .collect();
     assert_eq!(from_json, from_csv);
@@ -108,15 +108,17 @@ fn bad_rows_become_error_rows_and_the_others_are_still_checked() {
     assert_eq!(code, 2, "{err}");
     let rows: Vec<&str> = out.lines().skip(1).collect();
     assert_eq!(rows.len(), 6, "output rows = input rows\n{out}");
-    assert!(rows[0].starts_with("1,pass,"), "{out}");
-    assert!(rows[1].starts_with("2,error,") && rows[1].contains("monthly_wage"), "{out}");
-    assert!(rows[2].starts_with("3,error,") && rows[2].contains("county"), "{out}");
-    assert!(rows[3].starts_with("4,error,"), "{out}");
-    assert!(rows[4].starts_with("5,error,") && rows[4].contains("元/小时"), "{out}");
-    assert!(rows[5].starts_with("6,fail,monthly_floor"), "{out}");
-    // Each bad row is named on standard error with its row and column.
-    assert!(err.contains("第 2 行，列 monthly_wage"), "{err}");
-    assert!(err.contains("第 3 行，列 county"), "{err}");
+    // Without an id column the id stays blank (a row number could collide with a real id); `line` is the
+    // spreadsheet's line number, the header being line 1.
+    assert!(rows[0].starts_with(",2,pass,"), "{out}");
+    assert!(rows[1].starts_with(",3,error,") && rows[1].contains("monthly_wage"), "{out}");
+    assert!(rows[2].starts_with(",4,error,") && rows[2].contains("county"), "{out}");
+    assert!(rows[3].starts_with(",5,error,"), "{out}");
+    assert!(rows[4].starts_with(",6,error,") && rows[4].contains("元/小时"), "{out}");
+    assert!(rows[5].starts_with(",7,fail,monthly_floor"), "{out}");
+    // Each bad row is named on standard error with its line and column.
+    assert!(err.contains("第 3 行，列 monthly_wage"), "{err}");
+    assert!(err.contains("第 4 行，列 county"), "{err}");
     insta::assert_snapshot!("bad_rows_output", out);
     insta::assert_snapshot!("bad_rows_summary", err);
 }
@@ -139,16 +141,18 @@ fn bad_json_lines_are_error_rows_too() {
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["verdict"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(verdicts, ["pass", "error", "error", "error"]);
-    assert!(err.contains("row 4, column wage: policy minimum_wage declares no fact `wage`"), "{err}");
+    assert!(err.contains("line 4, column wage: policy minimum_wage declares no fact `wage`"), "{err}");
 }
 
 #[test]
-fn an_unknown_column_stops_before_any_row() {
+fn an_unknown_column_is_carried_through_and_named_once() {
     let dir = scratch("column");
-    let input = write(&dir, "payroll.csv", "id,county,wage\n1,鹿城区,1900\n");
+    let input = write(&dir, "payroll.csv", "id,county,wage,employment\n1,鹿城区,1900,全日制\n");
     let (code, out, err) = batch(&input, &[]);
-    assert_eq!(code, 2);
-    assert_eq!(out, "");
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(out.lines().next().unwrap().ends_with(",error,wage"), "{out}");
+    assert!(out.lines().nth(1).unwrap().ends_with(",1900"), "{out}");
     assert_eq!(err.matches("`wage`").count(), 1, "reported once: {err}");
     insta::assert_snapshot!("unknown_column", err);
 }
@@ -161,7 +165,7 @@ fn an_empty_file_and_a_header_only_file_give_no_rows() {
         let input = write(&dir, name, text);
         let (code, out, err) = batch(&input, &[]);
         assert_eq!(code, 0, "{name}: {err}");
-        assert_eq!(out, "id,verdict,rules,missing,tier,minimum,shortfall,error\n", "{name}");
+        assert_eq!(out, "id,line,verdict,rules,missing,tier,minimum,shortfall,error\n", "{name}");
         assert!(err.starts_with("共 0 行"), "{name}: {err}");
     }
 }
@@ -284,4 +288,177 @@ fn a_million_rows_in_flat_memory() {
     // Ten times the rows may not cost more than a little more memory.
     assert!(big_peak < small_peak + 16 * 1024, "memory grew with the file: {small_peak} kB -> {big_peak} kB");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A file of `rows` data rows, one of them (line `bad_line`) with a stray opening quote.
+fn payroll_with_stray_quote(rows: usize, bad_line: usize) -> String {
+    let mut text = String::from("id,county,employment,monthly_wage\n");
+    for i in 1..=rows {
+        let line = i + 1;
+        if line == bad_line {
+            text.push_str(&format!("R{i},\"鹿城区,全日制,1900\n"));
+        } else {
+            text.push_str(&format!("R{i},鹿城区,全日制,{}\n", 1900 + i));
+        }
+    }
+    text
+}
+
+#[test]
+fn a_stray_quote_in_row_10_of_1000_does_not_swallow_the_rows_after_it() {
+    let dir = scratch("stray");
+    let input = write(&dir, "payroll.csv", &payroll_with_stray_quote(1000, 11));
+    let (code, out, err) = batch(&input, &[]);
+    assert_eq!(code, 2, "{err}");
+    let rows: Vec<&str> = out.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1000, "rows in = rows out");
+    assert!(rows[9].starts_with("R10,11,error,"), "{}", rows[9]);
+    assert!(rows[10].starts_with("R11,12,pass,"), "{}", rows[10]);
+    assert!(rows[999].starts_with("R1000,1001,pass,"), "{}", rows[999]);
+    assert_eq!(out.matches(",error,").count(), 1, "one error row only");
+    assert!(err.contains("第 11 行：本行的引号不成对"), "{err}");
+}
+
+#[test]
+fn error_rows_keep_their_id() {
+    let dir = scratch("ids");
+    let input = write(&dir, "ids.csv", "id,county,employment,monthly_wage\nR1,鹿城市,全日制,1900\n,鹿城区,全日制,x\n");
+    let (_, out, _) = batch(&input, &[]);
+    let rows: Vec<&str> = out.lines().skip(1).collect();
+    assert!(rows[0].starts_with("R1,2,error,"), "{out}");
+    // A blank id stays blank: a row number in its place could collide with a real id.
+    assert!(rows[1].starts_with(",3,error,"), "{out}");
+}
+
+#[test]
+fn ids_a_spreadsheet_would_run_as_formulas_are_written_safely() {
+    let dir = scratch("formula");
+    let text = "id,county,employment,monthly_wage,备注\n\
+                \"=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",鹿城区,全日制,1900,@SUM(A1:A9)\n\
+                +1,鹿城区,全日制,1900,-2+3\n\
+                -5,鹿城区,全日制,1900,ok\n";
+    let input = write(&dir, "formula.csv", text);
+    let (code, out, err) = batch(&input, &[]);
+    assert_eq!(code, 0, "{err}");
+    for line in out.lines().skip(1) {
+        for cell in line.split(',') {
+            let cell = cell.trim_start_matches('"');
+            assert!(!cell.starts_with(['=', '+', '@']), "unsafe cell {cell:?} in {out}");
+        }
+    }
+    assert!(out.contains("'=HYPERLINK"), "{out}");
+    assert!(out.contains("'@SUM(A1:A9)"), "{out}");
+    assert!(out.contains("'-2+3"), "{out}");
+    // A plain negative number is a number, not a formula.
+    assert!(out.lines().nth(3).unwrap().starts_with("-5,"), "{out}");
+}
+
+#[test]
+fn batch_refuses_an_output_that_is_the_input_and_loses_no_row() {
+    let dir = scratch("same");
+    let text = payroll_with_stray_quote(400, 0);
+    let input = write(&dir, "same.csv", &text);
+    let (code, _, err) = batch(&input, &["--output", &input]);
+    assert_eq!(code, 2);
+    assert!(err.contains("就是输入文件"), "{err}");
+    assert_eq!(std::fs::read_to_string(&input).unwrap(), text, "the input must be untouched");
+    #[cfg(unix)]
+    {
+        let link = dir.join("link.csv");
+        std::os::unix::fs::symlink(&input, &link).unwrap();
+        let (code, _, err) = batch(&input, &["--output", link.to_str().unwrap()]);
+        assert_eq!(code, 2, "{err}");
+        let hard = dir.join("hard.csv");
+        std::fs::hard_link(&input, &hard).unwrap();
+        let (code, _, err) = batch(&input, &["--output", hard.to_str().unwrap()]);
+        assert_eq!(code, 2, "{err}");
+        assert_eq!(std::fs::read_to_string(&input).unwrap(), text, "the input must be untouched");
+    }
+}
+
+#[test]
+fn a_refused_run_leaves_the_old_output_untouched_and_no_partial_file() {
+    let dir = scratch("partial");
+    let output = write(&dir, "results.csv", "old results\n");
+    let input = write(&dir, "payroll.csv", "id,county,county\nR1,鹿城区,鹿城区\n");
+    let (code, _, err) = batch(&input, &["--output", &output]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(std::fs::read_to_string(&output).unwrap(), "old results\n");
+    let good = write(&dir, "good.csv", "id,county,employment,monthly_wage\nR1,鹿城区,全日制,1900\n");
+    let (code, _, err) = batch(&good, &["--output", &output]);
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::read_to_string(&output).unwrap().contains("R1,2,pass"));
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_gbk_file_with_chinese_headers_and_an_extra_column_is_read() {
+    let dir = scratch("gbk");
+    let text = "编号,姓名,所在县（市、区）,用工形式,月工资\r\nE1,王芳,鹿城区,全日制,\"1,860\"\r\nE2,李强,泰顺县,全日制,1500元\r\n";
+    let (bytes, _, unmappable) = encoding_gbk(text);
+    assert!(!unmappable);
+    let path = dir.join("gbk.csv");
+    std::fs::write(&path, bytes).unwrap();
+    let (code, out, err) = batch(path.to_str().unwrap(), &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("GBK"), "{err}");
+    assert!(err.contains("`姓名`"), "the extra column is named once: {err}");
+    assert!(out.contains("E1,2,pass,"), "{out}");
+    assert!(out.contains("E2,3,fail,"), "{out}");
+    assert!(out.lines().nth(1).unwrap().ends_with(",王芳"), "carried through: {out}");
+    // Read as UTF-8 by force, the same file is refused row by row rather than misread.
+    let (code, _, _) = batch(path.to_str().unwrap(), &["--encoding", "utf-8"]);
+    assert_eq!(code, 2);
+}
+
+fn encoding_gbk(text: &str) -> (Vec<u8>, (), bool) {
+    let (bytes, _, unmappable) = encoding_rs::GBK.encode(text);
+    (bytes.into_owned(), (), unmappable)
+}
+
+#[test]
+fn headers_may_be_labels_or_ids_in_any_case() {
+    let dir = scratch("headers");
+    let input = write(&dir, "h.csv", "ID,County,用工形式,Monthly wage\nE1,鹿城区,全日制,1900\n");
+    let (code, out, err) = batch(&input, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("E1,2,pass,"), "{out}");
+}
+
+#[test]
+fn input_dash_reads_standard_input() {
+    let args: Vec<String> = ["batch", MINIMUM_WAGE, "--policy", "minimum_wage", "--as-of", AS_OF, "--input", "-"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut input =
+        std::io::Cursor::new("id,county,employment,monthly_wage\nE1,鹿城区,全日制,1900\n".as_bytes().to_vec());
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = comply::cli::run(&args, &mut comply::cli::Io { stdin: &mut input, stdout: &mut out, stderr: &mut err });
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+    assert!(out.contains("E1,2,pass,"), "{out}");
+}
+
+#[test]
+fn batch_help_documents_the_exit_codes() {
+    let (code, out, _) = run(&["batch", "--help"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Exit codes: 0") && out.contains("退出码"), "{out}");
+}
+
+#[test]
+fn the_messy_spreadsheet_example_is_read_row_for_row() {
+    let input = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/batch/messy_zero_land_gbk.csv");
+    let (code, out, err) =
+        run(&["batch", ZERO_LAND, "--policy", "zero_land", "--as-of", "2021-03-01", "--input", input]);
+    assert_eq!(code, 2, "two rows are bad: {err}");
+    assert_eq!(out.lines().count(), 1 + 7, "rows in = rows out: {out}");
+    insta::assert_snapshot!("messy_zero_land_output", out);
+    insta::assert_snapshot!("messy_zero_land_summary", err);
 }

@@ -13,3 +13,24 @@ pub fn shipped_and_example_policies() -> Vec<Policy> {
     assert!(out.len() >= 8, "expected the shipped and example policies, found {}", out.len());
     out
 }
+
+/// What a command printed and how it exited.
+pub struct Output {
+    pub code: u8,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the real command line in-process with `stdin` as its input.
+pub fn comply_with_input(args: &[&str], stdin: &str) -> Output {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let mut input = stdin.as_bytes();
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let code =
+        comply::cli::run(&args, &mut comply::cli::Io { stdin: &mut input, stdout: &mut stdout, stderr: &mut stderr });
+    Output {
+        code,
+        stdout: String::from_utf8(stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(stderr).expect("stderr is UTF-8"),
+    }
+}

@@ -141,3 +141,14 @@ fn comply_test_reports_a_wrong_expectation() {
     assert!(out.contains("expected failing rules [], got [\"monthly_floor\"]"), "{out}");
     assert!(out.contains(" passed, 1 failed"), "{out}");
 }
+
+#[test]
+fn comply_test_on_one_file_runs_only_that_files_cases() {
+    // rules/ holds three rule files sharing one tests/ folder: testing one file must not run (and fail) the
+    // cases of the policies the other files declare.
+    let (code, out) = run(&["test", "rules/minimum_wage.rules", "--cases", "20"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("ok    minimum_wage/"), "{out}");
+    assert!(!out.contains("zero_land/"), "{out}");
+    assert!(!out.contains("waste_sorting_targets/"), "{out}");
+}

@@ -89,6 +89,7 @@ impl Checker<'_> {
                         Some((Expr::InEnum { value: Box::new(value_expr), mask, negated: false }, Type::Bool))
                     }
                     Type::Text => {
+                        self.open_text_decides(value.span);
                         let mut texts = Vec::new();
                         for item in set {
                             match item {
@@ -318,17 +319,22 @@ impl Checker<'_> {
                         span,
                         format!("cannot compare {} with {}", a.describe_en(), b.describe_en()),
                     )
-                    .label(format!("{} on the left, {} on the right", a.describe_zh(), b.describe_zh()))
-                    .help("both sides must have the same dimension; check the units (e.g. 元/月 versus 元/小时)")
+                    .label(format!("{} on the left, {} on the right", a.describe_en(), b.describe_en()))
+                    .help(mismatch_help(a, b).0)
                     .zh(
                         format!("不能比较{}与{}", a.describe_zh(), b.describe_zh()),
                         format!("左边是{}，右边是{}", a.describe_zh(), b.describe_zh()),
-                        "两边量纲必须相同；请检查单位（如 元/月 与 元/小时）",
+                        mismatch_help(a, b).1,
                     ),
                 );
                 return None;
             }
             (Type::Num(_), Type::Num(_)) | (Type::Date, Type::Date) => {}
+            // Against the empty text the question is only whether anything was written; no spelling can miss.
+            (Type::Text, Type::Text) if [&lhs_expr, &rhs_expr].iter().any(|e| is_spelt_text(e)) => {
+                self.open_text_decides(span);
+                return None;
+            }
             (a, b) if a == b && !ordered && !matches!(a, Type::Set(_)) => {}
             (a, b) if a == b => {
                 self.error(
@@ -409,6 +415,21 @@ impl Checker<'_> {
         }
     }
 
+    /// A free-text fact that decides a table row or is compared with a literal: any other spelling of the same
+    /// place would silently take the other branch, so the value must be an enum whose aliases are read.
+    pub(crate) fn open_text_decides(&mut self, span: Span) {
+        self.error(
+            Diagnostic::error("C042", span, "a free-text value decides this: another spelling would silently miss it")
+                .label("free text used as a choice")
+                .help("declare the fact as an enum and list other spellings with `aka`, e.g. `灵昆街道 aka \"灵昆\", \"灵昆镇\"`")
+                .zh(
+                    "这里由自由文字决定结果：换一种写法就会悄悄落到别的分支",
+                    "自由文字被当作选项",
+                    "请把事实声明为单选项（enum），并用 `aka` 列出其他写法，如 `灵昆街道 aka \"灵昆\", \"灵昆镇\"`",
+                ),
+        );
+    }
+
     fn set_operand(&mut self, set: &ast::Expr) -> Option<(Expr, EnumId)> {
         let (expr, ty) = self.expr(set, None)?;
         match ty {
@@ -434,7 +455,7 @@ impl Checker<'_> {
         for item in items {
             let found = match item {
                 SetItem::Name(name) => self.enums[id as usize].index(&name.name),
-                SetItem::Text(text, _) => self.enums[id as usize].index(text),
+                SetItem::Text(text, _) => self.enums[id as usize].lookup(text),
                 SetItem::Number(n, _) => self.enums[id as usize].index(&n.to_string()),
             };
             match found {
@@ -535,6 +556,34 @@ pub(crate) fn negate(expr: Expr) -> Expr {
     }
 }
 
+/// What to check when two sides differ in dimension, for the confusions target documents invite.
+fn mismatch_help(a: Dimension, b: Dimension) -> (&'static str, &'static str) {
+    use crate::units::BaseDim;
+    let is = |d: Dimension, base: BaseDim| d == Dimension::of(base);
+    let either = |base: BaseDim| is(a, base) || is(b, base);
+    if either(BaseDim::Point) && (a.is_dimensionless() || b.is_dimensionless()) {
+        (
+            "percentage points are not percent: a rate rising from 20% to 23% rose by 3 百分点; write the threshold as `3 百分点`, or declare the fact in %",
+            "百分点不是百分比：比率从20%升到23%是提高3个百分点；请把门槛写成 `3 百分点`，或把事实声明为 %",
+        )
+    } else if either(BaseDim::Usd) && (either(BaseDim::Money)) {
+        (
+            "美元 and 元 are different currencies and the text gives no exchange rate; declare the fact in the currency the clause names",
+            "美元与元是不同币种，条文没有给出汇率；请按条文所写币种声明事实",
+        )
+    } else if a.is_count() && b.is_count() {
+        (
+            "the measure words count different things (3 支 teams are not 3 个 projects); use the clause's own word on both sides",
+            "量词所数的东西不同（3支团队不是3个项目）；两边请用条文所写的量词",
+        )
+    } else {
+        (
+            "both sides must have the same dimension; check the units (e.g. 元/月 versus 元/小时)",
+            "两边量纲必须相同；请检查单位（如 元/月 与 元/小时）",
+        )
+    }
+}
+
 pub fn did_you_mean(name: &str, candidates: &[String]) -> Option<String> {
     candidates
         .iter()
@@ -542,4 +591,9 @@ pub fn did_you_mean(name: &str, candidates: &[String]) -> Option<String> {
         .filter(|(score, _)| *score >= 0.5)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c.clone())
+}
+
+/// A text literal with something in it.
+fn is_spelt_text(expr: &Expr) -> bool {
+    matches!(expr, Expr::Const(Constant::Text(t)) if !t.trim().is_empty())
 }

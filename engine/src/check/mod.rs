@@ -381,8 +381,41 @@ impl<'a> Checker<'a> {
                     .zh("单选项最多 64 个取值", "第 65 个取值", "开放的列表请用 `text`"),
             );
         }
+        // Every spelling (name, Chinese label, alias) must lead to one value: a spelling shared by two values
+        // would make a typed answer read as whichever comes first.
+        let mut spellings: BTreeMap<&str, &str> = BTreeMap::new();
+        for value in values {
+            let label = value.label.as_ref().map(|l| l.zh.as_str()).filter(|l| *l != value.id.name);
+            let own = [value.id.name.as_str()].into_iter().chain(label);
+            for spelling in own.map(|s| (s, value.id.span)).chain(value.aliases.iter().map(|(a, s)| (a.as_str(), *s))) {
+                match spellings.insert(spelling.0, &value.id.name) {
+                    Some(other) if other != value.id.name => self.error(
+                        Diagnostic::error(
+                            "C039",
+                            spelling.1,
+                            format!("`{}` already names the value `{other}`", spelling.0),
+                        )
+                        .label("spelling used twice")
+                        .help("each name, label and alias must lead to one value only")
+                        .zh(
+                            format!("“{}”已是取值 `{other}` 的写法", spelling.0),
+                            "写法重复",
+                            "每个名称、标签和别名只能对应一个取值",
+                        ),
+                    ),
+                    _ => {}
+                }
+            }
+        }
         self.enums.push(EnumDef {
-            values: values.iter().map(|v| EnumValue { name: v.id.name.clone(), label: v.label.clone() }).collect(),
+            values: values
+                .iter()
+                .map(|v| EnumValue {
+                    name: v.id.name.clone(),
+                    label: v.label.clone(),
+                    aliases: v.aliases.iter().map(|(a, _)| a.clone()).collect(),
+                })
+                .collect(),
         });
         (self.enums.len() - 1) as EnumId
     }
@@ -399,7 +432,7 @@ impl<'a> Checker<'a> {
             TypeAst::Set(values) => (Type::Set(self.new_enum(values)), None, false),
             TypeAst::Unit(text) => {
                 let unit = self.unit(text, ty.span)?;
-                (Type::Num(unit.dimension()), Some(unit), false)
+                (Type::Num(unit.dimension()), Some(unit), unit.is_whole_count())
             }
         })
     }
@@ -408,7 +441,7 @@ impl<'a> Checker<'a> {
         match Unit::parse(text) {
             Ok(unit) => Some(unit),
             Err(error) => {
-                let units = "元 万元 亿元 % ‰ m m² 亩 公顷 kVA 吨标准煤 吨 万吨 小时 天 月 年";
+                let units = "元 万元 亿元 万亿元 美元 亿美元 % ‰ 百分点 /10万 m 公里 m² 万平方米 亩 公顷 kVA 千瓦 万千瓦 吨标准煤 吨 万吨 小时 天 月 年 人 万人 个 家 套 户 万户 支 张 辆 条 座 栋 所 项";
                 let (help, zh_help) = match error {
                     crate::units::UnitError::Unknown { suggestion: Some(s), .. } => {
                         (format!("did you mean `{s}`?"), format!("是否指 `{s}`？"))
@@ -565,9 +598,12 @@ impl<'a> Checker<'a> {
         }
         self.derived_progress[id as usize] = Progress::Checking;
         let (ast, is_output) = self.derived_ast[id as usize];
-        let declared = match &ast.ty {
-            Some(ty) => self.resolve_type(ty).map(|(t, _, _)| Some(t)),
-            None => Some(None),
+        let (declared, declared_unit) = match &ast.ty {
+            Some(ty) => match self.resolve_type(ty) {
+                Some((t, unit, _)) => (Some(Some(t)), unit),
+                None => (None, None),
+            },
+            None => (Some(None), None),
         };
         let result = declared.and_then(|declared| {
             let (expr, found) = self.expr(&ast.value, declared)?;
@@ -597,6 +633,7 @@ impl<'a> Checker<'a> {
             Some(DerivedDef {
                 name: ast.id.name.clone(),
                 ty: found,
+                unit: declared_unit,
                 expr,
                 label: ast.details.label.clone().unwrap_or_else(|| Bilingual { zh: ast.id.name.clone(), en: None }),
                 is_output,

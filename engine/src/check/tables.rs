@@ -26,13 +26,17 @@ pub(crate) fn check_table(checker: &mut Checker<'_>, table: &ast::TableAst) -> O
                     format!("a table key must be a choice, a text or a number, found {}", checker.describe(ty)),
                 )
                 .label("cannot look up by this")
-                .help("key a table by enum facts (e.g. county) or texts (e.g. subdistrict)")
+                .help("key a table by enum facts (e.g. county) or numbers")
                 .zh(
                     format!("表的键必须是单选项、文字或数字，这里是{}", checker.describe_zh(ty)),
                     "不能按它查表",
-                    "请用单选事实（如 county）或文字（如 subdistrict）作为表的键",
+                    "请用单选事实（如 county）或数字作为表的键",
                 ),
             );
+            return None;
+        }
+        if ty == Type::Text {
+            checker.open_text_decides(key.span);
             return None;
         }
         keys.push(expr);
@@ -236,7 +240,14 @@ fn positions(checker: &mut Checker<'_>, pattern: &Pattern, column: &Column, key_
                 }
             }
             (SetItem::Text(text, _), Column::Enum { .. }, Type::Enum(e)) => {
-                checker.enums[e as usize].index(text)? as usize
+                match checker.enums[e as usize].lookup(text) {
+                    Some(i) => i as usize,
+                    None => {
+                        let name = ast::Ident { name: text.clone(), span: item.span() };
+                        checker.unknown_name(&name, Some(Type::Enum(e)));
+                        return None;
+                    }
+                }
             }
             (SetItem::Text(text, _), Column::Text { literals }, _) => literals.iter().position(|l| l == text)?,
             (SetItem::Number(n, _), Column::Num { literals }, _) => literals.iter().position(|l| l == n)?,

@@ -38,7 +38,10 @@ impl FactSet {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A rule's outcome; serialised as the JSON contract's strings (`pass`, `fail`, `refer`, `warn`, `unknown`,
+/// `skipped`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Pass,
     Fail,
@@ -61,7 +64,10 @@ impl Outcome {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A case's verdict; serialised as the JSON contract's strings (`not_applicable`, `fail`, `undetermined`,
+/// `refer`, `pass`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Verdict {
     NotApplicable,
     Fail,
@@ -162,26 +168,16 @@ fn recycle<'b>(mut cache: Vec<Option<Value<'_>>>) -> Vec<Option<Value<'b>>> {
     cache.into_iter().map(|_| None).collect()
 }
 
-/// A rule's level in the verdict lattice; warnings do not take part in the verdict.
-fn level(consequence: &Consequence) -> Option<u8> {
-    match consequence {
-        Consequence::NotApplicable => Some(0),
-        Consequence::Fail { .. } => Some(1),
-        Consequence::Refer { .. } => Some(2),
-        Consequence::Warn => None,
-    }
-}
-
 /// The order `decide` runs the rules in, computed once at load: by lattice level (scope, then fail, then
-/// refer, the order `combine` reads them), and within a level by an estimate of the work, cheapest first,
+/// refer, the order `Lattice` reads them), and within a level by an estimate of the work, cheapest first,
 /// since any failure of a level settles the verdict. Warnings are left out. The report keeps `rules`' order.
 pub fn evaluation_order(rules: &[RuleDef], derived: &[DerivedDef], tables: &[TableDef]) -> Vec<u16> {
     let costs = Costs { derived, tables };
-    let mut order: Vec<(u8, u32, u16)> = rules
+    let mut order: Vec<(Level, u32, u16)> = rules
         .iter()
         .enumerate()
         .filter_map(|(i, rule)| {
-            let level = level(&rule.consequence)?;
+            let level = rule.consequence.level()?;
             let cost = rule.applies.as_ref().map_or(0, |a| costs.of(a, 0)).saturating_add(costs.of(&rule.requires, 0));
             Some((level, cost, i as u16))
         })
@@ -240,46 +236,103 @@ pub fn validity(policy: &Policy, as_of: Date) -> Option<Inapplicable> {
     }
 }
 
-/// The verdict lattice: not_applicable, then fail, then undetermined, then refer, then pass. A rule left
-/// unknown only counts, and only lists its facts, where deciding it could move the verdict.
-fn combine(policy: &Policy, results: &[RuleResult]) -> (Verdict, Option<Inapplicable>, FactMask) {
-    let mut failed = [false; 3];
-    let mut unknown = [FactMask::EMPTY; 3];
-    let mut any_unknown = [false; 3];
-    for (rule, result) in policy.rules.iter().zip(results) {
-        let level = match rule.consequence {
-            Consequence::NotApplicable => 0,
-            Consequence::Fail { .. } => 1,
-            Consequence::Refer { .. } => 2,
-            Consequence::Warn => continue,
-        };
+/// The verdict lattice, folded over rule results in lattice order (`Policy::eval_order`): a failed scope
+/// rule gives not_applicable; otherwise the first level with a failure gives fail or refer, unless a rule of
+/// a level above it is unknown, which leaves the verdict undetermined with that level's facts missing; no
+/// failure gives pass, or undetermined when any rule is unknown. A rule left unknown only counts, and only
+/// lists its facts, where deciding it could move the verdict. `push` says when the verdict is settled, so a
+/// caller that has not evaluated the later rules yet need not.
+#[derive(Debug, Clone, Copy)]
+pub struct Lattice {
+    current: Option<Level>,
+    /// Unknown rules of the levels already left, which stay open above any later failure.
+    missing: FactMask,
+    open: bool,
+    level_missing: FactMask,
+    level_open: bool,
+}
+
+impl Default for Lattice {
+    fn default() -> Lattice {
+        Lattice::new()
+    }
+}
+
+impl Lattice {
+    pub fn new() -> Lattice {
+        Lattice {
+            current: None,
+            missing: FactMask::EMPTY,
+            open: false,
+            level_missing: FactMask::EMPTY,
+            level_open: false,
+        }
+    }
+
+    /// Takes the next rule's result (rules must come in non-decreasing level). `Some` when the verdict is
+    /// settled: no rule after this one can move it or its missing facts.
+    pub fn push(&mut self, level: Level, result: &RuleResult) -> Option<Decision> {
+        if self.current != Some(level) {
+            // Leaving a level with no decided failure: its unknown rules stay open above the next one.
+            self.open |= self.level_open;
+            self.missing = self.missing.union(self.level_missing);
+            (self.level_open, self.level_missing, self.current) = (false, FactMask::EMPTY, Some(level));
+        }
         match result.outcome {
-            Outcome::Fail | Outcome::Refer => failed[level] = true,
-            Outcome::Unknown => {
-                any_unknown[level] = true;
-                unknown[level] = unknown[level].union(result.missing);
+            Outcome::Fail | Outcome::Refer => {
+                let verdict = match level {
+                    Level::Scope => {
+                        return Some(Decision {
+                            verdict: Verdict::NotApplicable,
+                            inapplicable: Some(Inapplicable::ScopeRule),
+                            missing: FactMask::EMPTY,
+                        });
+                    }
+                    Level::Fail => Verdict::Fail,
+                    Level::Refer => Verdict::Refer,
+                };
+                Some(if self.open {
+                    Decision { verdict: Verdict::Undetermined, inapplicable: None, missing: self.missing }
+                } else {
+                    Decision { verdict, inapplicable: None, missing: FactMask::EMPTY }
+                })
             }
-            _ => {}
+            Outcome::Unknown => {
+                self.level_open = true;
+                self.level_missing = self.level_missing.union(result.missing);
+                None
+            }
+            Outcome::Pass | Outcome::Warn | Outcome::Skipped => None,
         }
     }
-    let [scope_failed, hard_failed, refer_failed] = failed;
-    if scope_failed {
-        return (Verdict::NotApplicable, Some(Inapplicable::ScopeRule), FactMask::EMPTY);
-    }
-    // Walking down the lattice, an unknown rule above the first decided failure can still change the verdict.
-    let mut missing = FactMask::EMPTY;
-    let mut open = false;
-    for (level, decided) in [(0, false), (1, hard_failed), (2, refer_failed)] {
-        if decided {
-            let verdict = if level == 1 { Verdict::Fail } else { Verdict::Refer };
-            return if open { (Verdict::Undetermined, None, missing) } else { (verdict, None, FactMask::EMPTY) };
-        }
-        if any_unknown[level] {
-            open = true;
-            missing = missing.union(unknown[level]);
+
+    /// The verdict when every rule was pushed without settling it.
+    pub fn finish(self) -> Decision {
+        if self.open || self.level_open {
+            Decision {
+                verdict: Verdict::Undetermined,
+                inapplicable: None,
+                missing: self.missing.union(self.level_missing),
+            }
+        } else {
+            Decision { verdict: Verdict::Pass, inapplicable: None, missing: FactMask::EMPTY }
         }
     }
-    if open { (Verdict::Undetermined, None, missing) } else { (Verdict::Pass, None, FactMask::EMPTY) }
+
+    /// The verdict of every rule's result (one per rule, in the policy's order).
+    pub fn fold(policy: &Policy, results: &[RuleResult]) -> Decision {
+        let mut lattice = Lattice::new();
+        for &index in &policy.eval_order {
+            let (Some(rule), Some(result)) = (policy.rules.get(index as usize), results.get(index as usize)) else {
+                continue;
+            };
+            let Some(level) = rule.consequence.level() else { continue };
+            if let Some(decision) = lattice.push(level, result) {
+                return decision;
+            }
+        }
+        lattice.finish()
+    }
 }
 
 /// The evaluation context of one case: the facts, the date, and the derived values and table lookups
@@ -321,7 +374,7 @@ impl<'a> Env<'a> {
             };
         }
         let rules: Vec<RuleResult> = policy.rules.iter().map(|rule| self.rule(rule)).collect();
-        let (verdict, inapplicable, missing) = combine(policy, &rules);
+        let Decision { verdict, inapplicable, missing } = Lattice::fold(policy, &rules);
         Evaluation { verdict, inapplicable, rules, missing }
     }
 
@@ -365,59 +418,21 @@ impl<'a> Env<'a> {
         value
     }
 
-    /// The verdict and the facts that could change it, as `combine` would give them, deciding rules in
+    /// The verdict and the facts that could change it, as `Lattice::fold` would give them, deciding rules in
     /// `policy.eval_order` and stopping at the first decided failure: the levels of the lattice are
     /// walked top down, so no rule after that failure can move the verdict or the missing facts.
     fn decide(&mut self) -> Decision {
         let policy = self.policy;
-        let mut missing = FactMask::EMPTY;
-        let mut open = false;
-        let mut level_missing = FactMask::EMPTY;
-        let mut level_open = false;
-        let mut current = 0u8;
+        let mut lattice = Lattice::new();
         for &index in &policy.eval_order {
             let Some(rule) = policy.rules.get(index as usize) else { continue };
-            let Some(level) = level(&rule.consequence) else { continue };
-            if level != current {
-                // Leaving a level with no decided failure: its unknown rules stay open above the next one.
-                open |= level_open;
-                missing = missing.union(level_missing);
-                (level_open, level_missing, current) = (false, FactMask::EMPTY, level);
-            }
+            let Some(level) = rule.consequence.level() else { continue };
             let result = self.rule(rule);
-            match result.outcome {
-                Outcome::Fail | Outcome::Refer => {
-                    let verdict = match level {
-                        0 => {
-                            return Decision {
-                                verdict: Verdict::NotApplicable,
-                                inapplicable: Some(Inapplicable::ScopeRule),
-                                missing: FactMask::EMPTY,
-                            };
-                        }
-                        1 => Verdict::Fail,
-                        _ => Verdict::Refer,
-                    };
-                    return if open {
-                        Decision { verdict: Verdict::Undetermined, inapplicable: None, missing }
-                    } else {
-                        Decision { verdict, inapplicable: None, missing: FactMask::EMPTY }
-                    };
-                }
-                Outcome::Unknown => {
-                    level_open = true;
-                    level_missing = level_missing.union(result.missing);
-                }
-                _ => {}
+            if let Some(decision) = lattice.push(level, &result) {
+                return decision;
             }
         }
-        open |= level_open;
-        missing = missing.union(level_missing);
-        if open {
-            Decision { verdict: Verdict::Undetermined, inapplicable: None, missing }
-        } else {
-            Decision { verdict: Verdict::Pass, inapplicable: None, missing: FactMask::EMPTY }
-        }
+        lattice.finish()
     }
 
     pub fn param(&self, id: ParamId) -> Value<'a> {
@@ -721,5 +736,27 @@ pub fn arith<'a>(op: ArithOp, lhs: Value<'a>, rhs: Value<'a>) -> Value<'a> {
             Value::Num(Quantity::new(days.into(), crate::units::Unit::atom(crate::units::Atom::Day)))
         }
         (a, b) => a.join_unknown(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Outcome, Verdict};
+
+    /// The JSON contract's strings are the serde names and `as_str`, one spelling for both.
+    #[test]
+    fn verdicts_and_outcomes_serialise_as_the_contract_strings() {
+        let verdicts = [Verdict::NotApplicable, Verdict::Fail, Verdict::Undetermined, Verdict::Refer, Verdict::Pass];
+        let names: Vec<String> = verdicts.iter().map(|v| serde_json::to_string(v).unwrap_or_default()).collect();
+        assert_eq!(names, ["\"not_applicable\"", "\"fail\"", "\"undetermined\"", "\"refer\"", "\"pass\""]);
+        for v in verdicts {
+            assert_eq!(serde_json::to_string(&v).unwrap_or_default(), format!("\"{}\"", v.as_str()));
+        }
+        let outcomes =
+            [Outcome::Pass, Outcome::Fail, Outcome::Refer, Outcome::Warn, Outcome::Unknown, Outcome::Skipped];
+        for o in outcomes {
+            assert_eq!(serde_json::to_string(&o).unwrap_or_default(), format!("\"{}\"", o.as_str()));
+            assert_eq!(serde_json::from_str::<Outcome>(&format!("\"{}\"", o.as_str())).ok(), Some(o));
+        }
     }
 }

@@ -118,10 +118,15 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
     let mut quoted: Vec<&String> = Vec::new();
     for (&(id, value), reason) in data.outputs.iter().zip(&data.output_reasons) {
         let def = &policy.derived[id as usize];
-        let json = if applies { json_value(policy, def.ty, value) } else { serde_json::Value::Null };
+        // In the declared unit when exact: a share declared in % is "69.37%" in JSON as in text.
+        let in_unit = match (value, def.unit) {
+            (Value::Num(q), Some(unit)) => q.convert_exact(unit).map_or(value, Value::Num),
+            _ => value,
+        };
+        let json = if applies { json_value(policy, def.ty, in_unit) } else { serde_json::Value::Null };
         outputs.insert(def.name.clone(), json);
         let shown = if applies {
-            format_value(policy, def.ty, value, lang, None)
+            format_value(policy, def.ty, value, lang, def.unit)
         } else {
             pick(lang, "不适用", "not applicable").to_string()
         };
@@ -464,6 +469,9 @@ impl Words<'_> {
             Expr::Derived(d) => policy.derived[*d as usize].ty,
             Expr::Param(p) => policy.params[*p as usize].ty,
             Expr::Table(t) => policy.tables[*t as usize].ty,
+            // `as_of >= 2016-01-01` is a date comparison: without this it read as a choice, 「不是」 whatever the operator.
+            Expr::AsOf | Expr::Const(Constant::Date(_)) => Type::Date,
+            Expr::Const(Constant::Num(q)) => Type::Num(q.dimension()),
             _ => Type::Mixed,
         }
     }

@@ -14,7 +14,6 @@ pub const REPORT_VERSION: u32 = 1;
 pub struct Report {
     pub policy: String,
     pub as_of: String,
-    #[serde(with = "verdict_name")]
     pub verdict: Verdict,
     /// Why the policy does not apply, or why nothing can be decided although no fact is missing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -78,7 +77,6 @@ pub struct Header {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleReport {
     pub id: String,
-    #[serde(with = "outcome_name")]
     pub outcome: Outcome,
     pub citation: String,
     /// Everything below in one sentence.
@@ -165,41 +163,4 @@ pub struct AdministrativeLine {
     pub value: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clause: Option<String>,
-}
-
-/// The JSON contract's verdict strings (`pass`, `not_applicable`, …).
-mod verdict_name {
-    use serde::{Deserialize, Deserializer, Serializer, de::Error};
-
-    use crate::eval::Verdict;
-
-    pub fn serialize<S: Serializer>(verdict: &Verdict, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(verdict.as_str())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Verdict, D::Error> {
-        let name = String::deserialize(d)?;
-        [Verdict::NotApplicable, Verdict::Fail, Verdict::Undetermined, Verdict::Refer, Verdict::Pass]
-            .into_iter()
-            .find(|v| v.as_str() == name)
-            .ok_or_else(|| D::Error::custom(format!("unknown verdict `{name}`")))
-    }
-}
-
-mod outcome_name {
-    use serde::{Deserialize, Deserializer, Serializer, de::Error};
-
-    use crate::eval::Outcome;
-
-    pub fn serialize<S: Serializer>(outcome: &Outcome, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(outcome.as_str())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Outcome, D::Error> {
-        let name = String::deserialize(d)?;
-        [Outcome::Pass, Outcome::Fail, Outcome::Refer, Outcome::Warn, Outcome::Unknown, Outcome::Skipped]
-            .into_iter()
-            .find(|o| o.as_str() == name)
-            .ok_or_else(|| D::Error::custom(format!("unknown outcome `{name}`")))
-    }
 }

@@ -2,6 +2,49 @@
 
 use crate::explain::Lang;
 
+/// What a fact accepts, with an example, in both languages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Accepted {
+    pub zh: String,
+    pub en: String,
+}
+
+/// Why a figure is not read as a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberProblem {
+    NotANumber,
+    /// `15,5` or `1.860,00`: a comma that is not a thousands separator in groups of three.
+    Grouping,
+    /// Beyond what an exact decimal holds (about 7.9 × 10^28).
+    TooLarge,
+    /// More than 28 significant digits: it would be rounded.
+    TooPrecise,
+}
+
+impl NumberProblem {
+    fn zh(self) -> &'static str {
+        match self {
+            NumberProblem::NotANumber => "不是数字",
+            NumberProblem::Grouping => {
+                "逗号只能作千分位分隔符，且须三位一组（如 1,860）；小数请用小数点（如 15.5），不能用逗号"
+            }
+            NumberProblem::TooLarge => "数值过大（超出可精确计算的范围，约 7.9×10^28）",
+            NumberProblem::TooPrecise => "位数过多，无法精确表示（不会四舍五入后使用）",
+        }
+    }
+
+    fn en(self) -> &'static str {
+        match self {
+            NumberProblem::NotANumber => "it is not a number",
+            NumberProblem::Grouping => {
+                "a comma may only separate thousands in groups of three (e.g. 1,860); write decimals with a point (15.5), not a comma"
+            }
+            NumberProblem::TooLarge => "it is too large to compute with exactly (the limit is about 7.9×10^28)",
+            NumberProblem::TooPrecise => "it has more digits than can be held exactly (it is not rounded)",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FactError {
     #[error("the {format} is malformed: {message}")]
@@ -16,10 +59,15 @@ pub enum FactError {
     UnknownKey { key: String },
     #[error("policy `{policy}` declares no fact `{name}`")]
     Undeclared { name: String, policy: String, suggestion: Option<String> },
-    #[error("fact `{name}` expects {expected}, given {given}")]
-    WrongType { name: String, label: String, expected: &'static str, given: String },
+    #[error("fact `{name}` expects {}, given {given}", accepted.en)]
+    WrongType { name: String, label: String, given: String, accepted: Box<Accepted> },
+    #[error("fact `{name}` is not read as a number: {given}")]
+    BadNumber { name: String, label: String, given: String, problem: NumberProblem, accepted: Box<Accepted> },
+    /// `time_rate`: the units differ only in their time base (元/天 for 元/小时), which is law, not arithmetic.
     #[error("fact `{name}` is given in an incompatible unit: {given}")]
-    BadUnit { name: String, label: String, given: String, expected: String },
+    BadUnit { name: String, label: String, given: String, expected: String, time_rate: bool },
+    #[error("fact `{}` is given in a unit comply does not know: {}", .0.name, .0.given)]
+    UnknownUnit(Box<UnknownUnit>),
     #[error("fact `{name}` may not be negative: {given}")]
     Negative { name: String, label: String, given: String },
     #[error("fact `{name}` must be a whole number: {given}")]
@@ -27,7 +75,7 @@ pub enum FactError {
     #[error("fact `{name}` has no value `{given}`")]
     BadEnum { name: String, label: String, given: String, allowed: Vec<String>, suggestion: Option<String> },
     #[error("fact `{name}` is not a valid date: {given}")]
-    BadDate { name: String, given: String },
+    BadDate { name: String, label: String, given: String },
     #[error("no policy `{id}`")]
     UnknownPolicy { id: String, known: Vec<String> },
     #[error("the facts do not say which policy to check")]
@@ -38,28 +86,15 @@ pub enum FactError {
     Case(super::case::CaseError),
 }
 
-fn expected_zh(expected: &str) -> &'static str {
-    match expected {
-        "bool" => "是/否（true 或 false）",
-        "quantity" => "数值（可带单位，如 \"8.2 万元/亩\"）",
-        "date" => "日期（YYYY-MM-DD）",
-        "text" => "文字",
-        "enum" => "列表中的一个取值（字符串）",
-        "set" => "取值数组，如 [\"extension\"]",
-        _ => "取值",
-    }
-}
-
-fn expected_en(expected: &str) -> &'static str {
-    match expected {
-        "bool" => "true or false",
-        "quantity" => "a number, optionally with a unit such as \"8.2 万元/亩\"",
-        "date" => "a date YYYY-MM-DD",
-        "text" => "a text",
-        "enum" => "one of the listed values, as a string",
-        "set" => "an array of values, e.g. [\"extension\"]",
-        _ => "a value",
-    }
+/// Boxed: the error type stays small on the happy path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnknownUnit {
+    pub name: String,
+    pub label: String,
+    pub given: String,
+    pub unit: String,
+    pub expected: String,
+    pub suggestion: Option<String>,
 }
 
 impl FactError {
@@ -96,11 +131,25 @@ impl FactError {
                     "事实 `{name}` 不是政策 {policy} 声明的事实{hint}（可用 `comply facts --policy {policy}` 查看事实清单）"
                 )
             }
-            FactError::WrongType { name, label, expected, given } => {
-                format!("事实 `{name}`（{label}）应为{}，实际给出 {given}", expected_zh(expected))
+            FactError::WrongType { name, label, given, accepted } => {
+                format!("事实 `{name}`（{label}）应为{}；实际给出 {given}", accepted.zh)
             }
-            FactError::BadUnit { name, label, given, expected } => {
-                format!("事实 `{name}`（{label}）的单位不对：给出 {given}，应为 {expected} 或同一量纲的单位")
+            FactError::BadNumber { name, label, given, problem, accepted } => {
+                format!("事实 `{name}`（{label}）给出 “{given}”：{}。应为{}", problem.zh(), accepted.zh)
+            }
+            FactError::BadUnit { name, label, given, expected, time_rate: true } => format!(
+                "事实 `{name}`（{label}）给出 “{given}”，应为 {expected}：按天、按小时、按月计的数额不能互相换算，\
+                 一天、一月算多少小时由法规规定，不是算术；请按“{expected}”填写"
+            ),
+            FactError::BadUnit { name, label, given, expected, time_rate: false } => {
+                format!("事实 `{name}`（{label}）的单位不对：给出 “{given}”，应为 {expected} 或同一量纲的单位")
+            }
+            FactError::UnknownUnit(u) => {
+                let UnknownUnit { name, label, given, unit, expected, suggestion } = &**u;
+                let hint = suggestion.as_ref().map(|s| format!("；是否指 `{s}`？")).unwrap_or_default();
+                format!(
+                    "事实 `{name}`（{label}）给出 “{given}”，其中 `{unit}` 不是 comply 认识的单位{hint}（应为 {expected} 或同一量纲的单位）"
+                )
             }
             FactError::Negative { name, label, given } => {
                 format!("事实 `{name}`（{label}）不能为负数，实际给出 {given}")
@@ -110,7 +159,9 @@ impl FactError {
                 let hint = suggestion.as_ref().map(|s| format!("；是否指 `{s}`？")).unwrap_or_default();
                 format!("事实 `{name}`（{label}）没有取值 “{given}”；可选：{}{hint}", allowed.join("、"))
             }
-            FactError::BadDate { name, given } => format!("事实 `{name}` 的日期无效：“{given}”，应为 YYYY-MM-DD"),
+            FactError::BadDate { name, label, given } => {
+                format!("事实 `{name}`（{label}）的日期无效：“{given}”；应为日期，如 2021-03-01")
+            }
             FactError::UnknownPolicy { id, known } => format!("没有编号为 `{id}` 的政策；已加载：{}", known.join("、")),
             FactError::NoPolicy { known } => {
                 format!(
@@ -149,11 +200,26 @@ impl FactError {
                 let hint = suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
                 format!("policy {policy} declares no fact `{name}`{hint} (`comply facts --policy {policy}` lists them)")
             }
-            FactError::WrongType { name, label, expected, given } => {
-                format!("fact `{name}` ({label}) expects {}, but {given} was given", expected_en(expected))
+            FactError::WrongType { name, label, given, accepted } => {
+                format!("fact `{name}` ({label}) expects {}; but {given} was given", accepted.en)
             }
-            FactError::BadUnit { name, label, given, expected } => {
-                format!("fact `{name}` ({label}) is given as {given}, which is not convertible to {expected}")
+            FactError::BadNumber { name, label, given, problem, accepted } => {
+                format!("fact `{name}` ({label}) is given “{given}”: {}. Expected {}", problem.en(), accepted.en)
+            }
+            FactError::BadUnit { name, label, given, expected, time_rate: true } => format!(
+                "fact `{name}` ({label}) is given “{given}” but is kept in {expected}: amounts per day, per hour and per month \
+                 are not converted into one another, because how many hours a day or a month counts is law, not arithmetic; \
+                 give it in {expected}"
+            ),
+            FactError::BadUnit { name, label, given, expected, time_rate: false } => {
+                format!("fact `{name}` ({label}) is given as “{given}”, which is not convertible to {expected}")
+            }
+            FactError::UnknownUnit(u) => {
+                let UnknownUnit { name, label, given, unit, expected, suggestion } = &**u;
+                let hint = suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+                format!(
+                    "fact `{name}` ({label}) is given as “{given}”, but `{unit}` is not a unit comply knows{hint} (expected {expected} or a unit of the same dimension)"
+                )
             }
             FactError::Negative { name, label, given } => {
                 format!("fact `{name}` ({label}) cannot be negative, but {given} was given")
@@ -165,8 +231,8 @@ impl FactError {
                 let hint = suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
                 format!("fact `{name}` ({label}) has no value “{given}”; allowed: {}{hint}", allowed.join(", "))
             }
-            FactError::BadDate { name, given } => {
-                format!("fact `{name}` is not a valid date: “{given}” (expected YYYY-MM-DD)")
+            FactError::BadDate { name, label, given } => {
+                format!("fact `{name}` ({label}) is not a valid date: “{given}” (expected a date, e.g. 2021-03-01)")
             }
             FactError::UnknownPolicy { id, known } => {
                 format!("there is no policy `{id}`; loaded: {}", known.join(", "))

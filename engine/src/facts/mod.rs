@@ -2,17 +2,24 @@
 //! Every value is checked for its type, unit, sign and allowed values; nothing undeclared passes silently.
 
 pub mod case;
+mod codec;
+pub mod describe;
 mod error;
-
-use std::str::FromStr;
-
-use rust_decimal::Decimal;
+mod write;
 
 use crate::eval::{FactSet, FactValue};
-use crate::policy::{FactDef, Policy, Type};
-use crate::units::{Quantity, Unit};
+use crate::policy::{FactDef, Policy};
+use std::str::FromStr;
+
 pub use case::Case;
-pub use error::FactError;
+use codec::Given;
+pub use codec::{SET_SEPARATORS, halfwidth, parse_number, read_answer, same};
+pub use error::{Accepted, FactError, NumberProblem};
+pub use write::{fact_file, value_cell, value_json, value_toml};
+
+/// Fact files larger than this are refused before they are read (`--max-input-bytes` overrides it): a fact
+/// file is a few hundred bytes, and a runaway file must not take the machine's memory.
+pub const MAX_FACT_FILE_BYTES: u64 = 1 << 20;
 
 /// A value as a fact file wrote it, before it meets the fact's declared type.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,7 +32,7 @@ pub enum Raw {
 }
 
 impl Raw {
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Raw::Bool(b) => b.to_string(),
             Raw::Number(n) => n.clone(),
@@ -47,20 +54,20 @@ pub struct FactFile {
     pub case: Option<Case>,
 }
 
-/// Reads a fact file; `name` decides the format (`.json` is JSON, anything else TOML).
+/// Reads a fact file; `name` decides the format (`.json`, in any case, is JSON; anything else TOML).
 pub fn read_file(name: &str, text: &str) -> Result<FactFile, FactError> {
-    let document: serde_json::Value = if name.ends_with(".json") {
+    let document: serde_json::Value = if name.to_ascii_lowercase().ends_with(".json") {
         serde_json::from_str(text).map_err(|e| FactError::Syntax {
             format: "JSON",
             line: Some(e.line()),
             message: e.to_string(),
         })?
     } else {
-        let value: toml::Value = toml::from_str(text).map_err(|e| {
+        let document = toml_edit::ImDocument::parse(text).map_err(|e| {
             let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-            FactError::Syntax { format: "TOML", line, message: e.message().to_string() }
+            FactError::Syntax { format: "TOML", line, message: e.message().trim().to_string() }
         })?;
-        toml_to_json(value)
+        table_to_json(document.as_table(), text)
     };
     let top = match document {
         serde_json::Value::Object(top) => top,
@@ -106,19 +113,38 @@ fn shape(value: &serde_json::Value) -> String {
     }
 }
 
-fn toml_to_json(value: toml::Value) -> serde_json::Value {
+/// A TOML table as JSON, with every number as the text the file wrote: a bare `1859.9999999999999999` must not
+/// pass through a float on its way in.
+fn table_to_json(table: &toml_edit::Table, text: &str) -> serde_json::Value {
+    serde_json::Value::Object(table.iter().map(|(k, item)| (k.to_string(), item_to_json(item, text))).collect())
+}
+
+fn item_to_json(item: &toml_edit::Item, text: &str) -> serde_json::Value {
+    use toml_edit::Item;
+    match item {
+        Item::None => serde_json::Value::Null,
+        Item::Value(v) => value_to_json(v, text),
+        Item::Table(t) => table_to_json(t, text),
+        Item::ArrayOfTables(a) => serde_json::Value::Array(a.iter().map(|t| table_to_json(t, text)).collect()),
+    }
+}
+
+fn value_to_json(value: &toml_edit::Value, text: &str) -> serde_json::Value {
     use serde_json::Value as J;
+    use toml_edit::Value as V;
     match value {
-        toml::Value::String(s) => J::String(s),
-        // Decimal text of the parsed number: TOML keeps no other form. Write long figures as strings.
-        toml::Value::Integer(i) => J::Number(i.into()),
-        toml::Value::Float(f) => {
-            serde_json::Number::from_str(&f.to_string()).map_or(J::String(f.to_string()), J::Number)
+        V::String(s) => J::String(s.value().clone()),
+        V::Integer(i) => J::Number((*i.value()).into()),
+        V::Float(f) => {
+            let written = f.span().and_then(|s| text.get(s)).map(|t| t.trim().replace('_', ""));
+            // The number as written; `inf` and `nan` are no JSON number, so they stay text and are refused.
+            let written = written.unwrap_or_else(|| f.value().to_string());
+            serde_json::Number::from_str(&written).map_or(J::String(written), J::Number)
         }
-        toml::Value::Boolean(b) => J::Bool(b),
-        toml::Value::Datetime(d) => J::String(d.to_string()),
-        toml::Value::Array(items) => J::Array(items.into_iter().map(toml_to_json).collect()),
-        toml::Value::Table(t) => J::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect()),
+        V::Boolean(b) => J::Bool(*b.value()),
+        V::Datetime(d) => J::String(d.value().to_string()),
+        V::Array(items) => J::Array(items.iter().map(|v| value_to_json(v, text)).collect()),
+        V::InlineTable(t) => J::Object(t.iter().map(|(k, v)| (k.to_string(), value_to_json(v, text))).collect()),
     }
 }
 
@@ -155,170 +181,16 @@ pub fn bind(policy: &Policy, facts: &[(String, Raw)]) -> Result<FactSet, FactErr
 
 /// Reads one value of a fact. An empty text (a blank CSV cell) is not a value: callers treat it as unknown.
 pub fn coerce(policy: &Policy, fact: &FactDef, raw: &Raw) -> Result<FactValue, FactError> {
-    let borrowed = match raw {
+    let given = match raw {
         Raw::Bool(b) => Given::Bool(*b),
         Raw::Number(n) => Given::Number(n),
         Raw::Text(t) => Given::Text(t),
         Raw::List(items) => Given::List(items),
     };
-    coerce_given(policy, fact, borrowed)
+    codec::read(policy, fact, given)
 }
 
 /// Reads one CSV cell without copying it first; a blank cell is the caller's unknown.
 pub fn coerce_cell(policy: &Policy, fact: &FactDef, cell: &str) -> Result<FactValue, FactError> {
-    coerce_given(policy, fact, Given::Text(cell))
-}
-
-/// A value as given, borrowed: a bulk reader need not allocate for every cell.
-#[derive(Clone, Copy)]
-enum Given<'r> {
-    Bool(bool),
-    Number(&'r str),
-    Text(&'r str),
-    List(&'r [Raw]),
-}
-
-impl Given<'_> {
-    fn describe(self) -> String {
-        match self {
-            Given::Bool(b) => b.to_string(),
-            Given::Number(n) => n.to_string(),
-            Given::Text(t) => format!("\"{t}\""),
-            Given::List(items) => format!("[{}]", items.iter().map(Raw::describe).collect::<Vec<_>>().join(", ")),
-        }
-    }
-}
-
-fn coerce_given(policy: &Policy, fact: &FactDef, given: Given<'_>) -> Result<FactValue, FactError> {
-    let wrong = |expected: &'static str| FactError::WrongType {
-        name: fact.name.clone(),
-        label: fact.label.zh.clone(),
-        expected,
-        given: given.describe(),
-    };
-    match fact.ty {
-        Type::Bool => match given {
-            Given::Bool(b) => Ok(FactValue::Bool(b)),
-            Given::Text(t) => match t.trim() {
-                "true" | "是" | "yes" | "y" | "有" => Ok(FactValue::Bool(true)),
-                "false" | "否" | "no" | "n" | "无" => Ok(FactValue::Bool(false)),
-                _ => Err(wrong("bool")),
-            },
-            _ => Err(wrong("bool")),
-        },
-        Type::Num(_) => {
-            let unit = fact.unit.unwrap_or(Unit::ONE);
-            let text = match given {
-                Given::Number(n) => n,
-                Given::Text(t) => t.trim(),
-                _ => return Err(wrong("quantity")),
-            };
-            let quantity = parse_quantity(fact, text, unit)?;
-            // Only a plain `number` (a coefficient, a change) may be negative; counts, areas and money may not.
-            let may_be_negative = unit.is_one() && !fact.whole;
-            if !may_be_negative && quantity.value.is_sign_negative() && !quantity.value.is_zero() {
-                let given = text.to_string();
-                return Err(FactError::Negative { name: fact.name.clone(), label: fact.label.zh.clone(), given });
-            }
-            if fact.whole && !quantity.value.fract().is_zero() {
-                let given = text.to_string();
-                return Err(FactError::NotWhole { name: fact.name.clone(), label: fact.label.zh.clone(), given });
-            }
-            Ok(FactValue::Num(quantity))
-        }
-        Type::Date => match given {
-            Given::Text(t) => jiff::civil::Date::from_str(t.trim())
-                .map(FactValue::Date)
-                .map_err(|_| FactError::BadDate { name: fact.name.clone(), given: t.to_string() }),
-            _ => Err(wrong("date")),
-        },
-        Type::Text => match given {
-            Given::Text(t) => Ok(FactValue::Text(t.trim().to_string())),
-            Given::Number(n) => Ok(FactValue::Text(n.to_string())),
-            _ => Err(wrong("text")),
-        },
-        Type::Enum(id) => match given {
-            Given::Text(t) | Given::Number(t) => enum_value(policy, fact, id, t).map(FactValue::Enum),
-            _ => Err(wrong("enum")),
-        },
-        Type::Set(id) => {
-            let mut mask = 0u64;
-            match given {
-                Given::List(items) => {
-                    for item in items {
-                        let (Raw::Text(t) | Raw::Number(t)) = item else { return Err(wrong("set")) };
-                        mask |= 1 << enum_value(policy, fact, id, t)?;
-                    }
-                }
-                // A CSV cell lists values separated by `;`, `、` or `|`.
-                Given::Text(t) => {
-                    for item in t.split([';', '、', '|']).map(str::trim).filter(|s| !s.is_empty()) {
-                        mask |= 1 << enum_value(policy, fact, id, item)?;
-                    }
-                }
-                _ => return Err(wrong("set")),
-            }
-            Ok(FactValue::Set(mask))
-        }
-        Type::Mixed => Err(wrong("value")),
-    }
-}
-
-fn enum_value(policy: &Policy, fact: &FactDef, id: crate::policy::EnumId, given: &str) -> Result<u16, FactError> {
-    let def = policy.enum_def(id);
-    let given = given.trim();
-    // The Chinese label is accepted as well as the value's name: an applicant may write 改建 for `rebuild`.
-    let found = def.index(given).or_else(|| {
-        def.values
-            .iter()
-            .position(|v| v.label.as_ref().is_some_and(|l| l.zh == given || l.en.as_deref() == Some(given)))
-            .map(|i| i as u16)
-    });
-    found.ok_or_else(|| {
-        let allowed: Vec<String> = def.values.iter().map(|v| v.name.clone()).collect();
-        FactError::BadEnum {
-            name: fact.name.clone(),
-            label: fact.label.zh.clone(),
-            given: given.to_string(),
-            suggestion: crate::check::did_you_mean(given, &allowed),
-            allowed,
-        }
-    })
-}
-
-/// `8.2`, `"8.2 万元/亩"` or `"82000元/亩"`: a number in the declared unit, or with a unit of the same dimension.
-fn parse_quantity(fact: &FactDef, text: &str, declared: Unit) -> Result<Quantity, FactError> {
-    let split = text
-        .char_indices()
-        .find(|(_, c)| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+')))
-        .map_or(text.len(), |(i, _)| i);
-    let (number, unit_text) = text.split_at(split);
-    let bad_number = || FactError::WrongType {
-        name: fact.name.clone(),
-        label: fact.label.zh.clone(),
-        expected: "quantity",
-        given: text.to_string(),
-    };
-    let value = Decimal::from_str(number.trim()).map_err(|_| bad_number())?;
-    let unit_text = unit_text.trim();
-    if unit_text.is_empty() {
-        return Ok(Quantity::new(value, declared));
-    }
-    let unit = Unit::parse(unit_text).map_err(|_| FactError::BadUnit {
-        name: fact.name.clone(),
-        label: fact.label.zh.clone(),
-        given: text.to_string(),
-        expected: declared.to_string(),
-    })?;
-    if unit.dimension() != declared.dimension() {
-        return Err(FactError::BadUnit {
-            name: fact.name.clone(),
-            label: fact.label.zh.clone(),
-            given: text.to_string(),
-            expected: declared.to_string(),
-        });
-    }
-    let given = Quantity::new(value, unit);
-    // Kept in the declared unit when that is exact; otherwise as given (1 亩 is no finite number of m²).
-    Ok(given.convert_exact(declared).unwrap_or(given))
+    codec::read(policy, fact, Given::Text(cell))
 }

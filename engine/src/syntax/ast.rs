@@ -80,6 +80,8 @@ pub enum SourceValue {
 pub struct EnumValueAst {
     pub id: Ident,
     pub label: Option<Bilingual>,
+    /// Other spellings read as this value (`aka "灵昆", "灵昆镇"`), with their spans.
+    pub aliases: Vec<(String, Span)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -156,6 +156,7 @@ fn describe(grammar_rule: Rule) -> &'static str {
         Rule::t_set | Rule::k_set => "`set`",
         Rule::k_of => "`of`",
         Rule::enum_value => "an enum value",
+        Rule::aliases | Rule::k_aka => "`aka` and the other spellings in quotes",
         Rule::details | Rule::detail => "`{ label … }`",
         Rule::label | Rule::k_label => "`label`",
         Rule::ask | Rule::k_ask => "`ask`",
@@ -186,7 +187,9 @@ fn describe(grammar_rule: Rule) -> &'static str {
         Rule::add_op => "`+` or `-`",
         Rule::mul_op => "`*` or `/`",
         Rule::quantity | Rule::number | Rule::neg_sign | Rule::percent_sign => "a number",
-        Rule::unit | Rule::unit_atom | Rule::unit_like => "a unit (元, 万元, 亩, m², %, kVA, 吨标准煤, 元/月, …)",
+        Rule::unit | Rule::unit_atom | Rule::unit_like | Rule::unknown_unit | Rule::unknown_unit_char => {
+            "a unit (元, 万元, 亩, m², %, kVA, 吨标准煤, 元/月, …)"
+        }
         Rule::date => "a date (YYYY-MM-DD)",
         Rule::ident | Rule::keyword => "a name",
         Rule::k_none => "`none`",
@@ -400,8 +403,19 @@ impl Builder {
             .map(|value| {
                 let mut inner = value.into_inner();
                 let id = self.ident(next(&mut inner)?);
-                let label = inner.next().map(|l| self.bilingual(l)).transpose()?;
-                Ok(EnumValueAst { id, label })
+                let mut label = None;
+                let mut aliases = Vec::new();
+                for part in inner {
+                    if part.as_rule() == Rule::aliases {
+                        for alias in part.into_inner().filter(|p| p.as_rule() == Rule::string) {
+                            let span = self.span(&alias);
+                            aliases.push((self.string(alias), span));
+                        }
+                    } else {
+                        label = Some(self.bilingual(part)?);
+                    }
+                }
+                Ok(EnumValueAst { id, label, aliases })
             })
             .collect()
     }

@@ -13,7 +13,8 @@ pub use quantity::Quantity;
 use rust_decimal::Decimal;
 use std::fmt;
 
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+/// Ordered: the count dimensions come last, from `Person` on (`Unit::is_whole_count`).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub enum BaseDim {
     Money,
     Length,
@@ -22,24 +23,78 @@ pub enum BaseDim {
     Energy,
     /// kVA
     Power,
-    /// 小时, 天
+    /// 小时
     Time,
+    /// 天, and the difference of two dates. Kept apart from `Time`: how many hours a working day counts is
+    /// law (and differs between statutes), not arithmetic, so 元/天 never silently becomes 元/小时.
+    Day,
     /// Kept apart from `Time`: a month has no fixed number of hours.
     Month,
     /// Kept apart from `Month` so that 元/年 vs 元/月 is flagged rather than silently scaled.
     Year,
+    /// 美元: another currency, never converted to 元 (there is no fixed rate in a rule text).
+    Usd,
+    /// 百分点: a difference of two percentages (20% -> 23% is +3 百分点), never a percentage itself.
+    Point,
+    /// 千瓦: active power, apart from the apparent power of kVA.
+    ActivePower,
+    // Counts with a name: 3 支 and 3 个 count different things, so each measure word is a dimension of
+    // its own and a count is printed with its word.
+    /// 人, 名, 千人, 万人
+    Person,
+    /// 个
+    Piece,
+    /// 家
+    Firm,
+    /// 套
+    Suite,
+    /// 户, 万户
+    Household,
+    /// 支
+    Team,
+    /// 张
+    Sheet,
+    /// 辆
+    Vehicle,
+    /// 条
+    Strip,
+    /// 座
+    Seat,
+    /// 栋, 幢
+    Building,
+    /// 所
+    Institution,
+    /// 项
+    Item,
 }
 
 impl BaseDim {
-    pub const ALL: [BaseDim; 8] = [
+    pub const ALL: [BaseDim; BASE_DIMS] = [
         BaseDim::Money,
         BaseDim::Length,
         BaseDim::Mass,
         BaseDim::Energy,
         BaseDim::Power,
         BaseDim::Time,
+        BaseDim::Day,
         BaseDim::Month,
         BaseDim::Year,
+        BaseDim::Usd,
+        BaseDim::Point,
+        BaseDim::ActivePower,
+        BaseDim::Person,
+        BaseDim::Piece,
+        BaseDim::Firm,
+        BaseDim::Suite,
+        BaseDim::Household,
+        BaseDim::Team,
+        BaseDim::Sheet,
+        BaseDim::Vehicle,
+        BaseDim::Strip,
+        BaseDim::Seat,
+        BaseDim::Building,
+        BaseDim::Institution,
+        BaseDim::Item,
     ];
 
     fn name(self, zh: bool) -> &'static str {
@@ -49,26 +104,45 @@ impl BaseDim {
             BaseDim::Mass => ("质量", "mass"),
             BaseDim::Energy => ("能耗", "energy"),
             BaseDim::Power => ("容量", "power"),
-            BaseDim::Time => ("时长", "time"),
+            BaseDim::Time => ("小时", "hour"),
+            BaseDim::Day => ("天", "day"),
             BaseDim::Month => ("月", "month"),
             BaseDim::Year => ("年", "year"),
+            BaseDim::Usd => ("美元金额", "US dollars"),
+            BaseDim::Point => ("百分点", "percentage points"),
+            BaseDim::ActivePower => ("有功功率", "active power"),
+            BaseDim::Person => ("人数", "persons"),
+            BaseDim::Piece => ("个数", "count (个)"),
+            BaseDim::Firm => ("家数", "count (家)"),
+            BaseDim::Suite => ("套数", "count (套)"),
+            BaseDim::Household => ("户数", "households"),
+            BaseDim::Team => ("支数", "count (支)"),
+            BaseDim::Sheet => ("张数", "count (张)"),
+            BaseDim::Vehicle => ("辆数", "vehicles"),
+            BaseDim::Strip => ("条数", "count (条)"),
+            BaseDim::Seat => ("座数", "count (座)"),
+            BaseDim::Building => ("栋数", "buildings"),
+            BaseDim::Institution => ("所数", "count (所)"),
+            BaseDim::Item => ("项数", "count (项)"),
         };
         if zh { z } else { e }
     }
 }
 
+const BASE_DIMS: usize = 25;
+
 /// Exponent of each [`BaseDim`], indexed by its discriminant.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub struct Dimension([i8; 8]);
+pub struct Dimension([i8; BASE_DIMS]);
 
 // Other modules code against these method names; `Unit::mul` is fallible, so the
 // operator traits would not fit it anyway.
 #[allow(clippy::should_implement_trait)]
 impl Dimension {
-    pub const NONE: Dimension = Dimension([0; 8]);
+    pub const NONE: Dimension = Dimension([0; BASE_DIMS]);
 
     pub fn of(base: BaseDim) -> Dimension {
-        let mut e = [0; 8];
+        let mut e = [0; BASE_DIMS];
         e[base as usize] = 1;
         Dimension(e)
     }
@@ -79,6 +153,12 @@ impl Dimension {
 
     pub fn is_dimensionless(self) -> bool {
         self == Self::NONE
+    }
+
+    /// A count named by a measure word (家, 个, 万人): one count dimension to the first power.
+    pub fn is_count(self) -> bool {
+        let mut nonzero = BaseDim::ALL.into_iter().filter(|b| self.exponent(*b) != 0);
+        matches!((nonzero.next(), nonzero.next()), (Some(b), None) if b >= BaseDim::Person && self.exponent(b) == 1)
     }
 
     // Saturating: units cap their exponents far below i8 limits, so saturation is only
@@ -121,6 +201,20 @@ impl Dimension {
         };
         fraction(&side(1), &side(-1))
     }
+}
+
+/// Whether two different dimensions differ only in their time base (元/天 against 元/小时 or 元/月): the
+/// conversion between them is a rule of law, so a message should say that rather than "wrong unit".
+pub fn differs_only_in_time(a: Dimension, b: Dimension) -> bool {
+    let time = [BaseDim::Time, BaseDim::Day, BaseDim::Month, BaseDim::Year];
+    let strip = |d: Dimension| {
+        let mut e = d.0;
+        for base in time {
+            e[base as usize] = 0;
+        }
+        e
+    };
+    a != b && strip(a) == strip(b)
 }
 
 /// `a·b/c/d`: the grammar chains denominators with `/`, and left-associative reading
@@ -192,9 +286,40 @@ atoms! {
     Tonne: ["吨", "t"], Some((Mass, 1)), 1 / 1;
     WanTonne: ["万吨"], Some((Mass, 1)), 10_000 / 1;
     Hour: ["小时", "时"], Some((Time, 1)), 1 / 1;
-    Day: ["天", "日"], Some((Time, 1)), 24 / 1;
+    Day: ["天", "日"], Some((Day, 1)), 1 / 1;
     Month: ["月"], Some((Month, 1)), 1 / 1;
     Year: ["年"], Some((Year, 1)), 1 / 1;
+    // Appended for target documents (#15); each large unit is one multiplier (万亿元 is 10^12 元).
+    WanSquareMetre: ["万平方米", "万m²", "万㎡"], Some((Length, 2)), 10_000 / 1;
+    Kilometre: ["公里", "km", "千米"], Some((Length, 1)), 1_000 / 1;
+    SquareKilometre: ["平方公里", "km²"], Some((Length, 2)), 1_000_000 / 1;
+    WanYiYuan: ["万亿元"], Some((Money, 1)), 1_000_000_000_000 / 1;
+    UsDollar: ["美元"], Some((Usd, 1)), 1 / 1;
+    WanUsDollar: ["万美元"], Some((Usd, 1)), 10_000 / 1;
+    YiUsDollar: ["亿美元"], Some((Usd, 1)), 100_000_000 / 1;
+    PercentagePoint: ["百分点", "个百分点"], Some((Point, 1)), 1 / 1;
+    Kilowatt: ["千瓦", "kW"], Some((ActivePower, 1)), 1 / 1;
+    WanKilowatt: ["万千瓦"], Some((ActivePower, 1)), 10_000 / 1;
+    Person: ["人"], Some((Person, 1)), 1 / 1;
+    Ming: ["名"], Some((Person, 1)), 1 / 1;
+    QianRen: ["千人"], Some((Person, 1)), 1_000 / 1;
+    WanRen: ["万人"], Some((Person, 1)), 10_000 / 1;
+    Ge: ["个"], Some((Piece, 1)), 1 / 1;
+    Jia: ["家"], Some((Firm, 1)), 1 / 1;
+    Tao: ["套"], Some((Suite, 1)), 1 / 1;
+    Hu: ["户"], Some((Household, 1)), 1 / 1;
+    WanHu: ["万户"], Some((Household, 1)), 10_000 / 1;
+    Zhi: ["支"], Some((Team, 1)), 1 / 1;
+    Zhang: ["张"], Some((Sheet, 1)), 1 / 1;
+    WanZhang: ["万张"], Some((Sheet, 1)), 10_000 / 1;
+    Liang: ["辆"], Some((Vehicle, 1)), 1 / 1;
+    Tiao: ["条"], Some((Strip, 1)), 1 / 1;
+    Zuo: ["座"], Some((Seat, 1)), 1 / 1;
+    Dong: ["栋", "幢"], Some((Building, 1)), 1 / 1;
+    Suo: ["所"], Some((Institution, 1)), 1 / 1;
+    Xiang: ["项"], Some((Item, 1)), 1 / 1;
+    // A rate per 100 000 (孕产妇死亡率 10/10万): a pure scale factor, written after the number as the gazette does.
+    PerHundredThousand: ["/10万", "1/10万"], None, 1 / 100_000;
 }
 
 const ATOM_COUNT: usize = Atom::ALL.len();
@@ -261,6 +386,10 @@ impl Unit {
     }
 
     pub fn parse(text: &str) -> Result<Unit, UnitError> {
+        // A spelling that contains a slash itself (`/10万`) is one atom, not a quotient.
+        if let Some(atom) = Atom::from_symbol(text.trim()) {
+            return Ok(Unit::atom(atom));
+        }
         let mut exps = [0i32; ATOM_COUNT];
         for (i, segment) in text.split('/').enumerate() {
             let sign = if i == 0 { 1 } else { -1 };
@@ -349,6 +478,18 @@ impl Unit {
         Unit::from_exps(exps)
     }
 
+    /// A count of things named by a measure word (家, 个, 人), one by one: only whole numbers are counts of
+    /// it. 万人 is not (5.2 万人 is a count in ten thousands).
+    pub fn is_whole_count(self) -> bool {
+        match self.terms {
+            [Some((atom, 1)), None, None] => {
+                let (dim, num, den) = atom.spec();
+                (num, den) == (1, 1) && dim.is_some_and(|(base, _)| base >= BaseDim::Person)
+            }
+            _ => false,
+        }
+    }
+
     pub(crate) fn single_atom(self) -> bool {
         matches!(self.terms, [Some((_, 1)), None, None])
     }
@@ -414,14 +555,37 @@ fn suggest(s: &Option<String>) -> String {
 
 impl UnitError {
     fn unknown(text: &str) -> UnitError {
-        let lower = text.to_lowercase();
-        let limit = (text.chars().count() / 2).max(1);
-        let suggestion = known_symbols()
-            .into_iter()
-            .map(|s| (strsim::levenshtein(&lower, &s.to_lowercase()), s))
-            .filter(|(d, _)| !text.is_empty() && *d <= limit)
-            .min_by_key(|(d, _)| *d)
-            .map(|(_, s)| s.to_string());
-        UnitError::Unknown { text: text.to_string(), suggestion }
+        UnitError::Unknown { text: text.to_string(), suggestion: suggest_unit(text, None) }
     }
+}
+
+/// The closest known spelling, only within one dimension: 亿美元 is never offered for 亿元 (another
+/// currency) nor 公顷 for 公里 (an area for a length). The dimension is the one expected where it is known
+/// (a fact's declared unit); otherwise the one of the longest known unit the text ends with (万平方尺 ends
+/// with nothing known, 万人次 with 人), and with neither, the closest spelling of any dimension.
+pub fn suggest_unit(text: &str, within: Option<Dimension>) -> Option<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let guessed = within.or_else(|| {
+        let mut suffixes: Vec<(usize, Atom)> = Atom::ALL
+            .iter()
+            .flat_map(|a| a.spellings().iter().map(move |s| (s, *a)))
+            .filter(|(s, _)| text.ends_with(**s) && text != **s)
+            .map(|(s, a)| (s.chars().count(), a))
+            .collect();
+        suffixes.sort_by_key(|(n, _)| std::cmp::Reverse(*n));
+        suffixes.first().map(|(_, a)| a.dimension())
+    });
+    let lower = text.to_lowercase();
+    let limit = (text.chars().count() / 2).max(1);
+    Atom::ALL
+        .iter()
+        .filter(|a| guessed.is_none_or(|d| a.dimension() == d))
+        .flat_map(|a| a.spellings().iter().copied())
+        .map(|s| (strsim::levenshtein(&lower, &s.to_lowercase()), s))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, s)| s.to_string())
 }

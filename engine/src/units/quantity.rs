@@ -196,7 +196,7 @@ impl fmt::Display for Quantity {
         let (value, unit) = (self.value.normalize(), self.unit.to_string());
         if unit.is_empty() {
             write!(f, "{value}")
-        } else if unit.starts_with(['%', '‰']) {
+        } else if unit.starts_with(['%', '‰', '/']) {
             write!(f, "{value}{unit}")
         } else {
             write!(f, "{value} {unit}")

@@ -41,7 +41,8 @@ fn percent_and_per_mille_are_scaled_pure_numbers() {
 
 #[test]
 fn day_is_twenty_four_hours_but_month_is_its_own_dimension() {
-    assert_eq!(cmp(&q("1", "天"), &q("24", "小时")), Equal);
+    // How many hours a day counts is law, not arithmetic: 天 and 小时 are different dimensions.
+    assert!(q("1", "天").cmp_exact(&q("24", "小时")).is_err());
     let err = q("1860", "元/月").cmp_exact(&q("15.2", "元/小时")).unwrap_err();
     assert!(matches!(err, UnitError::DimensionMismatch { .. }));
     assert!(err.to_string().contains("money/month"), "{err}");
@@ -168,4 +169,50 @@ fn quotients_of_one_dimension_are_exact_and_percentages_multiply_as_numbers() {
     // 10% of 800 万元 is 80 万元, not 8000 万元·%.
     assert_eq!(q("800", "万元").mul(&q("10", "%")).unwrap().to_string(), "80 万元");
     assert_eq!(q("2", "‰").mul(&q("500", "吨")).unwrap().to_string(), "1 吨");
+}
+
+#[test]
+fn target_document_units_convert_within_their_dimension() {
+    assert_eq!(cmp(&q("1", "万平方米"), &q("10000", "m²")), Equal);
+    assert_eq!(cmp(&q("1", "公里"), &q("1000", "m")), Equal);
+    assert_eq!(cmp(&q("1.5", "万亿元"), &q("15000", "亿元")), Equal);
+    assert_eq!(cmp(&q("2", "万人"), &q("20000", "人")), Equal);
+    assert_eq!(cmp(&q("100", "名"), &q("100", "人")), Equal);
+    assert_eq!(cmp(&q("15", "万户"), &q("150000", "户")), Equal);
+    assert_eq!(cmp(&q("1", "万千瓦"), &q("10000", "千瓦")), Equal);
+    // 医师 2.6 人/千人 is 2.6‰ of the population; 孕产妇死亡率 10/10万 is 0.01%.
+    assert_eq!(cmp(&q("2.6", "人/千人"), &q("2.6", "‰")), Equal);
+    assert_eq!(cmp(&q("10", "/10万"), &q("0.01", "%")), Equal);
+    assert_eq!(q("10", "/10万").to_string(), "10/10万");
+    assert_eq!(Unit::parse("1/10万").unwrap(), Unit::parse("/10万").unwrap());
+    assert_eq!(q("350", "家").to_string(), "350 家");
+}
+
+#[test]
+fn currencies_counts_and_percentage_points_are_never_mixed() {
+    for (a, b) in [("亿美元", "亿元"), ("支", "个"), ("家", "个"), ("百分点", "%"), ("万人", "万元"), ("千瓦", "kVA")]
+    {
+        let err = q("3", a).cmp_exact(&q("3", b)).unwrap_err();
+        assert!(matches!(err, UnitError::DimensionMismatch { .. }), "{a} vs {b}: {err}");
+        assert!(q("3", a).add(&q("3", b)).is_err(), "{a} + {b}");
+    }
+    assert_eq!(Unit::parse("个百分点").unwrap(), Unit::parse("百分点").unwrap());
+    assert!(Unit::parse("家").unwrap().is_whole_count());
+    assert!(!Unit::parse("万人").unwrap().is_whole_count() && !Unit::parse("m²").unwrap().is_whole_count());
+}
+
+#[test]
+fn suggestions_stay_within_one_dimension() {
+    // 亿美金 is a currency of dollars: 亿美元, never 亿元.
+    assert_eq!(suggest_unit("亿美金", None).as_deref(), Some("亿美元"));
+    // Expected area: 平方英尺 is nearest to 平方米 among areas; nothing of another dimension is offered.
+    let area = Unit::parse("m²").unwrap().dimension();
+    let suggestion = suggest_unit("平方英尺", Some(area)).unwrap();
+    assert_eq!(Unit::parse(&suggestion).unwrap().dimension(), area);
+    // A money fact given in 万人: no money unit is "close enough" to offer, and 万元 is not offered.
+    let money = Unit::parse("元").unwrap().dimension();
+    assert_ne!(suggest_unit("万人次", Some(money)).as_deref(), Some("万元"));
+    // Ending with a known unit fixes the dimension: 百公里 is a length, so 公顷 (an area) is never offered.
+    let s = suggest_unit("百公里", None);
+    assert!(s.is_none_or(|s| Unit::parse(&s).unwrap().dimension() == Unit::parse("m").unwrap().dimension()));
 }
