@@ -34,6 +34,7 @@ pub mod explain;
 pub mod facts;
 pub mod generate;
 pub mod identity;
+pub mod limits;
 pub mod policy;
 pub mod syntax;
 pub mod units;
@@ -90,41 +91,37 @@ impl Rulebook {
         Rulebook::from_texts(files, &embedded_source)
     }
 
-    /// A rule file, or every `*.rules` file below a folder.
+    /// A rule file, or every `*.rules` file below a folder, read within the default limits.
     pub fn load_path(path: &Path) -> Result<Rulebook, LoadError> {
+        Rulebook::load_path_within(path, limits::ReadLimit::default())
+    }
+
+    /// A rule file, or every `*.rules` file below a folder. Every file read (rule files and the sources
+    /// they cite) must be a regular file of at most `limit` bytes, and a cited source must lie inside the
+    /// folder of the rule file that cites it.
+    pub fn load_path_within(path: &Path, limit: limits::ReadLimit) -> Result<Rulebook, LoadError> {
         let mut paths = Vec::new();
-        if path.is_dir() {
-            collect_rule_files(path, &mut paths);
+        let folder = path.is_dir();
+        if folder {
+            collect_rule_files(path, &mut paths, 0);
             paths.sort();
+            if paths.is_empty() {
+                let problem = limits::ReadProblem::Io("no *.rules file in this folder".to_string());
+                return Err(unreadable(path, &problem, "不含任何 *.rules 文件"));
+            }
         } else {
             paths.push(path.to_path_buf());
         }
         let mut files = Vec::new();
         for p in &paths {
-            match std::fs::read_to_string(p) {
+            match limits::read_text(p, limit) {
                 Ok(text) => files.push((p.display().to_string(), text)),
-                Err(error) => {
-                    let mut sources = Sources::default();
-                    let file = sources.add(p.display().to_string(), String::new());
-                    let diagnostic = Diagnostic::error(
-                        "C100",
-                        diag::Span::new(file, 0, 0),
-                        format!("cannot read `{}`: {error}", p.display()),
-                    )
-                    .label("unreadable")
-                    .help("give a rule file or a folder of *.rules files")
-                    .zh(
-                        format!("无法读取 `{}`：{error}", p.display()),
-                        "无法读取",
-                        "请给出规则文件或包含 *.rules 文件的文件夹",
-                    );
-                    return Err(LoadError { diagnostics: vec![diagnostic], sources });
-                }
+                Err(problem) => return Err(unreadable(p, &problem, &problem.zh())),
             }
         }
         let read_source = |rule_file: &str, source: &str| {
-            let base = Path::new(rule_file).parent().unwrap_or(Path::new("."));
-            std::fs::read_to_string(base.join(source)).ok()
+            let base = Path::new(rule_file).parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            confined_source(base, source, limit)
         };
         Rulebook::from_texts(files, &read_source)
     }
@@ -137,8 +134,35 @@ impl Rulebook {
         Rulebook::load_texts(files, Some(read_source))
     }
 
-    /// Without a source reader the quotes are not verified.
+    /// Without a source reader the quotes are not verified. Parsing and checking recurse as deep as the
+    /// rule text nests (up to `limits::MAX_NESTING` and `limits::MAX_DEPTH`); they run on a thread of their
+    /// own with a stack sized for those limits, so loading is safe whatever thread calls it (a web server's
+    /// worker, a test thread) and however unoptimised the build.
     fn load_texts(
+        files: Vec<(String, String)>,
+        read_source: Option<&check::SourceReader<'_>>,
+    ) -> Result<Rulebook, LoadError> {
+        std::thread::scope(|scope| {
+            let loader = std::thread::Builder::new()
+                .name("comply-load".to_string())
+                .stack_size(LOAD_STACK_BYTES)
+                .spawn_scoped(scope, move || Rulebook::load_texts_here(files, read_source));
+            let failed = |what: &str| {
+                let mut sources = Sources::default();
+                let file = sources.add("(rules)".to_string(), String::new());
+                let diagnostic = Diagnostic::error("C000", diag::Span::new(file, 0, 0), format!("internal: {what}"))
+                    .label("not loaded")
+                    .help("this is a bug in comply or the machine is out of resources; please report it with the rule files");
+                LoadError { diagnostics: vec![diagnostic], sources }
+            };
+            match loader {
+                Ok(handle) => handle.join().unwrap_or_else(|_| Err(failed("the loader stopped"))),
+                Err(error) => Err(failed(&format!("cannot start the loader: {error}"))),
+            }
+        })
+    }
+
+    fn load_texts_here(
         files: Vec<(String, String)>,
         read_source: Option<&check::SourceReader<'_>>,
     ) -> Result<Rulebook, LoadError> {
@@ -171,7 +195,12 @@ impl Rulebook {
     /// Loads rule files kept by `files()` (e.g. from a records store), verifying every quote again.
     pub fn from_files(files: &identity::RulebookFiles) -> Result<Rulebook, LoadError> {
         let texts = files.rules.iter().map(|(n, t)| (n.clone(), t.clone())).collect();
-        Rulebook::from_texts(texts, &|rule_file: &str, path: &str| files.read_source(rule_file, path))
+        let stored = |rule_file: &str, path: &str| {
+            files.read_source(rule_file, path).ok_or_else(|| {
+                check::SourceProblem::Read(limits::ReadProblem::Io("not among the stored texts".to_string()))
+            })
+        };
+        Rulebook::from_texts(texts, &stored)
     }
 
     /// The rule texts and the gazette texts they cite, as loaded: hashed by `hash` and reloaded by `from_files`.
@@ -211,7 +240,7 @@ impl Rulebook {
             let Some(path) = &policy.source.file else { continue };
             let Some(index) = names.iter().position(|n| *n == policy.file) else { continue };
             let Some(rule_name) = relative.get(index) else { continue };
-            if let Some(text) = read(&policy.file, path) {
+            if let Ok(text) = read(&policy.file, path) {
                 self.files.sources.insert(identity::RulebookFiles::source_key(rule_name, path), text);
             }
         }
@@ -231,10 +260,14 @@ impl Rulebook {
 }
 
 /// Reads a gazette text cited by an embedded rule file.
-fn embedded_source(rule_file: &str, path: &str) -> Option<String> {
+fn embedded_source(rule_file: &str, path: &str) -> Result<String, check::SourceProblem> {
+    if outside_lexically(path) {
+        return Err(check::SourceProblem::Outside);
+    }
     let joined = Path::new(rule_file).parent().unwrap_or(Path::new("")).join(path);
     let relative = joined.strip_prefix("rules").unwrap_or(&joined).to_path_buf();
-    EMBEDDED.get_file(&relative).and_then(|f| f.contents_utf8()).map(str::to_string)
+    let text = EMBEDDED.get_file(&relative).and_then(|f| f.contents_utf8()).map(str::to_string);
+    text.ok_or_else(|| check::SourceProblem::Read(limits::ReadProblem::Io("not shipped".to_string())))
 }
 
 /// Files shipped under `rules/<folder>` (e.g. the stored test cases in `rules/tests`), as (path, text).
@@ -271,14 +304,68 @@ fn collect_embedded(dir: &include_dir::Dir<'_>, out: &mut Vec<(String, String)>)
     out.sort();
 }
 
-fn collect_rule_files(dir: &Path, out: &mut Vec<PathBuf>) {
+/// The loader thread's stack: an unoptimised build spends about 200 KiB of parser stack per level of
+/// nesting, so `limits::MAX_NESTING` levels need about 10 MiB; this leaves room for the checker too. It is
+/// address space reserved, not memory used.
+const LOAD_STACK_BYTES: usize = 64 << 20;
+
+/// Folders below the one given that are searched for rule files; links to folders are not followed, so a
+/// link cycle cannot make the search endless.
+const MAX_FOLDER_DEPTH: usize = 16;
+
+fn collect_rule_files(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
         let path = entry.path();
-        if path.is_dir() {
-            collect_rule_files(&path, out);
+        let Ok(kind) = entry.file_type() else { continue };
+        if kind.is_dir() {
+            if depth < MAX_FOLDER_DEPTH {
+                collect_rule_files(&path, out, depth + 1);
+            }
         } else if path.extension().is_some_and(|e| e == "rules") {
             out.push(path);
         }
     }
+}
+
+/// A rule file that could not be read, as a load error.
+fn unreadable(path: &Path, problem: &limits::ReadProblem, zh_problem: &str) -> LoadError {
+    let mut sources = Sources::default();
+    let file = sources.add(path.display().to_string(), String::new());
+    let diagnostic = Diagnostic::error(
+        "C100",
+        diag::Span::new(file, 0, 0),
+        format!("cannot read `{}`: {}", path.display(), problem.en()),
+    )
+    .label("unreadable")
+    .help("give a rule file or a folder of *.rules files")
+    .zh(
+        format!("无法读取 `{}`：{zh_problem}", path.display()),
+        "无法读取",
+        "请给出规则文件或包含 *.rules 文件的文件夹",
+    );
+    LoadError { diagnostics: vec![diagnostic], sources }
+}
+
+/// An absolute path or one that climbs with `..`: it can name any file on the machine.
+fn outside_lexically(path: &str) -> bool {
+    use std::path::Component;
+    let path = Path::new(path);
+    path.is_absolute() || path.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+}
+
+/// The text of a source cited by a rule file in `base`: it must resolve (links followed) to a regular file
+/// inside `base`. Otherwise whether `lint` passes would tell anyone who can make CI lint a contributed rule
+/// file whether a passage occurs in any file the machine can read.
+fn confined_source(base: &Path, source: &str, limit: limits::ReadLimit) -> Result<String, check::SourceProblem> {
+    if outside_lexically(source) {
+        return Err(check::SourceProblem::Outside);
+    }
+    let io = |e: std::io::Error| check::SourceProblem::Read(limits::ReadProblem::Io(e.to_string()));
+    let root = std::fs::canonicalize(base).map_err(io)?;
+    let resolved = std::fs::canonicalize(base.join(source)).map_err(io)?;
+    if !resolved.starts_with(&root) {
+        return Err(check::SourceProblem::Outside);
+    }
+    limits::read_text(&resolved, limit).map_err(check::SourceProblem::Read)
 }

@@ -46,6 +46,17 @@ pub struct CaseBlock {
     pub credit_code: String,
 }
 
+/// What the case list searches by; empty fields match everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Search {
+    pub case_no: String,
+    pub applicant: String,
+    pub credit_code: String,
+    pub verdict: String,
+    /// YYYY-MM-DD (or YYYY-MM, YYYY): the day the decision was recorded.
+    pub date: String,
+}
+
 /// A decision to record: the case, the facts as given, and the report the engine produced for them.
 #[derive(Debug, Clone)]
 pub struct Decision<'a> {
@@ -406,6 +417,37 @@ impl Store {
         let rows = self
             .conn
             .query(&format!("SELECT {COLUMNS} FROM records WHERE case_no = $1 ORDER BY seq"), &[case_no.into()])?;
+        Ok(rows.iter().map(Record::from_row).collect())
+    }
+
+    /// Decisions matching every given field, newest first, at most `limit`: 案号, 申请人 and 统一社会信用代码
+    /// by substring, the verdict exactly, the day the decision was recorded (YYYY-MM-DD) by prefix.
+    pub fn search(&mut self, filter: &Search, limit: i64) -> Result<Vec<Record>, StoreError> {
+        let mut sql = format!("SELECT {COLUMNS} FROM records WHERE kind IN ('decision', 'correction')");
+        let mut params: Vec<db::Value> = Vec::new();
+        let mut like = |sql: &mut String, column: &str, value: &str, contains: bool| {
+            // User text is a parameter, never SQL; `%` and `_` in it match themselves.
+            let escaped = value.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            params.push(if contains { format!("%{escaped}%") } else { format!("{escaped}%") }.into());
+            sql.push_str(&format!(" AND {column} LIKE ${} ESCAPE '\\'", params.len()));
+        };
+        for (column, value) in
+            [("case_no", &filter.case_no), ("applicant", &filter.applicant), ("credit_code", &filter.credit_code)]
+        {
+            if !value.trim().is_empty() {
+                like(&mut sql, column, value.trim(), true);
+            }
+        }
+        if !filter.date.trim().is_empty() {
+            like(&mut sql, "at", filter.date.trim(), false);
+        }
+        if !filter.verdict.trim().is_empty() {
+            params.push(filter.verdict.trim().into());
+            sql.push_str(&format!(" AND verdict = ${}", params.len()));
+        }
+        params.push(limit.into());
+        sql.push_str(&format!(" ORDER BY seq DESC LIMIT ${}", params.len()));
+        let rows = self.conn.query(&sql, &params)?;
         Ok(rows.iter().map(Record::from_row).collect())
     }
 

@@ -38,10 +38,22 @@ impl ReplayError {
 /// The verdict and the JSON report of a stored case's facts under `book`, produced as `comply check
 /// --format json` produces them.
 pub fn evaluate(book: &Rulebook, record: &Record) -> Result<(String, String), ReplayError> {
-    let lang = record.lang();
-    let policy = book.policy(&record.policy).ok_or_else(|| ReplayError::UnknownPolicy(record.policy.clone()))?;
-    let as_of = record.as_of.parse().map_err(|_| ReplayError::BadDate(record.as_of.clone()))?;
-    let file = facts::read_file(&record.facts_name, &record.facts).map_err(|e| ReplayError::Facts(e.render(lang)))?;
+    evaluate_text(book, &record.policy, &record.as_of, record.lang(), &record.facts_name, &record.facts)
+}
+
+/// The same, from the parts a decision is stored with (the desk evaluates a new case with this, so that a
+/// replay repeats exactly what it did).
+pub fn evaluate_text(
+    book: &Rulebook,
+    policy: &str,
+    as_of: &str,
+    lang: Lang,
+    facts_name: &str,
+    facts_text: &str,
+) -> Result<(String, String), ReplayError> {
+    let policy = book.policy(policy).ok_or_else(|| ReplayError::UnknownPolicy(policy.to_string()))?;
+    let as_of = as_of.parse().map_err(|_| ReplayError::BadDate(as_of.to_string()))?;
+    let file = facts::read_file(facts_name, facts_text).map_err(|e| ReplayError::Facts(e.render(lang)))?;
     let bound = facts::bind(policy, &file.facts).map_err(|e| ReplayError::Facts(e.render(lang)))?;
     let mut report = explain::report(policy, &bound, as_of, lang);
     // `check` carries the fact file's `[case]` block into the report; so does its replay.

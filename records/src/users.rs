@@ -110,6 +110,14 @@ pub fn hash_password(password: &str) -> Result<String, UserError> {
     hasher().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|_| UserError::Hashing)
 }
 
+/// A secret for a session or a form token: 32 bytes from the operating system, hex.
+pub fn random_token() -> String {
+    use password_hash::rand_core::RngCore;
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn password_matches(password: &str, stored: &str) -> bool {
     if password.len() > MAX_PASSWORD_BYTES {
         return false;

@@ -9,7 +9,7 @@ use comply_engine::explain::{self, Lang, render};
 use comply_engine::facts;
 use comply_records::db;
 use comply_records::testing::targets;
-use comply_records::{CaseBlock, Decision, ProblemKind, Role, Store, StoreError};
+use comply_records::{CaseBlock, Decision, ProblemKind, Role, Search, Store, StoreError};
 
 /// The stored test cases shipped with the packs: (file name, text).
 fn shipped_cases() -> Vec<(String, String)> {
@@ -163,9 +163,19 @@ fn hostile_text_is_stored_and_returned_intact() {
                 (block.case_no.clone(), block.applicant, block.credit_code)
             );
             assert_eq!(store.case_records(&block.case_no).unwrap().len(), 1, "{target}: search by 案号 {h:?}");
+            let by_applicant = Search { applicant: h.to_string(), ..Search::default() };
+            let found = store.search(&by_applicant, 50).unwrap();
+            assert!(found.iter().all(|r| r.applicant.contains(h)), "{target}: {h:?} matched other text");
+            assert_eq!(found.first().map(|r| r.seq), Some(stored.seq), "{target}: {h:?}");
             store.record_action(h, h, h).unwrap();
         }
         assert!(store.verify().unwrap().ok(), "{target}");
+        // `%` and `_` typed into a search box match themselves, not everything.
+        let percent = Search { applicant: "%".into(), ..Search::default() };
+        let hits: Vec<String> = store.search(&percent, 50).unwrap().into_iter().map(|r| r.applicant).collect();
+        assert_eq!(hits, [hostile[5].to_string()], "{target}");
+        let by_verdict = Search { verdict: "no such verdict".into(), ..Search::default() };
+        assert!(store.search(&by_verdict, 50).unwrap().is_empty());
         let nul = CaseBlock { case_no: "a\0b".into(), ..CaseBlock::default() };
         let file = facts::read_file(&name, &text).unwrap();
         let policy = book.policy(&policy_of(&name, &file)).unwrap();

@@ -40,10 +40,11 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     let lang: Lang = args.lang.into();
     let book = load_rules(args.rules.as_ref(), lang)?;
     let name = args.facts.display().to_string();
-    let text = std::fs::read_to_string(&args.facts).map_err(|e| {
+    // A regular file within the read limit: `/dev/zero` or a FIFO would never end.
+    let text = crate::limits::read_text(&args.facts, super::read_limit()).map_err(|e| {
         Failure(match lang {
-            Lang::Zh => format!("无法读取事实文件 `{name}`：{e}"),
-            Lang::En => format!("cannot read the fact file `{name}`: {e}"),
+            Lang::Zh => format!("无法读取事实文件 `{name}`：{}", e.zh()),
+            Lang::En => format!("cannot read the fact file `{name}`: {}", e.en()),
         })
     })?;
     let file = facts::read_file(&name, &text).map_err(|e| Failure(e.render(lang)))?;

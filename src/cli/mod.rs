@@ -8,6 +8,7 @@ mod diff;
 mod facts_sheet;
 mod lint;
 mod records;
+mod serve;
 mod test;
 mod users;
 
@@ -28,6 +29,21 @@ use crate::explain::Lang;
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The largest rule file, fact file or cited source text read, in bytes (default 4 MiB). Only regular
+    /// files are read: devices and FIFOs are refused.
+    #[arg(long = "max-file-bytes", global = true)]
+    max_file_bytes: Option<u64>,
+}
+
+thread_local! {
+    /// The read limit of the command running on this thread (`--max-file-bytes`); each `run` sets it, so
+    /// commands run side by side in one process (the tests) do not see each other's.
+    static READ_LIMIT: std::cell::Cell<crate::limits::ReadLimit> = std::cell::Cell::new(Default::default());
+}
+
+/// The read limit of the running command.
+pub fn read_limit() -> crate::limits::ReadLimit {
+    READ_LIMIT.with(|l| l.get())
 }
 
 #[derive(Debug, Subcommand)]
@@ -46,6 +62,8 @@ enum Command {
     Test(test::Args),
     /// Show which cases get a different answer between two versions of the rule files.
     Diff(diff::Args),
+    /// Serve the HTTP API and the self-assessment page.
+    Serve(serve::Args),
     /// Verify, replay, rerun or export stored decision records.
     Records(records::Args),
     /// Manage the case desk's staff accounts.
@@ -96,6 +114,8 @@ pub fn run(args: &[String], io: &mut Io<'_>) -> u8 {
             return code;
         }
     };
+    let limit = cli.max_file_bytes.map_or_else(Default::default, |max_bytes| crate::limits::ReadLimit { max_bytes });
+    READ_LIMIT.with(|l| l.set(limit));
     let result = match cli.command {
         Command::Check(args) => check::run(args, io),
         Command::Lint(args) => lint::run(args, io),
@@ -104,6 +124,7 @@ pub fn run(args: &[String], io: &mut Io<'_>) -> u8 {
         Command::Batch(args) => batch::run(args, io),
         Command::Test(args) => test::run(args, io),
         Command::Diff(args) => diff::run(args, io),
+        Command::Serve(args) => serve::run(args, io),
         Command::Records(args) => records::run(args, io),
         Command::Users(args) => users::run(args, io),
     };
@@ -119,7 +140,7 @@ pub fn run(args: &[String], io: &mut Io<'_>) -> u8 {
 /// Loads the rule files named on the command line, or the shipped packs; problems in the reader's language.
 pub fn load_rules(path: Option<&PathBuf>, lang: Lang) -> Result<Rulebook, Failure> {
     let loaded = match path {
-        Some(p) => Rulebook::load_path(p),
+        Some(p) => Rulebook::load_path_within(p, read_limit()),
         None => Rulebook::embedded(),
     };
     loaded.map_err(|e| Failure(load_failure(&e, lang)))

@@ -8,6 +8,7 @@ mod diagnostics;
 mod diff;
 mod examples;
 mod fast_path;
+mod hostile;
 mod inputs;
 mod packs;
 mod properties;

@@ -21,12 +21,24 @@ pub fn statute_operator(word: &str) -> Option<CmpOp> {
         "超过" | "高于" | "大于" | "多于" => CmpOp::Gt,
         "低于" | "小于" | "不满" | "未达到" | "不足" | "少于" => CmpOp::Lt,
         "等于" | "为" => CmpOp::Eq,
-        _ => return None,
+        _ => return super::targets::plan_operator(word),
     })
 }
 
 impl Checker<'_> {
+    /// Types and resolves an expression; the recursion (through derived values and tables resolved on the
+    /// way) stops at `limits::MAX_DEPTH` with a diagnostic.
     pub(crate) fn expr(&mut self, e: &ast::Expr, expected: Option<Type>) -> Typed {
+        if !self.deep_enough(self.depth + 1, e.span) {
+            return None;
+        }
+        self.depth += 1;
+        let typed = self.expr_at_depth(e, expected);
+        self.depth -= 1;
+        typed
+    }
+
+    fn expr_at_depth(&mut self, e: &ast::Expr, expected: Option<Type>) -> Typed {
         match &e.kind {
             ExprKind::Number { value, unit } => {
                 // A number-like enum value where an enum is expected: `year = 2015`.
@@ -80,6 +92,9 @@ impl Checker<'_> {
             }
             ExprKind::Compare { op, lhs, rhs, word, word_source } => {
                 self.compare(*op, lhs, rhs, word.as_ref(), word_source.as_deref(), e.span)
+            }
+            ExprKind::Approx { value, target, tolerance, word } => {
+                self.approximately(value, target, tolerance, word.as_ref(), e.span)
             }
             ExprKind::In { value, set } => {
                 let (value_expr, ty) = self.expr(value, None)?;
@@ -230,6 +245,9 @@ impl Checker<'_> {
     }
 
     fn call(&mut self, function: &ast::Ident, args: &[ast::Expr], span: Span) -> Typed {
+        if let Some(lowered) = self.plan_call(function, args, span) {
+            return lowered;
+        }
         let mut parts = Vec::with_capacity(args.len());
         let mut dimension = None;
         for arg in args {
@@ -250,19 +268,20 @@ impl Checker<'_> {
             "max" => Some((Expr::Max(parts), ty)),
             "sum" => Some((Expr::Sum(parts), ty)),
             other => {
-                let suggestion = did_you_mean(other, &["min".into(), "max".into(), "sum".into()]);
+                let known = ["min".into(), "max".into(), "sum".into(), "abs".into(), "pow".into()];
+                let suggestion = did_you_mean(other, &known);
                 self.error(
                     Diagnostic::error("C022", span, format!("unknown function `{other}`"))
                         .label("not a function")
-                        .help(
-                            suggestion.clone().map_or("the functions are min, max and sum".into(), |s| {
-                                format!("did you mean `{s}`?")
-                            }),
-                        )
+                        .help(suggestion.clone().map_or("the functions are min, max, sum, abs and pow".into(), |s| {
+                            format!("did you mean `{s}`?")
+                        }))
                         .zh(
                             format!("未知函数 `{other}`"),
                             "不是函数",
-                            suggestion.map_or("可用函数：min、max、sum".into(), |s| format!("是否指 `{s}`？")),
+                            suggestion.map_or("可用函数：min、max、sum、abs、pow".into(), |s| {
+                                format!("是否指 `{s}`？")
+                            }),
                         ),
                 );
                 None
@@ -271,7 +290,7 @@ impl Checker<'_> {
     }
 
     /// Types both sides; a bare enum value on the left takes its type from the right (`鹿城区 = county`).
-    fn pair(&mut self, lhs: &ast::Expr, rhs: &ast::Expr) -> Option<((Expr, Type), (Expr, Type))> {
+    pub(crate) fn pair(&mut self, lhs: &ast::Expr, rhs: &ast::Expr) -> Option<((Expr, Type), (Expr, Type))> {
         let lhs_is_free_name = matches!(&lhs.kind, ExprKind::Name(id) if !self.symbols.contains_key(&id.name));
         if lhs_is_free_name {
             let right = self.expr(rhs, None)?;
@@ -377,7 +396,7 @@ impl Checker<'_> {
 
     /// A constant compared with a fact is stored in the fact's declared unit when it converts exactly, so
     /// evaluation compares two decimals instead of cross-multiplying units on every case.
-    fn in_fact_unit(&self, expr: Expr, other: &Expr) -> Expr {
+    pub(crate) fn in_fact_unit(&self, expr: Expr, other: &Expr) -> Expr {
         let (Expr::Const(Constant::Num(q)), Expr::Fact(f)) = (&expr, other) else { return expr };
         match self.facts.get(*f as usize).and_then(|fact| fact.unit).map(|unit| q.convert_exact(unit)) {
             Some(Ok(converted)) => Expr::Const(Constant::Num(converted)),
@@ -386,6 +405,23 @@ impl Checker<'_> {
     }
 
     fn check_word(&mut self, op: CmpOp, word: &ast::Spanned<String>) {
+        // 「超6亿元以上」 allows either reading; the pack's comment says which it took.
+        if super::targets::either_reading(&word.node) && matches!(op, CmpOp::Gt | CmpOp::Ge) {
+            return;
+        }
+        if super::targets::tolerance_word(&word.node).is_some() {
+            self.error(
+                Diagnostic::error("C060", word.span, format!("“{}” is a word of approximation, not a bound", word.node))
+                    .label("needs a tolerance")
+                    .help("write `VALUE approximately TARGET within TOLERANCE（左右）`; the tolerance is the pack's reading, say why in a comment")
+                    .zh(
+                        format!("“{}”表示近似，不是界限", word.node),
+                        "需要容差",
+                        "请写 `值 approximately 目标 within 容差（左右）`；容差是规则包的解读，请在注释中说明理由",
+                    ),
+            );
+            return;
+        }
         match statute_operator(&word.node) {
             Some(meant) if meant == op => {}
             Some(meant) => self.error(
@@ -405,11 +441,11 @@ impl Checker<'_> {
             None => self.error(
                 Diagnostic::warning("C026", word.span, format!("“{}” is not a statutory comparison word comply knows", word.node))
                     .label("unknown word")
-                    .help("known: 以上 以下 以内 不超过 不低于 不少于 达到 超过 高于 低于 大于 小于 不满 未达到 大于或等于 小于或等于")
+                    .help("known: 以上 以下 以内 不超过 不低于 不少于 达到 达 超过 超 突破 跨越 高于 低于 大于 小于 不满 未达到 大于或等于 小于或等于 不下降 前N名; approximation: 左右 约 接近 (with `approximately`)")
                     .zh(
                         format!("“{}”不是 comply 认识的法定比较用语", word.node),
                         "未知用语",
-                        "可用：以上 以下 以内 不超过 不低于 不少于 达到 超过 高于 低于 大于 小于 不满 未达到 大于或等于 小于或等于",
+                        "可用：以上 以下 以内 不超过 不低于 不少于 达到 达 超过 超 突破 跨越 高于 低于 大于 小于 不满 未达到 大于或等于 小于或等于 不下降 前N名；近似：左右 约 接近（配合 `approximately`）",
                     ),
             ),
         }

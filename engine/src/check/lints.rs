@@ -19,6 +19,7 @@ pub(crate) fn run(
     // Only a policy that checked cleanly can say a fact is unused: a rule or value dropped for an error
     // (a cycle, a rule without `require`) may be the very place that reads it.
     let Some(policy) = policy else { return };
+    super::targets::hedge_lint(policy, out);
     let clean = !checker.diagnostics.iter().any(Diagnostic::is_error);
     for (fact, uses) in checker.facts.iter().zip(&checker.fact_uses) {
         if *uses == 0 && clean {
@@ -141,22 +142,53 @@ fn check_quotes(checker: &Checker<'_>, policy: &Policy, source_texts: &mut Sourc
         );
         return;
     };
-    let Some(haystack) = source_texts.normalised(&policy.file, path) else {
-        out.push(
-            Diagnostic::error(
-                "C051",
-                source_span.unwrap_or(ast.id.span),
-                format!("the source file `{path}` cannot be read"),
-            )
-            .label("missing source text")
-            .help("the path is relative to the rule file; ship the gazette text beside the rules (e.g. rules/sources/)")
-            .zh(
-                format!("无法读取原文文件 `{path}`"),
-                "缺少原文",
-                "路径相对于规则文件；请把公报原文放在规则旁（如 rules/sources/）",
-            ),
-        );
-        return;
+    let at = source_span.unwrap_or(ast.id.span);
+    let haystack = match source_texts.normalised(&policy.file, path) {
+        None => return,
+        Some(Ok(text)) => text,
+        Some(Err(super::SourceProblem::Outside)) => {
+            out.push(
+                Diagnostic::error("C053", at, format!("the source file `{path}` is outside the rule file's folder"))
+                    .label("not inside this folder")
+                    .help("cite a gazette text kept beside the rules (e.g. `sources/….txt`): absolute paths, `..` and links leading out are refused, so that linting a rule file cannot be used to probe other files")
+                    .zh(
+                        format!("原文文件 `{path}` 不在规则文件所在的文件夹内"),
+                        "不在本文件夹内",
+                        "请引用放在规则旁的公报原文（如 `sources/….txt`）：绝对路径、`..` 和指向外部的链接一律拒绝，以免借 lint 探查其他文件",
+                    ),
+            );
+            return;
+        }
+        Some(Err(super::SourceProblem::Read(
+            problem @ (crate::limits::ReadProblem::TooLarge { .. }
+            | crate::limits::ReadProblem::NotAFile
+            | crate::limits::ReadProblem::NotText),
+        ))) => {
+            out.push(
+                Diagnostic::error("C054", at, format!("the source file `{path}` cannot be used: {}", problem.en()))
+                    .label("not a usable text")
+                    .help("cite a plain UTF-8 text file of the gazette notice")
+                    .zh(
+                        format!("原文文件 `{path}` 不能使用：{}", problem.zh()),
+                        "不是可用的文本",
+                        "请引用公报通知的 UTF-8 纯文本文件",
+                    ),
+            );
+            return;
+        }
+        Some(Err(super::SourceProblem::Read(_))) => {
+            out.push(
+                Diagnostic::error("C051", at, format!("the source file `{path}` cannot be read"))
+                    .label("missing source text")
+                    .help("the path is relative to the rule file; ship the gazette text beside the rules (e.g. rules/sources/)")
+                    .zh(
+                        format!("无法读取原文文件 `{path}`"),
+                        "缺少原文",
+                        "路径相对于规则文件；请把公报原文放在规则旁（如 rules/sources/）",
+                    ),
+            );
+            return;
+        }
     };
     let mut seen = BTreeMap::new();
     for (quote, span) in quotes {

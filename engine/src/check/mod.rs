@@ -5,9 +5,11 @@
 mod expr;
 mod lints;
 mod tables;
+mod targets;
 
 pub use expr::{did_you_mean, statute_operator};
 pub use lints::normalise_quote;
+pub use targets::{either_reading, rank_limit, tolerance_word};
 
 use std::collections::BTreeMap;
 
@@ -17,7 +19,15 @@ use crate::syntax::ast::{self, Bilingual, Item, PolicyAst, TypeAst};
 use crate::units::Unit;
 
 /// Reads the text of a source document cited by a policy (`source { file "…" }`), relative to the rule file.
-pub type SourceReader<'a> = dyn Fn(&str, &str) -> Option<String> + 'a;
+pub type SourceReader<'a> = dyn Fn(&str, &str) -> Result<String, SourceProblem> + Sync + 'a;
+
+/// Why a cited source text was not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceProblem {
+    /// An absolute path, a `..` or a link leading out of the rule file's folder.
+    Outside,
+    Read(crate::limits::ReadProblem),
+}
 
 /// Checks parsed policies. `files` maps a file id to its name (for messages and relative source paths).
 pub fn check_policies(
@@ -65,7 +75,7 @@ pub fn check_policies(
 /// Gazette texts normalised for quote matching, read once per load however many policies cite them.
 pub(crate) struct SourceTexts<'r> {
     read: Option<&'r SourceReader<'r>>,
-    cache: BTreeMap<std::path::PathBuf, Option<std::rc::Rc<str>>>,
+    cache: BTreeMap<std::path::PathBuf, Result<std::rc::Rc<str>, SourceProblem>>,
 }
 
 impl SourceTexts<'_> {
@@ -74,13 +84,20 @@ impl SourceTexts<'_> {
         self.read.is_some()
     }
 
-    pub(crate) fn normalised(&mut self, rule_file: &str, path: &str) -> Option<std::rc::Rc<str>> {
+    /// `None` when quotes are not verified on this load.
+    pub(crate) fn normalised(
+        &mut self,
+        rule_file: &str,
+        path: &str,
+    ) -> Option<Result<std::rc::Rc<str>, SourceProblem>> {
         let key = std::path::Path::new(rule_file).parent().unwrap_or(std::path::Path::new("")).join(path);
         let read = self.read?;
-        self.cache
-            .entry(key)
-            .or_insert_with(|| read(rule_file, path).map(|text| lints::normalise_quote(&text).into()))
-            .clone()
+        Some(
+            self.cache
+                .entry(key)
+                .or_insert_with(|| read(rule_file, path).map(|text| lints::normalise_quote(&text).into()))
+                .clone(),
+        )
     }
 }
 
@@ -119,6 +136,13 @@ pub(crate) struct Checker<'a> {
     pub(crate) diagnostics: Vec<Diagnostic>,
     /// Names whose declaration already failed: their uses are not reported again as unknown.
     pub(crate) poisoned: std::collections::BTreeSet<String>,
+    /// How deep the checker is in expressions now, through the derived values and tables it resolves on
+    /// the way: bounded by `limits::MAX_DEPTH`, reported once.
+    pub(crate) depth: usize,
+    depth_reported: bool,
+    /// How deep evaluating each derived value and table goes (its expression and everything it uses).
+    derived_depth: Vec<usize>,
+    table_depth: Vec<usize>,
 }
 
 impl<'a> Checker<'a> {
@@ -140,6 +164,10 @@ impl<'a> Checker<'a> {
             fact_uses: Vec::new(),
             diagnostics: Vec::new(),
             poisoned: Default::default(),
+            depth: 0,
+            depth_reported: false,
+            derived_depth: Vec::new(),
+            table_depth: Vec::new(),
         }
     }
 
@@ -171,6 +199,7 @@ impl<'a> Checker<'a> {
                         self.table_ast.push(table);
                         self.tables.push(None);
                         self.table_progress.push(Progress::Pending);
+                        self.table_depth.push(0);
                     }
                 }
                 Item::Param(param) => self.declare_param(param),
@@ -180,6 +209,7 @@ impl<'a> Checker<'a> {
                         self.derived_ast.push((derived, matches!(item, Item::Output(_))));
                         self.derived.push(None);
                         self.derived_progress.push(Progress::Pending);
+                        self.derived_depth.push(0);
                     }
                 }
                 Item::Rule(_) | Item::Property(_) => {}
@@ -579,7 +609,14 @@ impl<'a> Checker<'a> {
         }
         self.table_progress[id as usize] = Progress::Checking;
         let ast = self.table_ast[id as usize];
-        let table = tables::check_table(self, ast);
+        let mut table = tables::check_table(self, ast);
+        if let Some(t) = &table {
+            let depth = t.keys.iter().chain(&t.rows).map(|e| self.eval_depth(e)).max().unwrap_or(0) + 1;
+            self.table_depth[id as usize] = depth;
+            if !self.deep_enough(depth, ast.id.span) {
+                table = None;
+            }
+        }
         let ty = table.as_ref().map(|t| t.ty);
         self.tables[id as usize] = table;
         self.table_progress[id as usize] = Progress::Done;
@@ -640,10 +677,48 @@ impl<'a> Checker<'a> {
                 span: ast.id.span,
             })
         });
+        let result = result.filter(|d| {
+            let depth = self.eval_depth(&d.expr) + 1;
+            self.derived_depth[id as usize] = depth;
+            self.deep_enough(depth, ast.id.span)
+        });
         let ty = result.as_ref().map(|d| d.ty);
         self.derived[id as usize] = result;
         self.derived_progress[id as usize] = Progress::Done;
         ty
+    }
+
+    /// How deep evaluating `expr` recurses, counting through the derived values and tables it uses (each
+    /// already checked, so its own depth is known). Recursion here is bounded by the checker's depth limit.
+    fn eval_depth(&self, expr: &Expr) -> usize {
+        let own = match expr {
+            Expr::Derived(d) => self.derived_depth.get(*d as usize).copied().unwrap_or(0),
+            Expr::Table(t) => self.table_depth.get(*t as usize).copied().unwrap_or(0),
+            _ => 0,
+        };
+        1 + own.max(expr.children().map(|c| self.eval_depth(c)).max().unwrap_or(0))
+    }
+
+    /// Whether an evaluation `depth` deep is within `limits::MAX_DEPTH`; if not, says so (once).
+    pub(crate) fn deep_enough(&mut self, depth: usize, span: Span) -> bool {
+        let limit = crate::limits::MAX_DEPTH;
+        if depth <= limit {
+            return true;
+        }
+        if !self.depth_reported {
+            self.depth_reported = true;
+            self.error(
+                Diagnostic::error("C062", span, format!("this is computed through more than {limit} nested steps"))
+                    .label("too deep to evaluate safely")
+                    .help("compute it in fewer steps: a long chain of values defined one from another, or one very deep expression, would overflow the evaluator's stack")
+                    .zh(
+                        format!("计算这个值要经过超过 {limit} 层嵌套"),
+                        "嵌套过深，无法安全求值",
+                        "请减少计算层次：一长串彼此定义的值或极深的表达式会使求值溢出",
+                    ),
+            );
+        }
+        false
     }
 
     fn rule(&mut self, rule: &ast::RuleAst) -> Option<RuleDef> {
@@ -702,6 +777,10 @@ impl<'a> Checker<'a> {
             reference: c.reference.clone(),
             quotes: rule.clauses.iter().flat_map(|c| c.quotes.iter().map(|q| q.node.clone())).collect(),
         });
+        let depth = applies.iter().chain([&requires]).map(|e| self.eval_depth(e)).max().unwrap_or(0);
+        if !self.deep_enough(depth, rule.id.span) {
+            return None;
+        }
         if let Some(second) = rule.inapplicable.get(1) {
             self.error(repeated("inapplicable", second.span));
         }

@@ -151,6 +151,23 @@ pub fn inclusive(word: &str) -> bool {
 /// The word a comparison carries and where it comes from: the notice (条文) unless `source` names another
 /// text (《劳动法》第四十八条).
 pub fn statute_note(word: &str, source: Option<&str>, lang: Lang) -> String {
+    // Tolerances and double readings are the pack's reading of the word: the report says so.
+    if crate::check::tolerance_word(word).is_some() {
+        return match lang {
+            Lang::Zh => format!("〔条文“{word}”，容差为本规则包的解读，原文未给出〕"),
+            Lang::En => {
+                format!(" [the clause says “{word}”: the tolerance is this pack's reading, the text gives none]")
+            }
+        };
+    }
+    if crate::check::either_reading(word) {
+        return match lang {
+            Lang::Zh => format!("〔条文“{word}”兼有“超过”“以上”两种读法，按本规则包的读法〕"),
+            Lang::En => format!(
+                " [the clause says “{word}”, which reads as both “more than” and “at least”: this pack's reading]"
+            ),
+        };
+    }
     let inclusive = inclusive(word);
     match (lang, source, inclusive) {
         (Lang::Zh, None, true) => format!("〔条文“{word}”，含本数〕"),

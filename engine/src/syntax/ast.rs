@@ -312,6 +312,13 @@ pub enum ExprKind {
         /// Where the word comes from when it is not the notice (`by "《劳动法》第四十八条"`).
         word_source: Option<String>,
     },
+    /// `value approximately target within tolerance（左右）`
+    Approx {
+        value: Box<Expr>,
+        target: Box<Expr>,
+        tolerance: Box<Expr>,
+        word: Option<Spanned<String>>,
+    },
     In {
         value: Box<Expr>,
         set: Vec<SetItem>,

@@ -18,6 +18,7 @@ struct Grammar;
 
 /// Parses one rule file. `file` is the id the caller registered the text under in `Sources`.
 pub fn parse(file: u32, text: &str) -> Result<Vec<PolicyAst>, Diagnostic> {
+    nesting(file, text)?;
     let mut pairs = Grammar::parse(Rule::file, text).map_err(|e| syntax_error(file, text, e))?;
     let builder = Builder { file };
     let mut policies = Vec::new();
@@ -29,6 +30,76 @@ pub fn parse(file: u32, text: &str) -> Result<Vec<PolicyAst>, Diagnostic> {
         }
     }
     Ok(policies)
+}
+
+/// Refuses nesting the parser would recurse on past `limits::MAX_NESTING`: brackets, and `if` and `not`
+/// within one expression. Read lexically (comments and strings skipped) before the grammar runs, so that a
+/// hostile file cannot overflow the parser's stack.
+fn nesting(file: u32, text: &str) -> Result<(), Diagnostic> {
+    const RESETS: &[&str] = &[
+        "let",
+        "output",
+        "rule",
+        "when",
+        "require",
+        "otherwise",
+        "param",
+        "fact",
+        "table",
+        "property",
+        "policy",
+        "title",
+        "clause",
+        "from",
+    ];
+    let limit = crate::limits::MAX_NESTING;
+    let mut brackets = 0usize;
+    let mut keywords = 0usize;
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '#' => while chars.next_if(|(_, c)| *c != '\n').is_some() {},
+            '"' => {
+                while let Some((_, c)) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '(' | '{' | '[' => brackets += 1,
+            ')' | '}' | ']' => brackets = brackets.saturating_sub(1),
+            '=' if chars.peek().is_some_and(|(_, c)| *c == '>') => keywords = 0,
+            c if c.is_alphabetic() || c == '_' => {
+                let mut end = at + c.len_utf8();
+                while let Some((i, c)) = chars.next_if(|(_, c)| c.is_alphanumeric() || *c == '_') {
+                    end = i + c.len_utf8();
+                }
+                match &text[at..end] {
+                    "if" | "not" => keywords += 1,
+                    word if RESETS.contains(&word) => keywords = 0,
+                    _ => {}
+                }
+            }
+            _ => continue,
+        }
+        if brackets + keywords > limit {
+            let span = Span::new(file, at, at + c.len_utf8());
+            return Err(too_deep(span));
+        }
+    }
+    Ok(())
+}
+
+fn too_deep(span: Span) -> Diagnostic {
+    let limit = crate::limits::MAX_NESTING;
+    Diagnostic::error("C060", span, format!("this expression is nested more than {limit} levels deep"))
+        .label("too deep")
+        .help("split it into named `let` values; each may use the ones before it")
+        .zh(format!("表达式嵌套超过 {limit} 层"), "嵌套过深", "请拆成若干个命名的 `let` 值，后面的可以引用前面的")
 }
 
 fn syntax_error(file: u32, text: &str, error: pest::error::Error<Rule>) -> Diagnostic {
@@ -180,6 +251,8 @@ fn describe(grammar_rule: Rule) -> &'static str {
         | Rule::call
         | Rule::boolean => "an expression",
         Rule::comparison | Rule::compare_op => "a comparison (>=, >, <=, <, =, !=)",
+        Rule::approximation | Rule::k_approximately => "`approximately`",
+        Rule::k_within => "`within`",
         Rule::statute_word | Rule::word => "a statutory word in full-width brackets, e.g. （以上）",
         Rule::membership | Rule::k_in => "`in`",
         Rule::has_any | Rule::has_only | Rule::has_value | Rule::k_has => "`has`",
@@ -625,6 +698,18 @@ impl Builder {
                         let word_source = worded.next().and_then(|s| children(s).next()).map(|s| self.string(s));
                         ExprKind::Compare { op, lhs, rhs, word, word_source }
                     }
+                    Rule::approximation => {
+                        let mut parts = tail
+                            .into_inner()
+                            .filter(|p| !matches!(p.as_rule(), Rule::k_approximately | Rule::k_within));
+                        let target = Box::new(self.expr(next(&mut parts)?)?);
+                        let tolerance = Box::new(self.expr(next(&mut parts)?)?);
+                        let word = parts
+                            .next()
+                            .and_then(|w| w.into_inner().next())
+                            .map(|w| Spanned { span: self.span(&w), node: w.as_str().trim().to_string() });
+                        ExprKind::Approx { value: lhs, target, tolerance, word }
+                    }
                     Rule::membership => ExprKind::In { value: lhs, set: self.set_literal(only(tail)?)? },
                     Rule::has_any => ExprKind::HasAny { set: lhs, items: self.set_literal(only(tail)?)? },
                     Rule::has_only => ExprKind::HasOnly { set: lhs, items: self.set_literal(only(tail)?)? },
@@ -632,6 +717,22 @@ impl Builder {
                 }
             }
             Rule::sum | Rule::product => {
+                let terms = pair.clone().into_inner().count().div_ceil(2);
+                if terms > crate::limits::MAX_TERMS {
+                    let limit = crate::limits::MAX_TERMS;
+                    return Err(Diagnostic::error(
+                        "C061",
+                        span,
+                        format!("this sum has {terms} terms; at most {limit} are allowed"),
+                    )
+                    .label("too many terms")
+                    .help(format!("add them up in named `let` values of at most {limit} terms each"))
+                    .zh(
+                        format!("这个算式有 {terms} 项，最多允许 {limit} 项"),
+                        "项数过多",
+                        format!("请分成若干个命名的 `let` 值，每个最多 {limit} 项"),
+                    ));
+                }
                 let mut inner = pair.into_inner();
                 let mut acc = self.expr(next(&mut inner)?)?;
                 while let Some(op) = inner.next() {
@@ -649,6 +750,9 @@ impl Builder {
             }
             Rule::unary => {
                 let signs = pair.clone().into_inner().filter(|p| p.as_rule() == Rule::neg_sign).count();
+                if signs > crate::limits::MAX_NESTING {
+                    return Err(too_deep(span));
+                }
                 let operand = pair.into_inner().find(|p| p.as_rule() != Rule::neg_sign);
                 let mut inner = self.expr(operand.ok_or_else(|| unexpected(self.file, span, kind_rule))?)?;
                 for _ in 0..signs {

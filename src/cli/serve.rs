@@ -1,0 +1,45 @@
+//! `comply serve`: the HTTP API and the self-assessment page (crate `comply-server`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use super::{EXIT_OK, Failure, Io, LangArg, Outcome, load_rules};
+use crate::explain::Lang;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A rule file or a folder of *.rules files (default: the shipped packs). SIGHUP reloads it.
+    rules: Option<PathBuf>,
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// The language of start-up messages.
+    #[arg(long, value_enum, default_value_t)]
+    lang: LangArg,
+}
+
+pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
+    let lang: Lang = args.lang.into();
+    let book = load_rules(args.rules.as_ref(), lang)?;
+    let source = match args.rules {
+        Some(path) => comply_server::RuleSource::Path(path),
+        None => comply_server::RuleSource::Embedded,
+    };
+    // The request log reaches stderr through this thread: `io.stderr` is held locked by it for the whole run.
+    let (lines, log) = std::sync::mpsc::channel::<String>();
+    let logger: comply_server::Logger = std::sync::Arc::new(move |line: &str| {
+        let _ = lines.send(line.to_string());
+    });
+    let state = comply_server::AppState::with_logger(book, source, comply_server::Limits::default(), logger);
+    let running =
+        comply_server::start(comply_server::Config::new(args.addr, state)).map_err(|e| Failure(e.to_string()))?;
+    let _ = match lang {
+        Lang::Zh => writeln!(io.stderr, "comply serve：请在浏览器中打开 http://{}/", running.addr),
+        Lang::En => writeln!(io.stderr, "comply serve: open http://{}/ in a browser", running.addr),
+    };
+    for line in log {
+        let _ = writeln!(io.stderr, "{line}");
+    }
+    drop(running);
+    Ok(EXIT_OK)
+}
