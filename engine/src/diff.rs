@@ -10,15 +10,13 @@
 //! the pieces are not known and the analysis says so and samples generated cases instead.
 
 use crate::explain::{Lang, pick};
-use std::cmp::Ordering;
 
 use jiff::civil::Date;
-use rust_decimal::Decimal;
 
 use crate::eval::{self, Env, FactSet, FactValue, Value};
-use crate::generate::{Domain, Generator, Rng, to_toml, value_text};
+use crate::generate::{Generator, Rng, to_toml, value_text};
+use crate::partition::{self, Class, Domain, OTHER_TEXT, Point};
 use crate::policy::*;
-use crate::units::Quantity;
 
 /// Above this many points the product is not enumerated.
 pub const PRODUCT_CAP: usize = 400_000;
@@ -62,6 +60,9 @@ pub struct PolicyDiff {
     pub regions: Vec<Region>,
     /// Facts outside the influenced set, fixed so that the unaffected rules pass.
     pub background: Vec<String>,
+    /// Rules outside the change that no choice of the other facts made pass: where they fail, a changed
+    /// rule's outcome may not show in the verdict.
+    pub background_unmet: Vec<String>,
 }
 
 impl PolicyDiff {
@@ -234,66 +235,70 @@ fn rule_facts(p: &Policy, r: &RuleDef) -> Vec<FactId> {
     out
 }
 
-/// Why a rule cannot be partitioned by constants, if it cannot: a comparison between a computed value and
-/// anything, or between two facts.
-fn not_partitionable(p: &Policy, e: &Expr, depth: usize) -> Option<String> {
-    if depth > 64 {
-        return Some("expressions nested too deeply".into());
-    }
-    let reads_quantity = |x: &Expr| {
-        p.facts_read(x).iter().any(|f| matches!(p.facts[*f as usize].ty, Type::Num(_) | Type::Date))
-            || has_arith(p, x, 0)
+/// Why a rule cannot be partitioned by the pieces `pieces` builds, if it cannot: every comparison must
+/// set a bare quantity or date fact against a value fixed by the rule text (constants, dated figures,
+/// tables of them) or against the evaluation date itself, or read no quantity or date fact at all.
+/// Anything else — a computed value, two facts, a date some days from the evaluation date — says why.
+fn not_partitionable(p: &Policy, e: &Expr) -> Option<String> {
+    let ordered = |f: FactId| matches!(p.facts.get(f as usize).map(|d| d.ty), Some(Type::Num(_) | Type::Date));
+    let reads_ordered = |x: &Expr| p.facts_read(x).into_iter().any(ordered);
+    // A value the rule text fixes: no quantity or date fact, no arithmetic, no evaluation date inside it.
+    let fixed = |x: &Expr| {
+        let mut ok = true;
+        p.walk_deep(x, &mut |n| {
+            ok &= match n {
+                Expr::Fact(f) => !ordered(*f),
+                Expr::Arith { .. } | Expr::Neg(_) | Expr::Min(_) | Expr::Max(_) | Expr::Sum(_) | Expr::AsOf => false,
+                Expr::Const(_)
+                | Expr::Derived(_)
+                | Expr::Param(_)
+                | Expr::Table(_)
+                | Expr::Not(_)
+                | Expr::And(_)
+                | Expr::Or(_)
+                | Expr::Compare(_)
+                | Expr::InEnum { .. }
+                | Expr::InText { .. }
+                | Expr::HasAny { .. }
+                | Expr::HasOnly { .. }
+                | Expr::Has { .. }
+                | Expr::If { .. } => true,
+            }
+        });
+        ok
     };
-    let bare = |x: &Expr| matches!(resolve(p, x), Expr::Fact(_) | Expr::AsOf);
-    match e {
-        Expr::Compare(c) => {
-            let ok = (bare(&c.lhs) && !reads_quantity(&c.rhs))
-                || (bare(&c.rhs) && !reads_quantity(&c.lhs))
-                || (!reads_quantity(&c.lhs) && !reads_quantity(&c.rhs));
-            if ok { None } else { Some(format!("`{}` is compared as a computed value", c.lhs_text)) }
-        }
-        Expr::Derived(d) => not_partitionable(p, &p.derived[*d as usize].expr, depth + 1),
-        Expr::Table(t) => p.tables[*t as usize]
-            .keys
-            .iter()
-            .chain(&p.tables[*t as usize].rows)
-            .find_map(|x| not_partitionable(p, x, depth + 1)),
-        Expr::Not(x) | Expr::InEnum { value: x, .. } | Expr::InText { value: x, .. } => {
-            not_partitionable(p, x, depth + 1)
-        }
-        Expr::HasAny { set: x, .. } | Expr::HasOnly { set: x, .. } => not_partitionable(p, x, depth + 1),
-        Expr::Has { set, item, .. } => {
-            not_partitionable(p, set, depth + 1).or_else(|| not_partitionable(p, item, depth + 1))
-        }
-        Expr::If { condition, then, otherwise } => {
-            [condition, then, otherwise].iter().find_map(|x| not_partitionable(p, x, depth + 1))
-        }
-        Expr::And(v) | Expr::Or(v) => v.iter().find_map(|x| not_partitionable(p, x, depth + 1)),
-        // Arithmetic decides nothing by itself; only a comparison of its result does (handled above).
-        _ => None,
-    }
-}
-
-fn has_arith(p: &Policy, e: &Expr, depth: usize) -> bool {
-    if depth > 64 {
-        return true;
-    }
-    match e {
-        Expr::Arith { .. } | Expr::Neg(_) | Expr::Min(_) | Expr::Max(_) | Expr::Sum(_) => true,
-        Expr::Derived(d) => has_arith(p, &p.derived[*d as usize].expr, depth + 1),
-        Expr::Table(t) => p.tables[*t as usize].rows.iter().any(|x| has_arith(p, x, depth + 1)),
-        Expr::If { condition, then, otherwise } => {
-            [condition, then, otherwise].iter().any(|x| has_arith(p, x, depth + 1))
-        }
+    let bare = |x: &Expr| match resolve(p, x) {
+        Expr::Fact(f) => ordered(*f),
         _ => false,
-    }
+    };
+    let as_of = |x: &Expr| matches!(resolve(p, x), Expr::AsOf);
+    let mut why = None;
+    p.walk_deep(e, &mut |n| {
+        if why.is_some() {
+            return;
+        }
+        if let Expr::Compare(c) = n {
+            let (l, r) = (&c.lhs, &c.rhs);
+            let ok = (bare(l) && (fixed(r) || as_of(r)))
+                || (bare(r) && (fixed(l) || as_of(l)))
+                || (!reads_ordered(l) && !reads_ordered(r));
+            if !ok {
+                why = Some(format!("`{}` is compared as a computed value", c.lhs_text));
+            }
+        }
+    });
+    why
 }
 
+/// Follows `let` names to what they stand for.
 fn resolve<'p>(p: &'p Policy, e: &'p Expr) -> &'p Expr {
     let mut e = e;
     for _ in 0..=p.derived.len() {
         match e {
-            Expr::Derived(d) => e = &p.derived[*d as usize].expr,
+            Expr::Derived(d) => match p.derived.get(*d as usize) {
+                Some(def) => e = &def.expr,
+                None => break,
+            },
             _ => break,
         }
     }
@@ -307,135 +312,80 @@ type Bound = Option<(String, bool)>;
 #[derive(Debug, Clone)]
 struct Piece {
     value: Option<FactValue>,
+    /// A date this many days from the evaluation date, for a fact compared with it (the value then
+    /// depends on the date evaluated).
+    from_as_of: Option<i64>,
     /// `(lower, upper)` description pieces for quantities: `Some((text, inclusive))`.
     bounds: Option<(Bound, Bound)>,
     label: String,
 }
 
-fn pieces(new: &Generator<'_>, old: &Generator<'_>, fact: FactId) -> Option<Vec<Piece>> {
-    let p = new.policy;
-    let def = &p.facts[fact as usize];
-    let unknown = Piece { value: None, bounds: None, label: "unknown".into() };
-    let mut out = Vec::new();
-    match &new.domains[fact as usize] {
-        Domain::Bool => {
-            for b in [true, false] {
-                out.push(Piece { value: Some(FactValue::Bool(b)), bounds: None, label: b.to_string() });
-            }
+impl Piece {
+    fn unknown(&self) -> bool {
+        self.value.is_none() && self.from_as_of.is_none()
+    }
+
+    fn value_on(&self, as_of: Date) -> Option<FactValue> {
+        match self.from_as_of {
+            Some(days) => as_of.checked_add(jiff::Span::new().days(days)).ok().map(FactValue::Date),
+            None => self.value.clone(),
         }
-        Domain::Enum { size } => {
-            for i in 0..*size {
-                let v = FactValue::Enum(i as u16);
-                out.push(Piece { label: value_text(p, def, &v), value: Some(v), bounds: None });
-            }
-        }
-        Domain::Set { size } if *size <= 8 => {
-            for mask in 0..(1u64 << size) {
-                let v = FactValue::Set(mask);
-                out.push(Piece { label: value_text(p, def, &v), value: Some(v), bounds: None });
-            }
-        }
-        Domain::Set { .. } | Domain::Nothing => return None,
+    }
+}
+
+/// One value per class of `fact`'s domain under both versions' thresholds (`partition`), and "unknown".
+fn pieces(new: &Policy, old: &Policy, fact: FactId, lang: Lang) -> Option<Vec<Piece>> {
+    let def = &new.facts[fact as usize];
+    let old_fact = old.fact_index(&def.name);
+    let old_domain = old_fact.and_then(|f| old.partition().domains.get(f as usize));
+    let unknown = Piece { value: None, from_as_of: None, bounds: None, label: "unknown".into() };
+    let point_text = |p: &Point| match p {
+        Point::Num(q) => q.normalized().to_string(),
+        Point::Date(d) => d.to_string(),
+    };
+    let bound = |b: &partition::Bound| b.as_ref().map(|(p, inclusive)| (point_text(p), *inclusive));
+    let piece = |c: Class| Piece {
+        label: match &c.value {
+            FactValue::Bool(b) => b.to_string(),
+            FactValue::Date(d) => d.to_string(),
+            v => value_text(new, def, v),
+        },
+        bounds: c.bounds.as_ref().map(|(lo, hi)| (bound(lo), bound(hi))),
+        value: Some(c.value),
+        from_as_of: None,
+    };
+    let mut also: Vec<Point> = Vec::new();
+    match old_domain {
+        Some(Domain::Num { thresholds, .. }) => also.extend(thresholds.iter().map(|q| Point::Num(*q))),
+        Some(Domain::Date { thresholds }) => also.extend(thresholds.iter().map(|d| Point::Date(*d))),
+        _ => {}
+    }
+    let partition = new.partition();
+    let mut out: Vec<Piece> = match &partition.domains[fact as usize] {
+        // Texts the old version names are pieces too; they sort among the new ones.
         Domain::Text { literals } => {
             let mut all = literals.clone();
-            if let Some(old_def) = old.policy.fact_index(&def.name)
-                && let Domain::Text { literals } = &old.domains[old_def as usize]
-            {
+            if let Some(Domain::Text { literals }) = old_domain {
                 all.extend(literals.iter().cloned());
             }
             all.sort();
             all.dedup();
-            all.push("(其他)".into());
-            for t in all {
-                let v = FactValue::Text(t);
-                out.push(Piece { label: value_text(p, def, &v), value: Some(v), bounds: None });
-            }
+            all.push(OTHER_TEXT.into());
+            all.into_iter().map(|t| piece(Class { value: FactValue::Text(t), bounds: None })).collect()
         }
-        Domain::Num { unit, thresholds, step, whole, signed } => {
-            let mut all: Vec<Quantity> = thresholds.clone();
-            if let Some(old_def) = old.policy.fact_index(&def.name)
-                && let Domain::Num { thresholds, .. } = &old.domains[old_def as usize]
-            {
-                all.extend(thresholds.iter().filter(|q| q.dimension() == unit.dimension()));
-            }
-            let all: Vec<Quantity> =
-                all.into_iter().map(|q| q.convert_exact(*unit).unwrap_or(q).normalized()).collect();
-            let mut sorted: Vec<Quantity> = Vec::new();
-            for q in all {
-                if !*signed && q.value.is_sign_negative() && !q.value.is_zero() {
-                    continue;
-                }
-                if !sorted.iter().any(|s| s.cmp_exact(&q) == Ok(Ordering::Equal)) {
-                    sorted.push(q);
-                }
-            }
-            sorted.sort_by(|a, b| a.cmp_exact(b).unwrap_or(Ordering::Equal));
-            let text = |q: &Quantity| q.normalized().to_string();
-            let push = |q: Quantity, lo: Option<(String, bool)>, hi: Option<(String, bool)>, out: &mut Vec<Piece>| {
-                if *whole && !q.value.fract().is_zero() {
-                    return;
-                }
-                let v = FactValue::Num(q);
-                out.push(Piece { label: value_text(p, def, &v), value: Some(v), bounds: Some((lo, hi)) });
-            };
-            let step_q = Quantity::new(*step, *unit);
-            if let Some(first) = sorted.first()
-                && *signed
-                && let Ok(below) = first.sub(&step_q)
-            {
-                push(below, None, Some((text(first), false)), &mut out);
-            }
-            for (i, t) in sorted.iter().enumerate() {
-                push(*t, Some((text(t), true)), Some((text(t), true)), &mut out);
-                let next = sorted.get(i + 1);
-                // One value strictly between this threshold and the next (or beyond the last).
-                let candidate = match next {
-                    None => t.add(&step_q).ok(),
-                    Some(n) => {
-                        let up = t.add(&step_q).ok().filter(|u| u.cmp_exact(n) == Ok(Ordering::Less));
-                        up.or_else(|| {
-                            let two = Quantity::new(Decimal::TWO, crate::units::Unit::ONE);
-                            t.add(n).ok().and_then(|s| s.div(&two).ok())
-                        })
-                    }
-                };
-                if let Some(mut c) = candidate {
-                    if *whole {
-                        c = Quantity::new(t.value.floor() + Decimal::ONE, *unit);
-                        if next.is_some_and(|n| c.cmp_exact(n) != Ok(Ordering::Less)) {
-                            continue;
-                        }
-                    }
-                    push(c, Some((text(t), false)), next.map(|n| (text(n), false)), &mut out);
-                }
-            }
-        }
-        Domain::Date { thresholds } => {
-            let mut all = thresholds.clone();
-            if let Some(old_def) = old.policy.fact_index(&def.name)
-                && let Domain::Date { thresholds } = &old.domains[old_def as usize]
-            {
-                all.extend(thresholds.iter().copied());
-            }
-            all.sort();
-            all.dedup();
-            for (i, d) in all.iter().enumerate() {
-                let mut add = |v: Date, lo: Option<(String, bool)>, hi: Option<(String, bool)>| {
-                    let fv = FactValue::Date(v);
-                    out.push(Piece { label: v.to_string(), value: Some(fv), bounds: Some((lo, hi)) });
-                };
-                if i == 0
-                    && let Ok(b) = d.yesterday()
-                {
-                    add(b, None, Some((d.to_string(), false)));
-                }
-                add(*d, Some((d.to_string(), true)), Some((d.to_string(), true)));
-                if let Ok(a) = d.tomorrow()
-                    && all.get(i + 1).is_none_or(|n| a < *n)
-                {
-                    add(a, Some((d.to_string(), false)), all.get(i + 1).map(|n| (n.to_string(), false)));
-                }
-            }
+        _ => partition.constant_classes(fact, &also)?.into_iter().map(piece).collect(),
+    };
+    // A date compared with the evaluation date splits at that date, which moves with it: the day before,
+    // the day itself and the day after are pieces of their own, whatever the date evaluated.
+    let relative =
+        partition.against_as_of(new, fact) || old_fact.is_some_and(|f| old.partition().against_as_of(old, f));
+    if relative {
+        for (days, zh, en) in [
+            (-1, "评估日期前一天", "the day before as_of"),
+            (0, "评估日期当天", "as_of"),
+            (1, "评估日期后一天", "the day after as_of"),
+        ] {
+            out.push(Piece { value: None, from_as_of: Some(days), bounds: None, label: pick(lang, zh, en).into() });
         }
     }
     out.push(unknown);
@@ -600,6 +550,7 @@ pub fn diff_policy(old: &Policy, new: &Policy, as_of: Option<Date>, lang: Lang) 
         method: Method::Identical,
         regions: Vec::new(),
         background: Vec::new(),
+        background_unmet: Vec::new(),
     };
     if changed_rules.is_empty() && changed_outputs.is_empty() && !validity_changed {
         return result;
@@ -616,7 +567,7 @@ pub fn diff_policy(old: &Policy, new: &Policy, as_of: Option<Date>, lang: Lang) 
                 }
             }
             for e in r.applies.iter().chain([&r.requires]) {
-                if let Some(why) = not_partitionable(p, e, 0) {
+                if let Some(why) = not_partitionable(p, e) {
                     reasons.push(format!("{} {}: {why}", pick(lang, "规则", "rule"), r.id));
                 }
             }
@@ -637,7 +588,8 @@ pub fn diff_policy(old: &Policy, new: &Policy, as_of: Option<Date>, lang: Lang) 
     // Facts not influenced are fixed where every rule that does not read an influenced fact passes, so that
     // a changed rule's outcome shows in the verdict.
     let influenced_ids: Vec<FactId> = influenced.iter().filter_map(|n| new.fact_index(n)).collect();
-    let background = find_background(&gen_new, &influenced_ids);
+    let (background, unmet) = find_background(&gen_new, &influenced_ids);
+    result.background_unmet = unmet;
     result.background = (0..new.facts.len() as FactId)
         .filter(|f| !influenced_ids.contains(f))
         .filter_map(|f| {
@@ -650,7 +602,7 @@ pub fn diff_policy(old: &Policy, new: &Policy, as_of: Option<Date>, lang: Lang) 
         Some(d) => vec![d],
         None => as_of_points(old, new, &gen_old, &gen_new),
     };
-    let all_pieces: Option<Vec<Vec<Piece>>> = influenced_ids.iter().map(|f| pieces(&gen_new, &gen_old, *f)).collect();
+    let all_pieces: Option<Vec<Vec<Piece>>> = influenced_ids.iter().map(|f| pieces(new, old, *f, lang)).collect();
     let product =
         all_pieces.as_ref().map(|ps| ps.iter().fold(dates.len(), |acc: usize, v| acc.saturating_mul(v.len())));
     let rules_cmp: Vec<String> = changed_rules.clone();
@@ -669,7 +621,7 @@ pub fn diff_policy(old: &Policy, new: &Policy, as_of: Option<Date>, lang: Lang) 
                 loop {
                     let mut facts = background.clone();
                     for (k, f) in influenced_ids.iter().enumerate() {
-                        facts.set(*f, ps[k][index[k]].value.clone());
+                        facts.set(*f, ps[k][index[k]].value_on(*date));
                     }
                     let (a, b) = run(&facts, *date);
                     if a != b {
@@ -736,14 +688,12 @@ fn advance(index: &mut [usize], ps: &[Vec<Piece>]) -> bool {
     false
 }
 
-/// Dates where either version, or a dated figure, starts or ends: the day before, the day, the day after.
+/// Dates where either version, or a dated figure, starts or ends, and every date the rules name: the day
+/// before, the day, the day after.
 fn as_of_points(old: &Policy, new: &Policy, a: &Generator<'_>, b: &Generator<'_>) -> Vec<Date> {
-    let mut dates = Vec::new();
-    let mut rng = Rng::new(0);
-    for _ in 0..64 {
-        dates.push(a.as_of(&mut rng));
-        dates.push(b.as_of(&mut rng));
-    }
+    // Every date either version names (a dated figure's start, a date compared with as_of) and its
+    // neighbours, within each version's validity.
+    let mut dates: Vec<Date> = a.dates().iter().chain(b.dates()).copied().collect();
     for p in [old, new] {
         for d in [Some(p.valid_from), p.valid_until].into_iter().flatten() {
             dates.extend(d.yesterday().ok());
@@ -756,8 +706,12 @@ fn as_of_points(old: &Policy, new: &Policy, a: &Generator<'_>, b: &Generator<'_>
     dates
 }
 
-/// Coordinate descent over the generator's values: fewest unaffected rules that do not pass.
-fn find_background(g: &Generator<'_>, influenced: &[FactId]) -> FactSet {
+/// Facts outside the influenced set, fixed where every rule that does not read an influenced fact passes
+/// (or does not apply), so that a changed rule's outcome shows in the verdict. Coordinate descent over
+/// the generator's values first (cheap, and enough when each such rule can be satisfied one fact at a
+/// time); where a rule is left unsatisfied, a joint search over the classes of the facts the unsatisfied
+/// rules read (`satisfy_jointly`). The ids of the rules that no search satisfied are returned with it.
+fn find_background(g: &Generator<'_>, influenced: &[FactId]) -> (FactSet, Vec<String>) {
     let p = g.policy;
     let unaffected: Vec<usize> = p
         .rules
@@ -767,15 +721,17 @@ fn find_background(g: &Generator<'_>, influenced: &[FactId]) -> FactSet {
         .map(|(i, _)| i)
         .collect();
     let as_of = p.valid_from;
-    let score = |facts: &FactSet| {
+    let unmet = |facts: &FactSet| -> Vec<usize> {
         let ev = eval::evaluate(p, facts, as_of);
         unaffected
             .iter()
+            .copied()
             .filter(|i| {
-                ev.rules.get(**i).is_some_and(|r| !matches!(r.outcome, eval::Outcome::Pass | eval::Outcome::Skipped))
+                ev.rules.get(*i).is_some_and(|r| !matches!(r.outcome, eval::Outcome::Pass | eval::Outcome::Skipped))
             })
-            .count()
+            .collect()
     };
+    let score = |facts: &FactSet| unmet(facts).len();
     let mut rng = Rng::new(42);
     let mut best = FactSet::empty(p);
     for f in 0..p.facts.len() as FactId {
@@ -800,10 +756,139 @@ fn find_background(g: &Generator<'_>, influenced: &[FactId]) -> FactSet {
             }
         }
     }
+    if best_score > 0
+        && let Some(joint) = satisfy_jointly(p, &best, &unmet(&best), influenced, as_of, &unmet)
+    {
+        best = joint;
+    }
+    hold_shared(g, &mut best, influenced, &unaffected, as_of);
+    let left: Vec<String> = unmet(&best).into_iter().map(|i| p.rules[i].id.clone()).collect();
     for f in influenced {
         best.set(*f, None);
     }
-    best
+    (best, left)
+}
+
+/// Cases of the influenced facts a shared rule is scored over in `hold_shared`.
+const SHARED_SAMPLES: u64 = 32;
+
+/// An unchanged rule that reads an influenced fact (a district's line quota beside its changed vehicle
+/// quota) can fail for most values of that fact and hide the changed rule in the verdict. Each fact only
+/// such rules read takes the class (`partition`) that lets them pass for the most generated cases of the
+/// influenced facts.
+fn hold_shared(g: &Generator<'_>, best: &mut FactSet, influenced: &[FactId], unaffected: &[usize], as_of: Date) {
+    let p = g.policy;
+    let shared: Vec<usize> = (0..p.rules.len())
+        .filter(|i| !unaffected.contains(i) && p.rules[*i].consequence.level().is_some())
+        .filter(|i| {
+            let facts = rule_facts(p, &p.rules[*i]);
+            facts.iter().any(|f| influenced.contains(f)) && facts.iter().any(|f| !influenced.contains(f))
+        })
+        .collect();
+    let fixed: Vec<FactId> = unaffected.iter().flat_map(|i| rule_facts(p, &p.rules[*i])).collect();
+    let mut samples = Vec::new();
+    for seed in 0..SHARED_SAMPLES {
+        let mut rng = Rng::new(seed);
+        samples.push(g.fact_set(&mut rng, as_of));
+    }
+    let passes = |facts: &FactSet| -> usize {
+        samples
+            .iter()
+            .map(|sample| {
+                let mut case = facts.clone();
+                for f in influenced {
+                    case.set(*f, sample.get(*f).cloned());
+                }
+                let ev = eval::evaluate(p, &case, as_of);
+                shared
+                    .iter()
+                    .filter(|i| {
+                        ev.rules
+                            .get(**i)
+                            .is_some_and(|r| matches!(r.outcome, eval::Outcome::Pass | eval::Outcome::Skipped))
+                    })
+                    .count()
+            })
+            .sum()
+    };
+    for rule in &shared {
+        for f in rule_facts(p, &p.rules[*rule]) {
+            if influenced.contains(&f) || fixed.contains(&f) {
+                continue;
+            }
+            let Some(classes) = p.partition().classes(p, f, best, as_of, &[]) else { continue };
+            let mut top = (passes(best), best.get(f).cloned());
+            for class in classes.classes {
+                let mut trial = best.clone();
+                trial.set(f, Some(class.value.clone()));
+                let score = passes(&trial);
+                if score > top.0 {
+                    top = (score, Some(class.value));
+                }
+            }
+            best.set(f, top.1);
+        }
+    }
+}
+
+/// Evaluations the joint background search may spend.
+const JOINT_BUDGET: usize = 20_000;
+
+/// A depth-first search over the classes (`partition`) of the facts the `open` rules read, the others
+/// as in `start`: the first assignment where no unaffected rule is left unmet. `None` when there is
+/// none within the budget.
+fn satisfy_jointly(
+    p: &Policy,
+    start: &FactSet,
+    open: &[usize],
+    influenced: &[FactId],
+    as_of: Date,
+    unmet: &dyn Fn(&FactSet) -> Vec<usize>,
+) -> Option<FactSet> {
+    let mut facts: Vec<FactId> = Vec::new();
+    for i in open {
+        for f in rule_facts(p, &p.rules[*i]) {
+            if !influenced.contains(&f) && !facts.contains(&f) {
+                facts.push(f);
+            }
+        }
+    }
+    let mut trial = start.clone();
+    for f in &facts {
+        trial.set(*f, None);
+    }
+    let mut budget = JOINT_BUDGET;
+    search(p, &mut trial, &facts, as_of, unmet, &mut budget).then_some(trial)
+}
+
+fn search(
+    p: &Policy,
+    trial: &mut FactSet,
+    facts: &[FactId],
+    as_of: Date,
+    unmet: &dyn Fn(&FactSet) -> Vec<usize>,
+    budget: &mut usize,
+) -> bool {
+    if *budget == 0 {
+        return false;
+    }
+    *budget -= 1;
+    let left = unmet(trial);
+    let Some((first, rest)) = facts.split_first() else { return left.is_empty() };
+    // A rule already failed with the facts fixed so far stays failed whatever the rest are.
+    let failed = eval::evaluate(p, trial, as_of);
+    if left.iter().any(|i| failed.rules.get(*i).is_some_and(|r| r.outcome != eval::Outcome::Unknown)) {
+        return false;
+    }
+    let Some(classes) = p.partition().classes(p, *first, trial, as_of, &[]) else { return false };
+    for class in classes.classes {
+        trial.set(*first, Some(class.value));
+        if search(p, trial, rest, as_of, unmet, budget) {
+            return true;
+        }
+    }
+    trial.set(*first, None);
+    false
 }
 
 type Hit = (Vec<usize>, Date, Answer, Answer, FactSet);
@@ -947,7 +1032,7 @@ fn fill_changes(region: &mut Region, a: &Answer, b: &Answer) {
 
 /// `monthly_wage`: pieces `seen` merged into runs, e.g. `1660 元/月 ≤ monthly_wage < 1800 元/月`.
 fn describe(name: &str, pieces: &[Piece], seen: &[usize]) -> String {
-    let ordered = pieces.iter().all(|p| p.bounds.is_some() || p.value.is_none());
+    let ordered = pieces.iter().all(|p| p.bounds.is_some() || p.unknown());
     if !ordered {
         let labels: Vec<&str> = seen.iter().map(|i| pieces[*i].label.as_str()).collect();
         return if labels.len() == 1 {
@@ -960,13 +1045,13 @@ fn describe(name: &str, pieces: &[Piece], seen: &[usize]) -> String {
     let mut i = 0;
     while i < seen.len() {
         let start = seen[i];
-        if pieces[start].value.is_none() {
+        if pieces[start].unknown() {
             parts.push(format!("{name} unknown"));
             i += 1;
             continue;
         }
         let mut end = start;
-        while i + 1 < seen.len() && seen[i + 1] == end + 1 && pieces[seen[i + 1]].value.is_some() {
+        while i + 1 < seen.len() && seen[i + 1] == end + 1 && !pieces[seen[i + 1]].unknown() {
             i += 1;
             end = seen[i];
         }

@@ -10,9 +10,9 @@
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 
-use crate::eval::{Env, FactSet, FactValue, Value, Verdict};
+use crate::eval::{FactSet, FactValue, Verdict};
+use crate::partition::{Partition, Point, Target};
 use crate::policy::*;
-use crate::syntax::ast::ArithOp;
 use crate::units::{Quantity, Unit};
 
 /// SplitMix64: tiny, fast, and the same sequence on every platform.
@@ -47,109 +47,26 @@ impl Rng {
     }
 }
 
-/// The values worth trying for one fact.
-#[derive(Debug, Clone)]
-pub enum Domain {
-    Bool,
-    /// A quantity in `unit`: the thresholds found in the policy (in `unit` where that is exact), the
-    /// smallest step of the declared precision, whether only whole numbers are allowed (counts) and
-    /// whether negative values are (plain numbers only, as `facts::coerce` decides).
-    Num {
-        unit: Unit,
-        thresholds: Vec<Quantity>,
-        step: Decimal,
-        whole: bool,
-        signed: bool,
-    },
-    Date {
-        thresholds: Vec<Date>,
-    },
-    /// The texts the policy names (table keys, `in {…}`), plus "anything else".
-    Text {
-        literals: Vec<String>,
-    },
-    Enum {
-        size: usize,
-    },
-    Set {
-        size: usize,
-    },
-    /// A value no fact can hold (a mixed-unit type).
-    Nothing,
-}
-
-/// A comparison the generator can aim at: `fact` (times or divided by `scale`) against `other`.
-#[derive(Debug, Clone, Copy)]
-struct Target<'p> {
-    fact: FactId,
-    other: &'p Expr,
-    /// `fact / scale` or `fact * scale` is what is compared: solve `fact = other * scale` (or `/`).
-    scale: Option<(ArithOp, &'p Expr)>,
-}
+pub use crate::partition::Domain;
 
 /// Generates fact sets for one policy.
 #[derive(Debug, Clone)]
 pub struct Generator<'p> {
     pub policy: &'p Policy,
-    pub domains: Vec<Domain>,
-    targets: Vec<Target<'p>>,
+    pub domains: &'p [Domain],
+    targets: &'p [Target],
     dates: Vec<Date>,
     /// Out of 100: how often a fact is left unknown.
     pub unknown_percent: u64,
 }
 
-/// Every constant of a policy, by kind, and the comparisons worth aiming at.
-#[derive(Default)]
-struct Harvest<'p> {
-    numbers: Vec<Quantity>,
-    dates: Vec<Date>,
-    texts: Vec<String>,
-    targets: Vec<Target<'p>>,
-}
-
 impl<'p> Generator<'p> {
     pub fn new(policy: &'p Policy) -> Generator<'p> {
-        let mut harvest = Harvest::default();
-        for rule in &policy.rules {
-            if let Some(a) = &rule.applies {
-                harvest.walk(policy, a);
-            }
-            harvest.walk(policy, &rule.requires);
-        }
-        for d in &policy.derived {
-            harvest.walk(policy, &d.expr);
-        }
-        for t in &policy.tables {
-            for e in t.keys.iter().chain(&t.rows) {
-                harvest.walk(policy, e);
-            }
-            for c in &t.columns {
-                match c {
-                    Column::Text { literals } => harvest.texts.extend(literals.iter().cloned()),
-                    Column::Num { literals } => {
-                        harvest.numbers.extend(literals.iter().map(|l| Quantity::new(*l, Unit::ONE)))
-                    }
-                    Column::Enum { .. } => {}
-                }
-            }
-        }
-        for p in &policy.params {
-            for period in &p.periods {
-                harvest.dates.push(period.from);
-                harvest.dates.extend(period.until);
-                harvest.constant(&period.value);
-            }
-        }
-        // Table keys that are numbers compare without units (`Column::Num`): their literals are in the
-        // key fact's unit, so they are tried as thresholds of every dimensionless fact.
-        let mut dates = vec![policy.valid_from];
-        dates.extend(policy.valid_until);
-        dates.extend(harvest.dates.iter().copied());
-        let domains = policy.facts.iter().map(|f| domain(policy, f, &harvest)).collect();
+        let partition = policy.partition();
         let mut all_dates: Vec<Date> = Vec::new();
-        for d in dates {
+        for d in &partition.dates {
             for delta in [-1i64, 0, 1] {
-                if let Some(x) = shift(d, delta)
+                if let Some(x) = shift(*d, delta)
                     && policy.valid_until.is_none_or(|u| x <= u)
                     && x >= policy.valid_from
                 {
@@ -159,7 +76,19 @@ impl<'p> Generator<'p> {
         }
         all_dates.sort();
         all_dates.dedup();
-        Generator { policy, domains, targets: harvest.targets, dates: all_dates, unknown_percent: 20 }
+        Generator {
+            policy,
+            domains: &partition.domains,
+            targets: &partition.targets,
+            dates: all_dates,
+            unknown_percent: 20,
+        }
+    }
+
+    /// Every date the policy names (its validity, dated figures, dates in the rules) and the day either
+    /// side of each, within the validity.
+    pub fn dates(&self) -> &[Date] {
+        &self.dates
     }
 
     /// Dates inside the validity, biased to its ends and to every dated parameter's boundaries.
@@ -177,7 +106,7 @@ impl<'p> Generator<'p> {
             }
         }
         for _ in 0..rng.below(4) {
-            if let Some(target) = rng.pick(&self.targets).copied()
+            if let Some(target) = rng.pick(self.targets)
                 && let Some(v) = self.aim(&facts, target, as_of, rng)
             {
                 facts.set(target.fact, Some(v));
@@ -227,150 +156,24 @@ impl<'p> Generator<'p> {
     }
 
     /// Solves one comparison for `target.fact` given the other facts, then steps -1, 0 or +1.
-    fn aim(&self, facts: &FactSet, target: Target<'p>, as_of: Date, rng: &mut Rng) -> Option<FactValue> {
-        let Some(Domain::Num { unit, step, whole, signed, .. }) = self.domains.get(target.fact as usize) else {
-            if let Some(Domain::Date { .. }) = self.domains.get(target.fact as usize) {
-                let mut env = Env::new(self.policy, facts, as_of);
-                if let Value::Date(d) = env.eval(target.other) {
-                    return shift(d, rng.below(3) as i64 - 1).map(FactValue::Date);
-                }
-            }
-            return None;
-        };
-        let mut env = Env::new(self.policy, facts, as_of);
-        let Value::Num(other) = env.eval(target.other) else { return None };
-        let goal = match target.scale {
-            None => other,
-            Some((op, scale)) => {
-                let Value::Num(s) = env.eval(scale) else { return None };
-                match op {
-                    ArithOp::Mul => other.mul(&s).ok()?,
-                    _ => other.div(&s).ok()?,
-                }
-            }
-        };
-        let goal = goal.convert_exact(*unit).unwrap_or(goal);
-        if goal.dimension() != unit.dimension() {
+    fn aim(&self, facts: &FactSet, target: &Target, as_of: Date, rng: &mut Rng) -> Option<FactValue> {
+        let domain = self.domains.get(target.fact as usize)?;
+        if !matches!(domain, Domain::Num { .. } | Domain::Date { .. }) {
             return None;
         }
-        let q = offset(goal, *unit, *step, rng.below(3) as i64 - 1, *whole)?;
-        admissible(q, *whole, *signed).map(FactValue::Num)
-    }
-}
-
-impl<'p> Harvest<'p> {
-    fn constant(&mut self, c: &Constant) {
-        match c {
-            Constant::Num(q) => self.numbers.push(*q),
-            Constant::Date(d) => self.dates.push(*d),
-            Constant::Text(t) => self.texts.push(t.clone()),
-            _ => {}
-        }
-    }
-
-    fn walk(&mut self, policy: &'p Policy, expr: &'p Expr) {
-        match expr {
-            Expr::Const(c) => self.constant(c),
-            Expr::Compare(c) => {
-                for (side, other) in [(&c.lhs, &c.rhs), (&c.rhs, &c.lhs)] {
-                    if let Some(target) = target(policy, side, other) {
-                        self.targets.push(target);
-                    }
+        let point = Partition::threshold(self.policy, target, facts, as_of);
+        match (domain, point) {
+            (Domain::Date { .. }, Some(Point::Date(d))) => shift(d, rng.below(3) as i64 - 1).map(FactValue::Date),
+            (Domain::Num { unit, step, whole, signed, .. }, Some(Point::Num(goal))) => {
+                let goal = goal.convert_exact(*unit).unwrap_or(goal);
+                if goal.dimension() != unit.dimension() {
+                    return None;
                 }
-                self.walk(policy, &c.lhs);
-                self.walk(policy, &c.rhs);
-            }
-            Expr::InText { value, texts, .. } => {
-                self.texts.extend(texts.iter().cloned());
-                self.walk(policy, value);
-            }
-            Expr::Not(e) | Expr::Neg(e) => self.walk(policy, e),
-            Expr::InEnum { value: e, .. } | Expr::HasAny { set: e, .. } | Expr::HasOnly { set: e, .. } => {
-                self.walk(policy, e)
-            }
-            Expr::Has { set, item, .. } => {
-                self.walk(policy, set);
-                self.walk(policy, item);
-            }
-            Expr::Arith { lhs, rhs, .. } => {
-                self.walk(policy, lhs);
-                self.walk(policy, rhs);
-            }
-            Expr::If { condition, then, otherwise } => {
-                self.walk(policy, condition);
-                self.walk(policy, then);
-                self.walk(policy, otherwise);
-            }
-            Expr::And(parts) | Expr::Or(parts) | Expr::Min(parts) | Expr::Max(parts) | Expr::Sum(parts) => {
-                for p in parts {
-                    self.walk(policy, p);
-                }
-            }
-            Expr::Fact(_) | Expr::Derived(_) | Expr::Param(_) | Expr::Table(_) | Expr::AsOf => {}
-        }
-    }
-}
-
-/// Follows `let` names to what they stand for.
-fn resolve<'p>(policy: &'p Policy, expr: &'p Expr) -> &'p Expr {
-    let mut expr = expr;
-    for _ in 0..policy.derived.len() + 1 {
-        match expr {
-            Expr::Derived(d) => match policy.derived.get(*d as usize) {
-                Some(def) => expr = &def.expr,
-                None => break,
-            },
-            _ => break,
-        }
-    }
-    expr
-}
-
-fn target<'p>(policy: &'p Policy, side: &'p Expr, other: &'p Expr) -> Option<Target<'p>> {
-    match resolve(policy, side) {
-        Expr::Fact(f) => Some(Target { fact: *f, other, scale: None }),
-        Expr::Arith { op: op @ (ArithOp::Div | ArithOp::Mul), lhs, rhs } => match resolve(policy, lhs) {
-            Expr::Fact(f) => {
-                let inverse = if *op == ArithOp::Div { ArithOp::Mul } else { ArithOp::Div };
-                Some(Target { fact: *f, other, scale: Some((inverse, rhs)) })
+                let q = offset(goal, *unit, *step, rng.below(3) as i64 - 1, *whole)?;
+                admissible(q, *whole, *signed).map(FactValue::Num)
             }
             _ => None,
-        },
-        _ => None,
-    }
-}
-
-fn domain(policy: &Policy, fact: &FactDef, harvest: &Harvest<'_>) -> Domain {
-    match fact.ty {
-        Type::Bool => Domain::Bool,
-        Type::Num(dim) => {
-            let unit = fact.unit.unwrap_or(Unit::ONE);
-            let mut thresholds: Vec<Quantity> = Vec::new();
-            for q in harvest.numbers.iter().filter(|q| q.dimension() == dim) {
-                let q = q.convert_exact(unit).unwrap_or(*q).normalized();
-                if !thresholds.contains(&q) {
-                    thresholds.push(q);
-                }
-            }
-            let zero = Quantity::new(Decimal::ZERO, unit);
-            if !thresholds.contains(&zero) {
-                thresholds.push(zero);
-            }
-            let step = if fact.whole { Decimal::ONE } else { Decimal::new(1, 2) };
-            let signed = unit.is_one() && !fact.whole;
-            Domain::Num { unit, thresholds, step, whole: fact.whole, signed }
         }
-        Type::Date => Domain::Date { thresholds: harvest.dates.clone() },
-        Type::Text => {
-            let mut literals = harvest.texts.clone();
-            literals.sort();
-            literals.dedup();
-            Domain::Text { literals }
-        }
-        // The checker keeps enums within a u64 mask, so a size never exceeds 64.
-        Type::Enum(id) => Domain::Enum { size: policy.enums.get(id as usize).map_or(0, |e| e.values.len()) },
-        Type::Set(id) => Domain::Set { size: policy.enums.get(id as usize).map_or(0, |e| e.values.len()).min(64) },
-        Type::Mixed => Domain::Nothing,
     }
 }
 

@@ -35,6 +35,7 @@ pub mod facts;
 pub mod generate;
 pub mod identity;
 pub mod limits;
+pub mod partition;
 pub mod policy;
 pub mod syntax;
 pub mod units;

@@ -43,6 +43,8 @@ pub struct Policy {
     /// What the report says beyond the rules: the conclusions in the notice's words, the clauses not
     /// checked, the procedure.
     pub(crate) wording: Wording,
+    /// Built on first use: the classes of each fact's domain (`partition`).
+    pub(crate) partition: std::sync::OnceLock<crate::partition::Partition>,
 }
 
 /// The words a pack gives its reports (see `conclusion`, `not_checked` and `administrative` in the grammar).
@@ -137,6 +139,11 @@ impl Policy {
 
     pub fn file(&self) -> &str {
         &self.file
+    }
+
+    /// The partition of each fact's domain this policy induces, built once.
+    pub fn partition(&self) -> &crate::partition::Partition {
+        self.partition.get_or_init(|| crate::partition::Partition::new(self))
     }
 
     pub fn fact_index(&self, name: &str) -> Option<FactId> {

@@ -109,6 +109,8 @@ ul.policies li { border: 1px solid var(--line); border-radius: 6px; padding: 12p
 ul.policies a { font-weight: 700; font-size: 1.05rem; }
 .status { background: var(--tint); border-left: 5px solid var(--accent); padding: 10px 12px; margin: 12px 0; }
 .status p { margin: 2px 0; }
+.status summary { cursor: pointer; color: var(--accent); }
+.status ul.open { margin: 4px 0; padding-left: 1.2em; columns: 2 14em; font-size: .95rem; }
 .verdict-pass { color: var(--good); font-weight: 700; }
 .verdict-fail { color: var(--bad); font-weight: 700; }
 .verdict-other { color: var(--warn); font-weight: 700; }
@@ -137,6 +139,20 @@ dl.answers dd { margin: 0; overflow-wrap: anywhere; }
 .report .quote { color: var(--muted); font-size: .92rem; }
 .report ul { margin: 4px 0; padding-left: 1.2em; }
 .report p { margin: 4px 0; overflow-wrap: anywhere; }
+.desk-nav { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 16px; margin: 4px 0 8px; }
+.desk-nav .who { margin-left: auto; color: var(--muted); }
+form.inline { display: inline; margin: 0; }
+form.search { display: grid; grid-template-columns: repeat(auto-fit, minmax(13rem, 1fr)); gap: 0 16px; align-items: end; }
+form.search .field { margin: 8px 0; }
+form.search .actions { margin: 8px 0; }
+select { font: inherit; padding: 7px; border: 2px solid var(--ink); background: #fff; }
+table.cases { border-collapse: collapse; width: 100%; margin: 12px 0; font-size: .95rem; }
+table.cases th, table.cases td { text-align: left; vertical-align: top; padding: 6px 8px; border-bottom: 1px solid var(--line); }
+table.cases th { border-bottom: 2px solid var(--ink); white-space: nowrap; }
+.hash, #record-hash { font-family: monospace; font-size: .8rem; overflow-wrap: anywhere; }
+.chain-ok { overflow-wrap: anywhere; }
+.chain-bad { border-left-color: var(--bad); }
+body.desk main, main:has(.desk-nav) { max-width: 64rem; }
 [hidden] { display: none !important; }
 @media (max-width: 400px) { body { font-size: 16px; } main { padding: 12px; } dl.answers { grid-template-columns: 1fr; } }
 @media print {

@@ -311,14 +311,7 @@ async fn answer(State(state): State<AppState>, Path(id): Path<String>, headers: 
     if has_errors || action.starts_with("lang-") {
         // The same screen again, with what was typed and the messages beside the fields.
         let keep: BTreeMap<String, Entry> = entries.into_iter().filter(|(_, e)| e.error.is_some()).collect();
-        return screen_of(
-            policy,
-            &interview,
-            &shown,
-            &keep,
-            date_error,
-            first_screen || action.starts_with("lang-") && shown.is_empty(),
-        );
+        return screen_of(policy, &interview, &shown, &keep, date_error, first_screen);
     }
     screen(policy, &interview, &BTreeMap::new(), None, false)
 }
@@ -368,11 +361,63 @@ fn screen(
     if !first && date_error.is_none() && plan.questions.is_empty() {
         return final_screen(policy, interview, &facts, as_of);
     }
-    let questions: Vec<&Question> = plan.questions.iter().take(PER_SCREEN).collect();
+    let questions = screenful(policy, &facts, as_of, &interview.skipped_ids(policy), &plan.questions);
     render_questions(policy, interview, &questions, entries, date_error, first, plan.verdict, &facts, as_of)
 }
 
-fn verdict_words(verdict: &str, lang: Lang) -> (&'static str, &'static str) {
+/// The questions of one screen: the plan's first, then each next one that stays in the plan whatever the
+/// choices already on the screen are answered (so no screen asks 街道 beside 县区 when only 洞头区 needs it).
+/// Choices are tried exhaustively; a figure or a text cannot be, so nothing is added after one.
+fn screenful<'q>(
+    policy: &Policy,
+    facts: &FactSet,
+    as_of: Date,
+    skipped: &[FactId],
+    plan: &'q [Question],
+) -> Vec<&'q Question> {
+    /// Completions of the screen's choices tried per candidate: a screen costs at most this many plans.
+    const COMBINATIONS: usize = 256;
+    let mut screen: Vec<&Question> = Vec::new();
+    let mut completions = vec![facts.clone()];
+    for question in plan {
+        if screen.len() == PER_SCREEN {
+            break;
+        }
+        let Some(id) = policy.fact_index(&question.fact) else { continue };
+        let stays = screen.is_empty()
+            || completions.iter().all(|c| {
+                plan::plan(policy, c, as_of, skipped, Lang::Zh).questions.iter().any(|q| q.fact == question.fact)
+            });
+        if !stays {
+            continue;
+        }
+        screen.push(question);
+        let values: Vec<String> = match question.kind {
+            "bool" => vec!["true".into(), "false".into()],
+            "enum" => question.choices.iter().map(|c| c.value.clone()).collect(),
+            _ => break,
+        };
+        let expanded: Vec<FactSet> = completions
+            .iter()
+            .flat_map(|c| {
+                values.iter().filter_map(move |v| {
+                    let mut next = c.clone();
+                    read(policy, id, v).ok().flatten().map(|value| {
+                        next.set(id, Some(value));
+                        next
+                    })
+                })
+            })
+            .collect();
+        if expanded.len() > COMBINATIONS {
+            break;
+        }
+        completions = expanded;
+    }
+    screen
+}
+
+pub(crate) fn verdict_words(verdict: &str, lang: Lang) -> (&'static str, &'static str) {
     let class = match verdict {
         "pass" => "verdict-pass",
         "fail" => "verdict-fail",
@@ -410,9 +455,14 @@ fn status_block(policy: &Policy, verdict: &str, open: &[String], lang: Lang) -> 
         let labels: Vec<String> = open
             .iter()
             .filter_map(|name| policy.fact_index(name))
-            .map(|id| esc(localized(&policy.facts()[id as usize].label, lang)))
+            .map(|id| format!("<li>{}</li>", esc(localized(&policy.facts()[id as usize].label, lang))))
             .collect();
-        let _ = write!(out, "<p>{}{}</p>", t(lang, "尚待回答：", "Still open: "), labels.join(t(lang, "、", ", ")));
+        // A long list folds away (no script needed): on a phone it would push the questions off the screen.
+        let count = match lang {
+            Lang::Zh => format!("尚待回答 {} 项", labels.len()),
+            Lang::En => format!("{} question(s) still open", labels.len()),
+        };
+        let _ = write!(out, "<details><summary>{count}</summary><ul class=\"open\">{}</ul></details>", labels.concat());
     }
     out.push_str("</section>");
     out
@@ -511,7 +561,7 @@ fn question_field(question: &Question, entry: Option<&Entry>, lang: Lang) -> Str
     let mut hint = question.prompt.clone().unwrap_or_default();
     if let Some(unit) = &question.unit {
         let extra = match lang {
-            Lang::Zh => format!("单位：{unit}（也可写其他单位，如“万元”）"),
+            Lang::Zh => format!("单位：{unit}（也可用同类的其他单位）"),
             Lang::En => format!("in {unit} (other units of the same kind are accepted)"),
         };
         hint = if hint.is_empty() { extra } else { format!("{hint} {extra}") };
@@ -665,7 +715,7 @@ fn final_screen(policy: &Policy, interview: &Interview, facts: &FactSet, as_of: 
 
 /// MINIMAL report layout until the printable report document of issue #12 is on main; then this is
 /// replaced by that renderer, not kept beside it.
-fn report_html(policy: &Policy, report: &Report, lang: Lang) -> String {
+pub(crate) fn report_html(policy: &Policy, report: &Report, lang: Lang) -> String {
     let (words, class) = verdict_words(report.verdict.as_str(), lang);
     let mut out = String::from("<article class=\"report\" id=\"report\">");
     let source = source_line(&summary(policy, lang), lang);

@@ -1,10 +1,12 @@
 //! TEMPORARY STAND-IN for the engine's question plan (`comply plan`, issue #10), which is being written
 //! elsewhere. It only lists the evaluator's `missing` facts in the rule file's order; it does not rank
 //! them (a fact that matters only through another one may come first) and inherits the evaluator's
-//! soundness without exactness. Replace every use with the engine's plan as soon as it is on main.
+//! soundness without exactness. Facts an unknown output (an approval route) waits for are asked after
+//! those of the verdict, unless the verdict is a failure or out of scope, where the outputs do not
+//! apply. Replace every use with the engine's plan as soon as it is on main.
 
-use comply_engine::eval::{self, FactSet, Outcome};
-use comply_engine::explain::{Lang, localized};
+use comply_engine::eval::{FactSet, Outcome, Value, Verdict};
+use comply_engine::explain::{self, Lang, localized};
 use comply_engine::policy::{FactId, Policy};
 use jiff::civil::Date;
 use serde::Serialize;
@@ -31,26 +33,41 @@ pub struct Question {
     pub unit: Option<String>,
     pub whole: bool,
     pub choices: Vec<Choice>,
-    /// The rules whose outcome the answer can settle.
+    /// The rules (and outputs) whose outcome the answer can settle.
     pub why: Vec<String>,
 }
 
 /// The open questions of a case, leaving out facts the applicant said they cannot answer.
 pub fn plan(policy: &Policy, facts: &FactSet, as_of: Date, skipped: &[FactId], lang: Lang) -> Plan {
-    let evaluation = eval::evaluate(policy, facts, as_of);
-    let questions = evaluation
-        .missing
-        .iter()
-        .filter(|f| !skipped.contains(f))
-        .map(|id| {
+    let data = explain::explained(policy, facts, as_of);
+    let evaluation = &data.evaluation;
+    let mut wanted: Vec<(FactId, Vec<String>)> = Vec::new();
+    for id in evaluation.missing.iter().filter(|f| !skipped.contains(f)) {
+        let why = policy
+            .rules()
+            .iter()
+            .zip(&evaluation.rules)
+            .filter(|(_, r)| r.outcome == Outcome::Unknown && r.missing.contains(id))
+            .map(|(rule, _)| rule.id.clone())
+            .collect();
+        wanted.push((id, why));
+    }
+    if !matches!(evaluation.verdict, Verdict::Fail | Verdict::NotApplicable) {
+        for (output, value) in &data.outputs {
+            let Value::Unknown { facts: waiting, .. } = value else { continue };
+            let name = policy.derived()[*output as usize].name.clone();
+            for id in waiting.iter().filter(|f| !skipped.contains(f)) {
+                match wanted.iter_mut().find(|(f, _)| *f == id) {
+                    Some((_, why)) => why.push(name.clone()),
+                    None => wanted.push((id, vec![name.clone()])),
+                }
+            }
+        }
+    }
+    let questions = wanted
+        .into_iter()
+        .map(|(id, why)| {
             let fact = &policy.facts()[id as usize];
-            let why = policy
-                .rules()
-                .iter()
-                .zip(&evaluation.rules)
-                .filter(|(_, r)| r.outcome == Outcome::Unknown && r.missing.contains(id))
-                .map(|(rule, _)| rule.id.clone())
-                .collect();
             Question {
                 fact: fact.name.clone(),
                 label: localized(&fact.label, lang).to_string(),

@@ -172,6 +172,17 @@ pub fn render(d: &PolicyDiff, lang: Lang) -> String {
             d.background.join(", ")
         );
     }
+    if !d.background_unmet.is_empty() {
+        let _ = writeln!(
+            out,
+            "  {}{}",
+            say(
+                "注意：找不到使以下不受影响的规则通过的其他事实取值，下面各区域的结论可能掩盖了规则的变化：",
+                "note: no values of the other facts make these unaffected rules pass, so the verdicts below may hide a rule's change: "
+            ),
+            d.background_unmet.join(", ")
+        );
+    }
     if d.regions.is_empty() {
         let _ = writeln!(out, "  {}\n", say("没有案例的答案改变", "no case gets a different answer"));
         return out;

@@ -13,6 +13,10 @@ pub struct Args {
     /// The address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
+    /// The records database of the bureau's case desk at /desk (a SQLite file or a postgres:// URL); without
+    /// it the desk is not served. Staff accounts: `comply users add`.
+    #[arg(long)]
+    db: Option<String>,
     /// The language of start-up messages.
     #[arg(long, value_enum, default_value_t)]
     lang: LangArg,
@@ -31,8 +35,12 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
         let _ = lines.send(line.to_string());
     });
     let state = comply_server::AppState::with_logger(book, source, comply_server::Limits::default(), logger);
-    let running =
-        comply_server::start(comply_server::Config::new(args.addr, state)).map_err(|e| Failure(e.to_string()))?;
+    let mut config = comply_server::Config::new(args.addr, state.clone());
+    if let Some(db) = &args.db {
+        let desk = comply_server::desk::routes(state, db).map_err(|e| Failure(e.render(lang)))?;
+        config = config.with_routes(desk);
+    }
+    let running = comply_server::start(config).map_err(|e| Failure(e.to_string()))?;
     let _ = match lang {
         Lang::Zh => writeln!(io.stderr, "comply serve：请在浏览器中打开 http://{}/", running.addr),
         Lang::En => writeln!(io.stderr, "comply serve: open http://{}/ in a browser", running.addr),

@@ -6,6 +6,7 @@ mod ask;
 mod batch;
 mod diagnostics;
 mod diff;
+mod differential;
 mod examples;
 mod fast_path;
 mod hostile;

@@ -342,6 +342,7 @@ impl<'a> Checker<'a> {
             properties,
             file: self.file_name.clone(),
             wording,
+            partition: Default::default(),
         })
     }
 

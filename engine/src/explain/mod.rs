@@ -269,9 +269,7 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
 /// The quotes of the table rows that applied to the case, for the tables `expr` reads (through derived
 /// values); a table row without quotes adds nothing.
 fn row_quotes<'d>(data: &'d Explained<'_>, expr: &Expr) -> impl Iterator<Item = &'d String> {
-    let mut tables = Vec::new();
-    tables_read(data.policy, expr, &mut tables, 0);
-    tables.into_iter().flat_map(move |t| {
+    tables_read(data.policy, expr).into_iter().flat_map(move |t| {
         let table = &data.policy.tables[t as usize];
         data.table_rows
             .get(t as usize)
@@ -288,47 +286,17 @@ fn reads_table(expr: &Expr) -> bool {
     matches!(expr, Expr::Compare(c) if matches!(c.lhs, Expr::Table(_)) || matches!(c.rhs, Expr::Table(_)))
 }
 
-/// Derived values nest at most as deep as the rule file writes them; the bound keeps a cycle (which the
-/// checker rejects anyway) from recursing without end.
-const MAX_DEPTH: u32 = 64;
-
-fn tables_read(policy: &Policy, expr: &Expr, out: &mut Vec<TableId>, depth: u32) {
-    if depth > MAX_DEPTH {
-        return;
-    }
-    let mut walk = |e: &Expr| tables_read(policy, e, out, depth + 1);
-    match expr {
-        Expr::Table(t) => {
-            if !out.contains(t) {
-                out.push(*t);
-            }
+/// The tables `expr` reads, through derived values, each once.
+fn tables_read(policy: &Policy, expr: &Expr) -> Vec<TableId> {
+    let mut out = Vec::new();
+    policy.walk_deep(expr, &mut |e| {
+        if let Expr::Table(t) = e
+            && !out.contains(t)
+        {
+            out.push(*t);
         }
-        Expr::Derived(d) => walk(&policy.derived[*d as usize].expr),
-        Expr::Fact(_) | Expr::Const(_) | Expr::Param(_) | Expr::AsOf => {}
-        Expr::Not(e) | Expr::Neg(e) => walk(e),
-        Expr::InEnum { value: e, .. } | Expr::InText { value: e, .. } => walk(e),
-        Expr::HasAny { set: e, .. } | Expr::HasOnly { set: e, .. } => walk(e),
-        Expr::And(parts) | Expr::Or(parts) | Expr::Min(parts) | Expr::Max(parts) | Expr::Sum(parts) => {
-            parts.iter().for_each(walk)
-        }
-        Expr::Compare(c) => {
-            walk(&c.lhs);
-            walk(&c.rhs);
-        }
-        Expr::Has { set, item, .. } => {
-            walk(set);
-            walk(item);
-        }
-        Expr::Arith { lhs, rhs, .. } => {
-            walk(lhs);
-            walk(rhs);
-        }
-        Expr::If { condition, then, otherwise } => {
-            walk(condition);
-            walk(then);
-            walk(otherwise);
-        }
-    }
+    });
+    out
 }
 
 /// A text of the rule file in the reader's language; Chinese where no English was written.

@@ -107,12 +107,26 @@ pub fn read_response(stream: &mut TcpStream) -> Option<Response> {
     loop {
         match stream.read(&mut buf) {
             Ok(0) => break,
-            Ok(n) => all.extend_from_slice(&buf[..n]),
+            Ok(n) => {
+                all.extend_from_slice(&buf[..n]);
+                // A peer that keeps the connection open (chromedriver) is done once its declared length arrived.
+                if complete(&all) {
+                    break;
+                }
+            }
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
             Err(e) => panic!("reading the response: {e}"),
         }
     }
     parse(&all)
+}
+
+fn complete(all: &[u8]) -> bool {
+    let Some(end) = all.windows(4).position(|w| w == b"\r\n\r\n") else { return false };
+    let head = String::from_utf8_lossy(&all[..end]).to_ascii_lowercase();
+    let length =
+        head.lines().find_map(|l| l.strip_prefix("content-length:").and_then(|v| v.trim().parse::<usize>().ok()));
+    length.is_some_and(|n| all.len() >= end + 4 + n)
 }
 
 fn parse(all: &[u8]) -> Option<Response> {

@@ -3,5 +3,10 @@
 
 mod api;
 mod client;
+mod desk;
 mod hostile;
 mod page;
+
+/// One headless Chromium at a time across the whole binary: two cores do not run several well, and a
+/// loaded machine makes page loads slow enough to expose races.
+pub static BROWSER: std::sync::Mutex<()> = std::sync::Mutex::new(());
