@@ -448,6 +448,8 @@ pub struct RuleDef {
     pub id: String,
     pub title: Bilingual,
     pub clause: Option<Citation>,
+    /// For a target with a due date, the due-date gate comes first (`period >= due`): before it the rule is
+    /// skipped by evaluation and reported as not yet due, on track or behind (`explain::targets`).
     pub applies: Option<Expr>,
     pub requires: Expr,
     pub consequence: Consequence,
@@ -455,7 +457,23 @@ pub struct RuleDef {
     pub inapplicable: Option<Bilingual>,
     /// The pack's own readings of words the clause leaves open.
     pub readings: Vec<Bilingual>,
+    pub target: Option<Target>,
+    /// 牵头单位 and 责任单位, as the text names them.
+    pub lead: Option<String>,
+    pub responsible: Option<String>,
     pub span: Span,
+}
+
+/// A target that falls due on a date.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub due: Date,
+    /// `period >= due`, the first part of the rule's `applies`.
+    pub gate: Expr,
+    /// The rule's own `when`, without the gate.
+    pub when: Option<Expr>,
+    /// The line a not-yet-due target is measured against; without it the target is only "not yet due".
+    pub on_track: Option<Expr>,
 }
 
 #[derive(Debug, Clone)]

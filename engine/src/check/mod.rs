@@ -212,7 +212,7 @@ impl<'a> Checker<'a> {
                         self.derived_depth.push(0);
                     }
                 }
-                Item::Rule(_) | Item::Property(_) => {}
+                Item::Rule(_) | Item::Property(_) | Item::Period(..) => {}
                 Item::Conclusion { verdict, text } => {
                     if wording.conclusions.iter().any(|(v, _)| *v == verdict.node) {
                         self.error(repeated("conclusion", verdict.span));
@@ -238,6 +238,7 @@ impl<'a> Checker<'a> {
         for id in 0..self.derived_ast.len() {
             self.ensure_derived(id as DerivedId);
         }
+        let period = self.period(&ast.items);
         let mut rule_ids: BTreeMap<&str, Span> = BTreeMap::new();
         for item in &ast.items {
             match item {
@@ -258,7 +259,7 @@ impl<'a> Checker<'a> {
                             ),
                         );
                     }
-                    if let Some(rule) = self.rule(rule) {
+                    if let Some(rule) = self.rule(rule, period.as_ref()) {
                         rules.push(rule);
                     }
                 }
@@ -722,7 +723,7 @@ impl<'a> Checker<'a> {
         false
     }
 
-    fn rule(&mut self, rule: &ast::RuleAst) -> Option<RuleDef> {
+    fn rule(&mut self, rule: &ast::RuleAst, period: Option<&Expr>) -> Option<RuleDef> {
         let title = match rule.titles.as_slice() {
             [] => {
                 self.error(
@@ -782,6 +783,7 @@ impl<'a> Checker<'a> {
         if !self.deep_enough(depth, rule.id.span) {
             return None;
         }
+        let (applies, target, lead, responsible) = self.rule_target(rule, applies, period)?;
         if let Some(second) = rule.inapplicable.get(1) {
             self.error(repeated("inapplicable", second.span));
         }
@@ -792,6 +794,9 @@ impl<'a> Checker<'a> {
             applies,
             requires,
             consequence,
+            target,
+            lead,
+            responsible,
             inapplicable: rule.inapplicable.first().map(|i| i.node.clone()),
             readings: rule.readings.clone(),
             span: rule.id.span,

@@ -71,7 +71,86 @@ pub fn either_reading(word: &str) -> bool {
     (word.starts_with('超') || word.starts_with("突破")) && word.ends_with("以上") && word.chars().count() > 3
 }
 
+type RuleTarget = (Option<Expr>, Option<Target>, Option<String>, Option<String>);
+
 impl Checker<'_> {
+    /// `period EXPR` (at most once): the date the figures measure.
+    pub(crate) fn period(&mut self, items: &[ast::Item]) -> Option<Expr> {
+        let mut found: Option<Expr> = None;
+        for item in items {
+            let ast::Item::Period(expr, span) = item else { continue };
+            if found.is_some() {
+                self.error(super::repeated("period", *span));
+                continue;
+            }
+            match self.expr(expr, Some(Type::Date)) {
+                Some((e, Type::Date)) => found = Some(e),
+                Some((_, other)) => self.type_mismatch(expr.span, Type::Date, other),
+                None => {}
+            }
+        }
+        found
+    }
+
+    /// A rule's due date, on-track line and responsible units. The due date becomes the first part of
+    /// `applies`, so evaluation skips a target that is not yet due and the verdict never fails on it.
+    pub(crate) fn rule_target(
+        &mut self,
+        rule: &ast::RuleAst,
+        applies: Option<Expr>,
+        period: Option<&Expr>,
+    ) -> Option<RuleTarget> {
+        let t = &rule.target;
+        for extra in [t.due.get(1).map(|d| ("due", d.span)), t.lead.get(1).map(|d| ("lead", d.span))]
+            .into_iter()
+            .chain([t.responsible.get(1).map(|d| ("responsible", d.span))])
+            .flatten()
+        {
+            self.error(super::repeated(extra.0, extra.1));
+        }
+        let lead = t.lead.first().map(|l| l.node.clone());
+        let responsible = t.responsible.first().map(|l| l.node.clone());
+        let on_track = if t.on_track.is_empty() { None } else { Some(self.conjunction(&t.on_track)?) };
+        let Some(due) = t.due.first() else {
+            if let (Some(line), None) = (t.on_track.first(), t.due.first()) {
+                self.error(
+                    Diagnostic::error(
+                        "C063",
+                        line.span,
+                        format!("rule `{}` has an on-track line but no due date", rule.id.name),
+                    )
+                    .label("on track for when?")
+                    .help("add `due YYYY-MM-DD`: the line is what the target must show before it falls due")
+                    .zh(
+                        format!("规则 `{}` 写了进度线，但没有考核时点", rule.id.name),
+                        "进度相对于哪个时点？",
+                        "请加 `due YYYY-MM-DD`：进度线是目标到期前应达到的水平",
+                    ),
+                );
+                return None;
+            }
+            return Some((applies, None, lead, responsible));
+        };
+        let measured = period.cloned().unwrap_or(Expr::AsOf);
+        let gate = Expr::Compare(Box::new(Comparison {
+            op: CmpOp::Ge,
+            lhs: measured,
+            rhs: Expr::Const(Constant::Date(due.node)),
+            word: None,
+            word_negated: false,
+            word_source: None,
+            lhs_text: "period".into(),
+            span: due.span,
+        }));
+        let when = applies;
+        let applies = Some(match &when {
+            None => gate.clone(),
+            Some(Expr::And(parts)) => Expr::And(std::iter::once(gate.clone()).chain(parts.iter().cloned()).collect()),
+            Some(w) => Expr::And(vec![gate.clone(), w.clone()]),
+        });
+        Some((applies, Some(Target { due: due.node, gate, when, on_track }), lead, responsible))
+    }
+
     pub(crate) fn approximately(
         &mut self,
         value: &ast::Expr,
@@ -198,7 +277,7 @@ impl Checker<'_> {
                     )
                 };
                 self.error(
-                    Diagnostic::error("C062", span, format!("`{}` is given {} argument(s)", function.name, args.len()))
+                    Diagnostic::error("C064", span, format!("`{}` is given {} argument(s)", function.name, args.len()))
                         .label("wrong number of arguments")
                         .help(usage)
                         .zh(
@@ -230,7 +309,7 @@ impl Checker<'_> {
         };
         let Some(n_value) = whole.filter(|p| *p <= MAX_POWER) else {
             self.error(
-                Diagnostic::error("C062", n.span, format!("the power must be a whole number from 0 to {MAX_POWER}"))
+                Diagnostic::error("C064", n.span, format!("the power must be a whole number from 0 to {MAX_POWER}"))
                     .label("not a whole number written here")
                     .help("write the number of years, e.g. pow(1 + 15%, 5) for five years of 15% growth")
                     .zh(

@@ -27,8 +27,11 @@ pub struct RuleExplanation<'a> {
     pub rule: &'a RuleDef,
     /// Indices into `Explained::atoms`: the facts that made a failed rule apply.
     pub conditions: Range<usize>,
-    /// Indices into `Explained::atoms`: what decided the requirement (or, for a skipped rule, its `when`).
+    /// Indices into `Explained::atoms`: what decided the requirement (or, for a skipped rule, its `when`;
+    /// for a target not yet due, its due date and the progress against the on-track line).
     pub details: Range<usize>,
+    /// Where a target with a due date stands.
+    pub target: Option<super::targets::TargetStatus>,
 }
 
 #[derive(Debug, Clone)]
@@ -66,7 +69,16 @@ pub fn explained<'a>(policy: &'a Policy, facts: &'a FactSet, as_of: Date) -> Exp
             collector.collect(condition);
         }
         let conditions = start..collector.atoms.len();
+        let target = super::targets::status(collector.env, rule, result);
         match (&rule.applies, result.outcome) {
+            // Not yet due (the due date is on the line above): the progress so far against the pack's line,
+            // or against the target itself when the pack declared no line or the target is already met.
+            (_, Outcome::Skipped) if target.is_some() => {
+                if let Some(t) = &rule.target {
+                    let line = t.on_track.as_ref().filter(|_| target != Some(super::targets::TargetStatus::Met));
+                    collector.collect(line.unwrap_or(&rule.requires));
+                }
+            }
             (Some(condition), Outcome::Skipped) => collector.collect(condition),
             (_, Outcome::Skipped) => {}
             _ => collector.collect(&rule.requires),
@@ -75,6 +87,7 @@ pub fn explained<'a>(policy: &'a Policy, facts: &'a FactSet, as_of: Date) -> Exp
             rule,
             conditions: conditions.clone(),
             details: conditions.end..collector.atoms.len(),
+            target,
         });
     }
     let in_force = !matches!(evaluation.inapplicable, Some(Inapplicable::BeforeInForce | Inapplicable::AfterExpiry));

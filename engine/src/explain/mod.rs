@@ -6,6 +6,7 @@ pub mod data;
 pub mod model;
 mod phrases;
 pub mod render;
+pub mod targets;
 
 use crate::eval::{self, FactSet, Inapplicable, Outcome, Undefined, Value, Verdict};
 use crate::policy::*;
@@ -32,6 +33,7 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
     let mut rules = Vec::with_capacity(data.rules.len());
     for (explanation, result) in data.rules.iter().zip(&evaluation.rules) {
         let rule = explanation.rule;
+        let target_status = explanation.target;
         let conditions: Vec<String> = data.atoms_of(&explanation.conditions).iter().map(|a| words.atom(a)).collect();
         // Each deciding test is put into words once: marked for the text report, unmarked in the sentence.
         let decisive = data.atoms_of(&explanation.details);
@@ -80,7 +82,11 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
         if let Some(c) = &consequence {
             parts.push(c.clone());
         }
-        let explanation = parts.join(pick(lang, "。", ". "));
+        let mut explanation = parts.join(pick(lang, "。", ". "));
+        // A target not yet due says where it stands before why it is not assessed.
+        if let Some(status) = target_status.filter(|_| result.outcome == Outcome::Skipped) {
+            explanation = format!("{}{}{explanation}", status.text(lang), pick(lang, "：", ": "));
+        }
         if result.outcome == Outcome::Warn {
             warnings.push(format!("{}: {}", rule.id, explanation));
         }
@@ -96,6 +102,14 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
             citation: rule.clause.as_ref().map(|c| c.reference.clone()).unwrap_or_default(),
             explanation,
             title: localized(&rule.title, lang).to_string(),
+            target: rule
+                .target
+                .as_ref()
+                .zip(target_status)
+                .map(|(t, status)| targets::TargetReport { status, due: t.due.to_string() }),
+            lead: rule.lead.clone(),
+            responsible: rule.responsible.clone(),
+            responsibility: targets::responsibility_line(rule, lang),
             head,
             conditions,
             details,
@@ -226,6 +240,7 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
         missing: evaluation.missing.iter().map(|f| policy.facts[f as usize].name.clone()).collect(),
         outputs,
         warnings,
+        progress: targets::progress(&data.rules.iter().map(|r| (r.rule, r.target)).collect::<Vec<_>>()),
         version: REPORT_VERSION,
         lang: pick(lang, "zh", "en").to_string(),
         header: header(policy, lang),

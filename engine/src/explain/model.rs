@@ -25,6 +25,9 @@ pub struct Report {
     /// when the policy does not apply.
     pub outputs: serde_json::Map<String, serde_json::Value>,
     pub warnings: Vec<String>,
+    /// For target documents: how many targets stand where, over all and per lead unit.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub progress: Vec<super::targets::ProgressLine>,
     /// The model's version (`REPORT_VERSION`).
     #[serde(default)]
     pub version: u32,
@@ -81,6 +84,17 @@ pub struct RuleReport {
     pub citation: String,
     /// Everything below in one sentence.
     pub explanation: String,
+    /// A target's standing and due date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<super::targets::TargetReport>,
+    /// 牵头单位 and 责任单位.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub responsible: Option<String>,
+    /// The due date and the units in one line, for the text report.
+    #[serde(skip)]
+    pub responsibility: Option<String>,
     #[serde(default)]
     pub title: String,
     /// Why an unknown rule is unknown.

@@ -20,11 +20,13 @@ pub enum Group {
     Unsettled,
     Warnings,
     Met,
+    /// Targets not yet due: where they stand so far.
+    Pending,
     NotApplicable,
 }
 
 impl Group {
-    pub const ALL: [Group; 8] = [
+    pub const ALL: [Group; 9] = [
         Group::OutOfScope,
         Group::Fails,
         Group::Referred,
@@ -32,6 +34,7 @@ impl Group {
         Group::Warnings,
         Group::Unsettled,
         Group::Met,
+        Group::Pending,
         Group::NotApplicable,
     ];
 
@@ -47,6 +50,7 @@ impl Group {
             Outcome::Unknown => Group::Unsettled,
             Outcome::Warn => Group::Warnings,
             Outcome::Pass => Group::Met,
+            Outcome::Skipped if rule.target.is_some() => Group::Pending,
             Outcome::Skipped => Group::NotApplicable,
         }
     }
@@ -60,6 +64,7 @@ impl Group {
             Group::Unsettled => pick(lang, "未能核查（不影响本次结论）", "Not checked (does not affect this verdict)"),
             Group::Warnings => pick(lang, "提示（不影响结论）", "Warnings (do not affect the verdict)"),
             Group::Met => pick(lang, "符合", "Met"),
+            Group::Pending => pick(lang, "未到考核时点", "Not yet due"),
             Group::NotApplicable => pick(lang, "不适用", "Not applicable"),
         }
     }
@@ -73,6 +78,7 @@ impl Group {
             Group::Unsettled => "?",
             Group::Warnings => "!",
             Group::Met => "✓",
+            Group::Pending => "…",
             Group::NotApplicable => "–",
         }
     }
@@ -170,6 +176,13 @@ pub fn text(report: &Report, lang: Lang) -> String {
             rule_text(&mut out, rule, group, lang);
         }
     }
+    if !report.progress.is_empty() {
+        let _ = writeln!(out, "\n{}", pick(lang, "目标进度：", "Progress on the targets:"));
+        for line in &report.progress {
+            let unit = if line.unit.is_empty() { pick(lang, "全部目标", "all targets") } else { &line.unit };
+            let _ = writeln!(out, "  {unit}{colon}{}", super::targets::counts_text(&line.counts, lang));
+        }
+    }
     if !report.missing_facts.is_empty() {
         let _ = writeln!(
             out,
@@ -211,7 +224,7 @@ pub fn text(report: &Report, lang: Lang) -> String {
 fn rule_text(out: &mut String, rule: &RuleReport, group: Group, lang: Lang) {
     let colon = pick(lang, "：", ": ");
     let citation = if rule.citation.is_empty() { String::new() } else { format!(" 〔{}〕", rule.citation) };
-    if let Some(why) = &rule.inapplicable {
+    if let Some(why) = rule.inapplicable.as_ref().filter(|_| rule.target.is_none()) {
         let _ = writeln!(
             out,
             "  {} {}{citation}{colon}{}{}{}  [{}]",
@@ -224,7 +237,19 @@ fn rule_text(out: &mut String, rule: &RuleReport, group: Group, lang: Lang) {
         );
         return;
     }
-    let _ = writeln!(out, "  {} {}{citation}  [{}]", group.mark(), rule.title, rule.id);
+    // A target says where it stands (met, behind, not yet due…) beside its title.
+    match &rule.target {
+        Some(t) => {
+            let _ =
+                writeln!(out, "  {} {}{citation}  {}  [{}]", t.status.mark(), rule.title, t.status.text(lang), rule.id);
+        }
+        None => {
+            let _ = writeln!(out, "  {} {}{citation}  [{}]", group.mark(), rule.title, rule.id);
+        }
+    }
+    if let Some(line) = &rule.responsibility {
+        let _ = writeln!(out, "      {line}");
+    }
     if let Some(head) = &rule.head {
         let _ = writeln!(out, "      {head}");
     }

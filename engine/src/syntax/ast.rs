@@ -60,6 +60,8 @@ pub enum Item {
         clause: Option<ClauseAst>,
         span: Span,
     },
+    /// `period EXPR`: the date the figures measure.
+    Period(Expr, Span),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -204,6 +206,16 @@ pub struct RuleAst {
     pub inapplicable: Vec<Spanned<Bilingual>>,
     /// The pack's own reading of open words of the clause.
     pub readings: Vec<Bilingual>,
+    pub target: TargetAst,
+}
+
+/// A rule's target items: when it falls due, the on-track line before then, who answers for it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TargetAst {
+    pub due: Vec<Spanned<Date>>,
+    pub on_track: Vec<Expr>,
+    pub lead: Vec<Spanned<String>>,
+    pub responsible: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

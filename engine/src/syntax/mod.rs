@@ -210,6 +210,11 @@ fn describe(grammar_rule: Rule) -> &'static str {
         Rule::rule_block | Rule::k_rule => "`rule`",
         Rule::rule_item => "a rule item (title, clause, when, require, otherwise)",
         Rule::clause | Rule::k_clause => "`clause`",
+        Rule::period_decl | Rule::k_period => "`period`",
+        Rule::due | Rule::k_due => "`due`",
+        Rule::on_track | Rule::k_on_track => "`on_track`",
+        Rule::lead | Rule::k_lead => "`lead`",
+        Rule::responsible | Rule::k_responsible => "`responsible`",
         Rule::quote | Rule::k_quote => "`quote`",
         Rule::applies | Rule::k_when => "`when`",
         Rule::requires | Rule::k_require => "`require`",
@@ -395,6 +400,7 @@ impl Builder {
                 let clause = inner.next().map(|c| self.clause(c)).transpose()?;
                 Item::Administrative { label, value, clause, span }
             }
+            Rule::period_decl => Item::Period(self.expr(only(pair)?)?, span),
             Rule::property => {
                 let prop = only(pair)?;
                 let id = self.ident(only(prop.clone())?);
@@ -624,6 +630,7 @@ impl Builder {
             otherwise: Vec::new(),
             inapplicable: Vec::new(),
             readings: Vec::new(),
+            target: TargetAst::default(),
         };
         for item in inner {
             let item_span = self.span(&item);
@@ -647,6 +654,12 @@ impl Builder {
                         _ => ConsequenceAst::NotApplicable,
                     };
                     rule.otherwise.push(Spanned { node, span: item_span });
+                }
+                Rule::due => rule.target.due.push(Spanned { node: self.date(only(item)?)?, span: item_span }),
+                Rule::on_track => rule.target.on_track.push(self.expr(only(item)?)?),
+                Rule::lead => rule.target.lead.push(Spanned { node: self.string(only(item)?), span: item_span }),
+                Rule::responsible => {
+                    rule.target.responsible.push(Spanned { node: self.string(only(item)?), span: item_span })
                 }
                 other => return Err(unexpected(self.file, item_span, other)),
             }

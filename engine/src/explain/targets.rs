@@ -1,0 +1,170 @@
+//! Where a target stands: met, missed, on track, behind, not yet due, or cannot tell; and the progress
+//! summary per responsible unit. Read off the same evaluation: a target that is not yet due was skipped by
+//! its due-date gate (so it never fails the verdict), and is measured here against the on-track line the
+//! pack declared, never a line the engine invents.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::phrases::{Lang, pick};
+use crate::eval::{Env, Outcome, RuleResult, Value};
+use crate::policy::RuleDef;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetStatus {
+    /// Due, and the requirement holds.
+    Met,
+    /// Due, and the requirement does not hold.
+    Missed,
+    /// Not yet due, and the on-track line holds.
+    OnTrack,
+    /// Not yet due, and the on-track line does not hold.
+    Behind,
+    /// Not yet due, and the pack declared no on-track line.
+    NotYetDue,
+    /// A figure, or the date the figures measure, is missing.
+    CannotTell,
+}
+
+impl TargetStatus {
+    pub const ALL: [TargetStatus; 6] = [
+        TargetStatus::Met,
+        TargetStatus::Missed,
+        TargetStatus::OnTrack,
+        TargetStatus::Behind,
+        TargetStatus::NotYetDue,
+        TargetStatus::CannotTell,
+    ];
+
+    pub fn mark(self) -> &'static str {
+        match self {
+            TargetStatus::Met | TargetStatus::OnTrack => "✓",
+            TargetStatus::Missed => "✗",
+            TargetStatus::Behind => "!",
+            TargetStatus::NotYetDue => "…",
+            TargetStatus::CannotTell => "?",
+        }
+    }
+
+    pub fn text(self, lang: Lang) -> &'static str {
+        match self {
+            TargetStatus::Met => pick(lang, "已达到", "met"),
+            TargetStatus::Missed => pick(lang, "到期未达到", "missed at the due date"),
+            TargetStatus::OnTrack => pick(lang, "进度正常（未到考核时点）", "on track (not yet due)"),
+            TargetStatus::Behind => pick(lang, "进度滞后（未到考核时点）", "behind (not yet due)"),
+            TargetStatus::NotYetDue => pick(lang, "未到考核时点", "not yet due"),
+            TargetStatus::CannotTell => pick(lang, "无法判断", "cannot tell"),
+        }
+    }
+
+    fn short(self, lang: Lang) -> &'static str {
+        match self {
+            TargetStatus::OnTrack => pick(lang, "进度正常", "on track"),
+            TargetStatus::Behind => pick(lang, "进度滞后", "behind"),
+            other => other.text(lang),
+        }
+    }
+}
+
+/// A target's standing. `None` for a rule without a due date, or one whose own `when` does not hold.
+pub fn status<'a>(env: &mut Env<'a>, rule: &'a RuleDef, result: &RuleResult) -> Option<TargetStatus> {
+    let target = rule.target.as_ref()?;
+    match env.eval(&target.gate) {
+        // A requirement that already holds is met, whether or not the figures' date is known or due.
+        _ if result.outcome == Outcome::Pass => Some(TargetStatus::Met),
+        Value::Bool(true) => match result.outcome {
+            Outcome::Pass => Some(TargetStatus::Met),
+            Outcome::Fail | Outcome::Refer | Outcome::Warn => Some(TargetStatus::Missed),
+            Outcome::Unknown => Some(TargetStatus::CannotTell),
+            Outcome::Skipped => None,
+        },
+        Value::Bool(false) => {
+            if let Some(when) = &target.when {
+                match env.eval(when) {
+                    Value::Bool(false) => return None,
+                    Value::Bool(true) => {}
+                    _ => return Some(TargetStatus::CannotTell),
+                }
+            }
+            if env.eval(&rule.requires) == Value::Bool(true) {
+                return Some(TargetStatus::Met);
+            }
+            match &target.on_track {
+                None => Some(TargetStatus::NotYetDue),
+                Some(line) => Some(match env.eval(line) {
+                    Value::Bool(true) => TargetStatus::OnTrack,
+                    Value::Bool(false) => TargetStatus::Behind,
+                    _ => TargetStatus::CannotTell,
+                }),
+            }
+        }
+        _ => Some(TargetStatus::CannotTell),
+    }
+}
+
+/// A target's standing as a report shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetReport {
+    pub status: TargetStatus,
+    pub due: String,
+}
+
+/// One line of the progress summary: a responsible unit (or all targets) and how many targets stand where.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProgressLine {
+    /// The 牵头单位, or empty for the line that counts every target.
+    pub unit: String,
+    /// Only the statuses that occur, in the order of `TargetStatus`.
+    pub counts: BTreeMap<TargetStatus, usize>,
+}
+
+/// Counts per status, over all targets first, then per lead unit in the order the units first appear.
+pub fn progress(rules: &[(&RuleDef, Option<TargetStatus>)]) -> Vec<ProgressLine> {
+    let with_status: Vec<(&RuleDef, TargetStatus)> = rules.iter().filter_map(|(r, s)| Some((*r, (*s)?))).collect();
+    if with_status.is_empty() {
+        return Vec::new();
+    }
+    let count = |of: &dyn Fn(&RuleDef) -> bool| -> BTreeMap<TargetStatus, usize> {
+        TargetStatus::ALL
+            .into_iter()
+            .map(|s| (s, with_status.iter().filter(|(r, st)| *st == s && of(r)).count()))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    };
+    let mut lines = vec![ProgressLine { unit: String::new(), counts: count(&|_| true) }];
+    let mut units: Vec<&str> = Vec::new();
+    for (rule, _) in &with_status {
+        if let Some(lead) = rule.lead.as_deref()
+            && !units.contains(&lead)
+        {
+            units.push(lead);
+        }
+    }
+    for unit in units {
+        lines.push(ProgressLine { unit: unit.to_string(), counts: count(&|r| r.lead.as_deref() == Some(unit)) });
+    }
+    lines
+}
+
+/// 「已达到 2、进度滞后 1」
+pub fn counts_text(counts: &BTreeMap<TargetStatus, usize>, lang: Lang) -> String {
+    let parts: Vec<String> = counts.iter().map(|(s, n)| format!("{} {n}", s.short(lang))).collect();
+    parts.join(pick(lang, "、", ", "))
+}
+
+/// 「考核时点 2025-12-31；牵头单位：…；责任单位：…」
+pub fn responsibility_line(rule: &RuleDef, lang: Lang) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(target) = &rule.target {
+        parts.push(format!("{}{}", pick(lang, "考核时点 ", "due "), target.due));
+    }
+    if let Some(lead) = &rule.lead {
+        parts.push(format!("{}{lead}", pick(lang, "牵头单位：", "lead: ")));
+    }
+    if let Some(responsible) = &rule.responsible {
+        parts.push(format!("{}{responsible}", pick(lang, "责任单位：", "responsible: ")));
+    }
+    if parts.is_empty() { None } else { Some(parts.join(pick(lang, "；", "; "))) }
+}
