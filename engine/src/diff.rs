@@ -588,16 +588,7 @@ pub fn diff_policy(old: &Policy, new: &Policy, as_of: Option<Date>, lang: Lang) 
     // Facts not influenced are fixed where every rule that does not read an influenced fact passes, so that
     // a changed rule's outcome shows in the verdict.
     let influenced_ids: Vec<FactId> = influenced.iter().filter_map(|n| new.fact_index(n)).collect();
-    let dates: Vec<Date> = match as_of {
-        Some(d) => vec![d],
-        None => as_of_points(old, new, &gen_old, &gen_new),
-    };
-    // The background is sought on the latest date compared while the notice is in force: a target due after
-    // the notice starts is only
-    // assessed then, and a background chosen before its due date would leave it failing unseen.
-    let in_force = |d: &&Date| **d >= new.valid_from && new.valid_until.is_none_or(|u| **d <= u);
-    let background_date = dates.iter().rev().find(in_force).copied().unwrap_or(new.valid_from);
-    let (background, unmet) = find_background(&gen_new, &influenced_ids, background_date);
+    let (background, unmet) = find_background(&gen_new, &influenced_ids);
     result.background_unmet = unmet;
     result.background = (0..new.facts.len() as FactId)
         .filter(|f| !influenced_ids.contains(f))
@@ -607,6 +598,10 @@ pub fn diff_policy(old: &Policy, new: &Policy, as_of: Option<Date>, lang: Lang) 
                 .map(|v| format!("{} = {}", new.facts[f as usize].name, value_text(new, &new.facts[f as usize], v)))
         })
         .collect();
+    let dates: Vec<Date> = match as_of {
+        Some(d) => vec![d],
+        None => as_of_points(old, new, &gen_old, &gen_new),
+    };
     let all_pieces: Option<Vec<Vec<Piece>>> = influenced_ids.iter().map(|f| pieces(new, old, *f, lang)).collect();
     let product =
         all_pieces.as_ref().map(|ps| ps.iter().fold(dates.len(), |acc: usize, v| acc.saturating_mul(v.len())));
@@ -716,7 +711,7 @@ fn as_of_points(old: &Policy, new: &Policy, a: &Generator<'_>, b: &Generator<'_>
 /// the generator's values first (cheap, and enough when each such rule can be satisfied one fact at a
 /// time); where a rule is left unsatisfied, a joint search over the classes of the facts the unsatisfied
 /// rules read (`satisfy_jointly`). The ids of the rules that no search satisfied are returned with it.
-fn find_background(g: &Generator<'_>, influenced: &[FactId], as_of: Date) -> (FactSet, Vec<String>) {
+fn find_background(g: &Generator<'_>, influenced: &[FactId]) -> (FactSet, Vec<String>) {
     let p = g.policy;
     let unaffected: Vec<usize> = p
         .rules
@@ -725,6 +720,9 @@ fn find_background(g: &Generator<'_>, influenced: &[FactId], as_of: Date) -> (Fa
         .filter(|(_, r)| !rule_facts(p, r).iter().any(|f| influenced.contains(f)))
         .map(|(i, _)| i)
         .collect();
+    // The latest date the policy names within its validity: a target with a due date is skipped before it,
+    // so a background chosen on the first day would hold facts that fail once the target falls due.
+    let as_of = g.dates().iter().rev().copied().find(|d| eval::validity(p, *d).is_none()).unwrap_or(p.valid_from);
     let unmet = |facts: &FactSet| -> Vec<usize> {
         let ev = eval::evaluate(p, facts, as_of);
         unaffected

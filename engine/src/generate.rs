@@ -269,19 +269,8 @@ pub fn value_text(policy: &Policy, def: &FactDef, value: &FactValue) -> String {
     match value {
         FactValue::Text(t) => format!("\"{t}\""),
         FactValue::Num(q) => q.normalized().to_string(),
-        FactValue::Enum(e) => enum_name(policy, def, *e),
+        FactValue::Enum(e) => crate::facts::enum_name(policy, def, *e),
         other => value_toml(policy, def, other).replace('"', ""),
-    }
-}
-
-fn enum_name(policy: &Policy, def: &FactDef, ordinal: u16) -> String {
-    match def.ty {
-        Type::Enum(id) | Type::Set(id) => policy
-            .enums
-            .get(id as usize)
-            .and_then(|e| e.values.get(ordinal as usize))
-            .map_or_else(|| ordinal.to_string(), |v| v.name.clone()),
-        _ => ordinal.to_string(),
     }
 }
 

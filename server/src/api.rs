@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/check", post(check))
         .route("/v1/plan", post(plan))
         .route("/v1/lint", post(lint))
+        .route("/v1/batch", post(crate::batch::handler))
         .route("/v1/openapi.json", get(crate::openapi::document))
         .fallback(not_found)
 }

@@ -9,6 +9,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod api;
+pub mod batch;
 pub mod desk;
 mod html;
 mod http;
@@ -98,6 +99,8 @@ struct Inner {
     source: RuleSource,
     limits: Limits,
     logger: Logger,
+    batch: Option<batch::Runner>,
+    batch_uploads: Arc<tokio::sync::Semaphore>,
 }
 
 /// Where request logs go: one JSON object per line.
@@ -111,7 +114,21 @@ impl AppState {
 
     pub fn with_logger(rules: Rulebook, source: RuleSource, limits: Limits, logger: Logger) -> AppState {
         let rules = RwLock::new(Arc::new(rules));
-        AppState { inner: Arc::new(Inner { rules, source, limits, logger }) }
+        let batch_uploads = Arc::new(tokio::sync::Semaphore::new(limits.batch_uploads));
+        AppState { inner: Arc::new(Inner { rules, source, limits, logger, batch: None, batch_uploads }) }
+    }
+
+    /// Gives `/v1/batch` the command line's own batch (the crate that owns it injects it: rows in = rows out
+    /// by the same code). Call before the state is shared.
+    pub fn with_batch(mut self, runner: batch::Runner) -> AppState {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.batch = Some(runner);
+        }
+        self
+    }
+
+    pub(crate) fn batch(&self) -> Option<(batch::Runner, Arc<tokio::sync::Semaphore>)> {
+        self.inner.batch.clone().map(|r| (r, Arc::clone(&self.inner.batch_uploads)))
     }
 
     pub(crate) fn log(&self, event: &serde_json::Value) {

@@ -8,7 +8,7 @@ mod diff;
 mod facts_sheet;
 mod lint;
 mod records;
-mod serve;
+pub mod serve;
 mod test;
 mod users;
 

@@ -25,7 +25,7 @@ pub struct Args {
 pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     let lang: Lang = args.lang.into();
     let book = load_rules(args.rules.as_ref(), lang)?;
-    let source = match args.rules {
+    let source = match args.rules.clone() {
         Some(path) => comply_server::RuleSource::Path(path),
         None => comply_server::RuleSource::Embedded,
     };
@@ -34,7 +34,8 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     let logger: comply_server::Logger = std::sync::Arc::new(move |line: &str| {
         let _ = lines.send(line.to_string());
     });
-    let state = comply_server::AppState::with_logger(book, source, comply_server::Limits::default(), logger);
+    let state = comply_server::AppState::with_logger(book, source, comply_server::Limits::default(), logger)
+        .with_batch(batch_runner(args.rules.clone()));
     let mut config = comply_server::Config::new(args.addr, state.clone());
     if let Some(db) = &args.db {
         let desk = comply_server::desk::routes(state, db).map_err(|e| Failure(e.render(lang)))?;
@@ -50,4 +51,30 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     }
     drop(running);
     Ok(EXIT_OK)
+}
+
+/// `/v1/batch` runs `comply batch` itself over the upload, so the API and the command line cannot disagree
+/// on a row. Its summary (standard error) is not sent: the rows are the answer.
+pub fn batch_runner(rules: Option<PathBuf>) -> comply_server::batch::Runner {
+    std::sync::Arc::new(move |job, mut input, mut output| {
+        let mut args: Vec<String> = vec!["batch".into()];
+        if let Some(rules) = &rules {
+            args.push(rules.display().to_string());
+        }
+        let lang = if job.lang == Lang::En { "en" } else { "zh" };
+        for (flag, value) in [
+            ("--policy", job.policy.as_str()),
+            ("--as-of", job.as_of.as_str()),
+            ("--input", "-"),
+            ("--input-format", job.format),
+            ("--format", job.format),
+            ("--lang", lang),
+        ] {
+            args.push(flag.into());
+            args.push(value.into());
+        }
+        let mut summary = std::io::sink();
+        let mut io = Io { stdin: &mut *input, stdout: &mut *output, stderr: &mut summary };
+        super::run(&args, &mut io)
+    })
 }

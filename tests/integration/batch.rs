@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 const MINIMUM_WAGE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/minimum_wage.rules");
 const ZERO_LAND: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/zero_land.rules");
+const LUCHENG_14TH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/lucheng_14th.rules");
 const AS_OF: &str = "2016-03-01";
 
 fn run(args: &[&str]) -> (u8, String, String) {
@@ -198,6 +199,9 @@ fn shipped_examples_check_without_errors() {
     for (rules, policy, file, as_of) in [
         (ZERO_LAND, "zero_land", "zero_land_firms.csv", "2021-03-01"),
         (MINIMUM_WAGE, "minimum_wage", "payroll.csv", "2016-03-01"),
+        // One row per year of the plan, as a district office keeps it: 2024's water sections (98.5%) fail the
+        // rule kept every year; the earlier years' targets are not yet due, so those rows pass.
+        (LUCHENG_14TH, "lucheng_14th", "lucheng_14th_years.csv", "2026-03-01"),
     ] {
         let input = format!("{examples}/{file}");
         let rows = std::fs::read_to_string(&input).unwrap().lines().count() - 1;

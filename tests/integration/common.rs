@@ -23,14 +23,19 @@ pub struct Output {
 
 /// Runs the real command line in-process with `stdin` as its input.
 pub fn comply_with_input(args: &[&str], stdin: &str) -> Output {
+    comply_with_bytes(args, stdin.as_bytes())
+}
+
+/// The same with input that need not be text (GBK, stray bytes); output that is not UTF-8 is shown lossily.
+pub fn comply_with_bytes(args: &[&str], stdin: &[u8]) -> Output {
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let mut input = stdin.as_bytes();
+    let mut input = stdin;
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
     let code =
         comply::cli::run(&args, &mut comply::cli::Io { stdin: &mut input, stdout: &mut stdout, stderr: &mut stderr });
     Output {
         code,
-        stdout: String::from_utf8(stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(stderr).expect("stderr is UTF-8"),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
     }
 }

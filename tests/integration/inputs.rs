@@ -8,12 +8,8 @@ use comply::facts::{self, FactError, NumberProblem, Raw};
 const MINIMUM_WAGE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/minimum_wage.rules");
 
 fn run(args: &[&str], stdin: &str) -> (u8, String, String) {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let mut input = std::io::Cursor::new(stdin.as_bytes().to_vec());
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let mut io = comply::cli::Io { stdin: &mut input, stdout: &mut out, stderr: &mut err };
-    let code = comply::cli::run(&args, &mut io);
-    (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+    let out = crate::common::comply_with_input(args, stdin);
+    (out.code, out.stdout, out.stderr)
 }
 
 /// A fact file in a scratch folder of its own, checked against the minimum wage.

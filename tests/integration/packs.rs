@@ -152,6 +152,6 @@ fn the_shipped_packs_lint_clean_with_every_quote_found_in_its_gazette_text() {
     assert_eq!(book.sources.render(&book.warnings), "", "the shipped packs must lint without warnings");
     assert_eq!(
         book.policy_ids(),
-        ["minimum_wage", "waste_sorting_targets", "waste_volume_reduction", "waste_bins", "zero_land"]
+        ["lucheng_14th", "minimum_wage", "waste_sorting_targets", "waste_volume_reduction", "waste_bins", "zero_land"]
     );
 }

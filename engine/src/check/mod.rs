@@ -710,7 +710,7 @@ impl<'a> Checker<'a> {
         if !self.depth_reported {
             self.depth_reported = true;
             self.error(
-                Diagnostic::error("C062", span, format!("this is computed through more than {limit} nested steps"))
+                Diagnostic::error("C072", span, format!("this is computed through more than {limit} nested steps"))
                     .label("too deep to evaluate safely")
                     .help("compute it in fewer steps: a long chain of values defined one from another, or one very deep expression, would overflow the evaluator's stack")
                     .zh(

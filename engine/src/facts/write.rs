@@ -103,7 +103,8 @@ fn members(mask: u64) -> impl Iterator<Item = u16> {
     (0..64u16).filter(move |i| mask & (1u64 << i) != 0)
 }
 
-fn enum_name(policy: &Policy, def: &FactDef, ordinal: u16) -> String {
+/// The name of an enum or set fact's value by its ordinal (the ordinal itself if there is no such value).
+pub fn enum_name(policy: &Policy, def: &FactDef, ordinal: u16) -> String {
     match def.ty {
         Type::Enum(id) | Type::Set(id) => policy
             .enums

@@ -96,7 +96,7 @@ fn nesting(file: u32, text: &str) -> Result<(), Diagnostic> {
 
 fn too_deep(span: Span) -> Diagnostic {
     let limit = crate::limits::MAX_NESTING;
-    Diagnostic::error("C060", span, format!("this expression is nested more than {limit} levels deep"))
+    Diagnostic::error("C070", span, format!("this expression is nested more than {limit} levels deep"))
         .label("too deep")
         .help("split it into named `let` values; each may use the ones before it")
         .zh(format!("表达式嵌套超过 {limit} 层"), "嵌套过深", "请拆成若干个命名的 `let` 值，后面的可以引用前面的")
@@ -734,7 +734,7 @@ impl Builder {
                 if terms > crate::limits::MAX_TERMS {
                     let limit = crate::limits::MAX_TERMS;
                     return Err(Diagnostic::error(
-                        "C061",
+                        "C071",
                         span,
                         format!("this sum has {terms} terms; at most {limit} are allowed"),
                     )

@@ -150,3 +150,30 @@ fn slow_clients_are_cut_off_and_do_not_hold_up_others() {
     let _ = trickler.join();
     still_serving(server.addr());
 }
+
+#[test]
+fn batch_uploads_beyond_the_limit_get_503_at_once() {
+    let limits = Limits { batch_uploads: 1, ..Limits::default() };
+    let book = RuleSource::Embedded.load().expect("shipped");
+    // A runner that echoes its input: the first upload holds the one slot while its body is still coming.
+    let runner: comply_server::batch::Runner = std::sync::Arc::new(|_job, mut input, mut output| {
+        let _ = std::io::copy(&mut input, &mut output);
+        0
+    });
+    let state =
+        comply_server::AppState::with_logger(book, RuleSource::Embedded, limits, std::sync::Arc::new(|_: &str| {}))
+            .with_batch(runner);
+    let server =
+        comply_server::start(comply_server::Config::new("127.0.0.1:0".parse().expect("addr"), state)).expect("starts");
+    let mut first = connect(server.addr);
+    let _ = first.write_all(b"POST /v1/batch?policy=minimum_wage&as_of=2016-03-01 HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nid,county\r\n");
+    // Wait (bounded) until the first upload holds the slot: its response has begun.
+    let mut head = [0u8; 12];
+    std::io::Read::read_exact(&mut first, &mut head).expect("the first upload is answered");
+    assert_eq!(&head, b"HTTP/1.1 200");
+    let second = request(server.addr, "POST", "/v1/batch?policy=minimum_wage&as_of=2016-03-01", "text/csv", b"id\n1\n");
+    assert_eq!(second.status, 503, "{}", second.text());
+    assert_eq!(second.json()["error"], "busy");
+    drop(first);
+    assert_eq!(get(server.addr, "/v1/health").status, 200);
+}

@@ -427,3 +427,34 @@ fn a_dongtou_worker_is_decided_without_being_asked_the_subdistrict() {
     assert_eq!(browser.text("#report #verdict"), "符合");
     browser.both_widths("dongtou-report");
 }
+
+/// The interview with plain form posts and no browser: every answer rides in the page, the server keeps
+/// nothing, and a tampered hidden answer is not trusted but asked again.
+#[test]
+fn the_interview_works_with_plain_form_posts_and_trusts_no_hidden_field() {
+    let server = client::start();
+    let post = |body: &str| {
+        request(server.addr(), "POST", "/assess/minimum_wage", "application/x-www-form-urlencoded", body.as_bytes())
+    };
+    let start = client::get(server.addr(), "/assess/minimum_wage");
+    assert_eq!(start.status, 200);
+    assert!(start.text().contains("name=\"q:county\"") && !start.text().contains("name=\"q:subdistrict\""));
+    let first = post(
+        "first=1&lang=zh&as_of=2016-03-01&shown=county&shown=employment&q%3Acounty=%E9%B9%BF%E5%9F%8E%E5%8C%BA&q%3Aemployment=full_time&action=next",
+    );
+    assert_eq!(first.status, 200);
+    let page = first.text();
+    assert!(page.contains("name=\"a:county\" value=\"鹿城区\""), "the answer is carried in the page");
+    assert!(page.contains("name=\"q:monthly_wage\""), "{page}");
+    let done = post(
+        "lang=zh&as_of=2016-03-01&a%3Acounty=%E9%B9%BF%E5%9F%8E%E5%8C%BA&a%3Aemployment=full_time&shown=monthly_wage&q%3Amonthly_wage=2000&action=next",
+    );
+    assert!(done.text().contains("id=\"report\""), "{}", done.text());
+    assert!(done.text().contains("<span class=\"verdict-pass\" id=\"verdict\">符合</span>"));
+    // A hidden answer that is not a valid value is dropped, and its question comes back.
+    let tampered = post(
+        "lang=zh&as_of=2016-03-01&a%3Acounty=%E9%B9%BF%E5%9F%8E%E5%8C%BA&a%3Aemployment=full_time&a%3Amonthly_wage=lots&action=next",
+    );
+    assert!(tampered.text().contains("name=\"q:monthly_wage\""), "{}", tampered.text());
+    assert!(!tampered.text().contains("value=\"lots\""));
+}
