@@ -66,9 +66,19 @@ pub enum DbError {
     #[error("SQLite: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("PostgreSQL: {0}")]
-    Postgres(#[from] postgres::Error),
+    Postgres(String),
     #[error("unexpected column type in the database: {0}")]
     Column(String),
+}
+
+impl From<postgres::Error> for DbError {
+    /// The server's own message ("deadlock detected", …), not only "db error".
+    fn from(e: postgres::Error) -> DbError {
+        DbError::Postgres(match e.as_db_error() {
+            Some(db) => format!("{} ({})", db.message(), db.code().code()),
+            None => e.to_string(),
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,6 +14,7 @@ pub mod chain;
 pub mod db;
 pub mod replay;
 pub mod schema;
+pub mod sessions;
 #[doc(hidden)]
 pub mod testing;
 pub mod users;

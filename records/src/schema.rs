@@ -6,9 +6,10 @@ use crate::db::{Conn, DbError};
 
 /// (version, statements). The SQL is the common subset of SQLite and PostgreSQL: TEXT and BIGINT columns,
 /// no auto-increment (the chain numbers its records itself), no engine-specific types.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    "
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        "
     CREATE TABLE rulebooks (
         hash TEXT PRIMARY KEY,
         files TEXT NOT NULL
@@ -43,9 +44,28 @@ const MIGRATIONS: &[(i64, &str)] = &[(
         created_at TEXT NOT NULL
     );
     ",
-)];
+    ),
+    (
+        2,
+        // Desk sessions and failed logins live in the store, so that every `comply serve` instance on it
+        // knows them. Tokens are stored hashed: a copy of the database opens no session.
+        "
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        name TEXT NOT NULL REFERENCES users (name),
+        csrf TEXT NOT NULL,
+        expires_at BIGINT NOT NULL
+    );
+    CREATE TABLE login_failures (
+        name TEXT PRIMARY KEY,
+        failures BIGINT NOT NULL,
+        locked_until BIGINT NOT NULL
+    );
+    ",
+    ),
+];
 
-pub const CURRENT: i64 = 1;
+pub const CURRENT: i64 = 2;
 
 pub fn migrate(conn: &mut dyn Conn) -> Result<i64, DbError> {
     conn.batch("CREATE TABLE IF NOT EXISTS comply_schema (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)")?;

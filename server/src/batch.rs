@@ -81,7 +81,26 @@ impl Write for Results {
     }
 }
 
-/// `POST /v1/batch?policy=ID&as_of=YYYY-MM-DD[&format=csv|jsonl][&lang=en]`, the rows as the body.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // only documents the parameters
+pub struct BatchParams {
+    /// The policy every row is checked against.
+    policy: String,
+    /// The evaluation date, YYYY-MM-DD.
+    as_of: String,
+    /// `csv` (default) or `jsonl`, for the upload and the results alike.
+    format: Option<String>,
+    /// `zh` (default) or `en`.
+    lang: Option<String>,
+}
+
+/// `POST /v1/batch?policy=ID&as_of=YYYY-MM-DD[&format=csv|jsonl][&lang=en]`, the rows as the body: one result
+/// row per input row, streamed as `comply batch` writes them.
+#[utoipa::path(post, path = "/v1/batch", params(BatchParams),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, description = "one result row per input row (CSV or JSON Lines)", body = String),
+        (status = 400, body = ApiError), (status = 413, body = ApiError), (status = 503, body = ApiError)))]
 pub(crate) async fn handler(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,

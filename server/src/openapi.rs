@@ -12,7 +12,7 @@ use crate::api;
         title = "comply",
         description = "Checks a case's facts against policies written from gazette notices and explains every verdict."
     ),
-    paths(api::health, api::policies, api::policy_sheet, api::check, api::plan, api::lint),
+    paths(api::health, api::policies, api::policy_sheet, api::check, api::plan, api::lint, crate::batch::handler),
     components(schemas(api::ApiError))
 )]
 struct ApiDoc;

@@ -239,6 +239,11 @@ fn rule_text(out: &mut String, rule: &RuleReport, group: Group, lang: Lang) {
     }
     // A target says where it stands (met, behind, not yet due…) beside its title.
     match &rule.target {
+        // A soft (力争) target missed at its due date is flagged, not failed.
+        Some(t) if rule.outcome == Outcome::Warn => {
+            let soft = pick(lang, "（软性目标，不影响结论）", " (a soft target: does not affect the verdict)");
+            let _ = writeln!(out, "  ! {}{citation}  {}{soft}  [{}]", rule.title, t.status.text(lang), rule.id);
+        }
         Some(t) => {
             let _ =
                 writeln!(out, "  {} {}{citation}  {}  [{}]", t.status.mark(), rule.title, t.status.text(lang), rule.id);

@@ -9,7 +9,6 @@
 
 mod pages;
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -88,29 +87,10 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/desk/replay", Access::Auditor, Page::Replay),
 ];
 
-/// A logged-in member of staff.
-#[derive(Debug, Clone)]
-pub(crate) struct Session {
-    pub user: String,
-    pub role: Role,
-    /// Sent back in a hidden field of every form; a cross-site form cannot know it.
-    pub csrf: String,
-    expires: Instant,
-}
-
-/// Failed logins of one user name, for throttling.
-struct Failures {
-    count: u32,
-    locked_until: Instant,
-}
+pub(crate) use comply_records::sessions::Session;
 
 pub(crate) const SESSION_COOKIE: &str = "desk_session";
 pub(crate) const LOGIN_COOKIE: &str = "desk_login";
-const SESSION_LIFETIME: Duration = Duration::from_secs(8 * 3600);
-const MAX_SESSIONS: usize = 10_000;
-/// Failures allowed before a name is locked for 30 s; each further failure doubles the wait, up to 15 minutes.
-const FREE_FAILURES: u32 = 5;
-const MAX_LOCK: Duration = Duration::from_secs(15 * 60);
 /// How long the chain banner's verdict is reused before the store is walked again.
 const BANNER_TTL: Duration = Duration::from_secs(10);
 const FORM_LIMIT: usize = 256 * 1024;
@@ -123,9 +103,7 @@ pub(crate) struct Desk {
 struct Inner {
     app: AppState,
     /// rusqlite and postgres are synchronous: every use runs on a blocking thread, one at a time.
-    store: Mutex<Store>,
-    sessions: Mutex<HashMap<String, Session>>,
-    failures: Mutex<HashMap<String, Failures>>,
+    store: Mutex<Option<Store>>,
     /// argon2id takes ~20 ms of a core: at most two logins are checked at once.
     logins: tokio::sync::Semaphore,
     banner: Mutex<Option<(Instant, Result<VerifyReport, String>)>>,
@@ -137,9 +115,7 @@ pub fn routes(app: AppState, db: &str) -> Result<Router<AppState>, StoreError> {
     let desk = Desk {
         inner: Arc::new(Inner {
             app,
-            store: Mutex::new(store),
-            sessions: Mutex::new(HashMap::new()),
-            failures: Mutex::new(HashMap::new()),
+            store: Mutex::new(Some(store)),
             logins: tokio::sync::Semaphore::new(2),
             banner: Mutex::new(None),
         }),
@@ -166,6 +142,20 @@ pub fn routes(app: AppState, db: &str) -> Result<Router<AppState>, StoreError> {
     Ok(router.route_layer(middleware::from_fn_with_state(desk.clone(), guard)).with_state(desk))
 }
 
+impl Drop for Inner {
+    /// The PostgreSQL client blocks on its own runtime when it closes, which must not happen on one of the
+    /// server's async threads: the store is closed on a plain thread.
+    fn drop(&mut self) {
+        let store = match self.store.get_mut() {
+            Ok(store) => store.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        };
+        if let Some(store) = store {
+            let _ = std::thread::spawn(move || drop(store)).join();
+        }
+    }
+}
+
 impl Desk {
     pub(crate) fn app(&self) -> &AppState {
         &self.inner.app
@@ -182,69 +172,19 @@ impl Desk {
                 Ok(guard) => guard,
                 Err(poisoned) => poisoned.into_inner(),
             };
-            work(&mut store)
+            match store.as_mut() {
+                Some(store) => work(store),
+                None => Err(StoreError::Write("the desk is shutting down".into())),
+            }
         })
         .await;
         joined.unwrap_or_else(|e| Err(StoreError::Write(e.to_string())))
     }
 
-    fn session(&self, headers: &HeaderMap) -> Option<Session> {
+    /// The session the request's cookie names, looked up in the store (any instance may have opened it).
+    async fn session(&self, headers: &HeaderMap) -> Option<Session> {
         let token = cookie(headers, SESSION_COOKIE)?;
-        let mut sessions = self.inner.sessions.lock().unwrap_or_else(|p| p.into_inner());
-        let session = sessions.get(&token)?.clone();
-        if session.expires < Instant::now() {
-            sessions.remove(&token);
-            return None;
-        }
-        Some(session)
-    }
-
-    pub(crate) fn open_session(&self, user: String, role: Role) -> (String, Session) {
-        let token = comply_records::users::random_token();
-        let session = Session {
-            user,
-            role,
-            csrf: comply_records::users::random_token(),
-            expires: Instant::now() + SESSION_LIFETIME,
-        };
-        let mut sessions = self.inner.sessions.lock().unwrap_or_else(|p| p.into_inner());
-        if sessions.len() >= MAX_SESSIONS {
-            let now = Instant::now();
-            sessions.retain(|_, s| s.expires > now);
-        }
-        sessions.insert(token.clone(), session.clone());
-        (token, session)
-    }
-
-    pub(crate) fn close_session(&self, headers: &HeaderMap) {
-        if let Some(token) = cookie(headers, SESSION_COOKIE) {
-            self.inner.sessions.lock().unwrap_or_else(|p| p.into_inner()).remove(&token);
-        }
-    }
-
-    /// How long `name` must wait before another login attempt, if at all.
-    pub(crate) fn locked_for(&self, name: &str) -> Option<Duration> {
-        let failures = self.inner.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = failures.get(name)?;
-        entry.locked_until.checked_duration_since(Instant::now())
-    }
-
-    pub(crate) fn login_failed(&self, name: &str) {
-        let mut failures = self.inner.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if failures.len() >= MAX_SESSIONS {
-            let now = Instant::now();
-            failures.retain(|_, f| f.locked_until > now);
-        }
-        let entry = failures.entry(name.to_string()).or_insert(Failures { count: 0, locked_until: Instant::now() });
-        entry.count += 1;
-        if entry.count >= FREE_FAILURES {
-            let wait = Duration::from_secs(30u64 << (entry.count - FREE_FAILURES).min(5)).min(MAX_LOCK);
-            entry.locked_until = Instant::now() + wait;
-        }
-    }
-
-    pub(crate) fn login_succeeded(&self, name: &str) {
-        self.inner.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(name);
+        self.store(move |s| s.session(&token)).await.ok().flatten()
     }
 
     pub(crate) async fn login_permit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
@@ -317,7 +257,7 @@ async fn guard(State(desk): State<Desk>, request: Request, next: Next) -> Respon
     if route.access == Access::Public {
         return next.run(request).await;
     }
-    let Some(session) = desk.session(request.headers()) else {
+    let Some(session) = desk.session(request.headers()).await else {
         // Not logged in: to the login form, never the page.
         return (StatusCode::SEE_OTHER, [(header::LOCATION, "/desk/login")]).into_response();
     };

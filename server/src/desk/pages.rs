@@ -172,12 +172,17 @@ pub(crate) async fn login(State(desk): State<Desk>, headers: HeaderMap, body: By
     }
     let name = field(&pairs, "name").unwrap_or("").trim().to_string();
     let password = field(&pairs, "password").unwrap_or("").to_string();
-    if let Some(wait) = desk.locked_for(&name) {
-        let message = match lang {
-            Lang::Zh => format!("登录失败次数过多，请 {} 秒后再试", wait.as_secs() + 1),
-            Lang::En => format!("Too many failed sign-ins; try again in {} s", wait.as_secs() + 1),
-        };
-        return login_page(lang, Some(message), StatusCode::TOO_MANY_REQUESTS);
+    let locked_name = name.clone();
+    match desk.store(move |s| s.login_locked_for(&locked_name)).await {
+        Ok(None) => {}
+        Ok(Some(wait)) => {
+            let message = match lang {
+                Lang::Zh => format!("登录失败次数过多，请 {wait} 秒后再试"),
+                Lang::En => format!("Too many failed sign-ins; try again in {wait} s"),
+            };
+            return login_page(lang, Some(message), StatusCode::TOO_MANY_REQUESTS);
+        }
+        Err(e) => return store_failure(&e, lang),
     }
     let Some(_permit) = desk.login_permit().await else { return StatusCode::SERVICE_UNAVAILABLE.into_response() };
     let checked_name = name.clone();
@@ -186,19 +191,28 @@ pub(crate) async fn login(State(desk): State<Desk>, headers: HeaderMap, body: By
         Err(e) => return store_failure(&e, lang),
     };
     let Some(user) = user else {
-        desk.login_failed(&name);
+        let failed = name.clone();
+        if let Err(e) = desk.store(move |s| s.login_failed(&failed)).await {
+            return store_failure(&e, lang);
+        }
         return login_page(
             lang,
             Some(t(lang, "用户名或密码不正确", "Wrong user name or password").into()),
             StatusCode::UNAUTHORIZED,
         );
     };
-    desk.login_succeeded(&name);
-    let (token, session) = desk.open_session(user.name.clone(), user.role);
-    let actor = session.user.clone();
-    if let Err(e) = desk.store(move |s| s.record_action(&actor, "login", "desk")).await {
-        return store_failure(&e, lang);
-    }
+    let opened = desk
+        .store(move |s| {
+            s.login_succeeded(&user.name)?;
+            let opened = s.open_session(&user.name, user.role)?;
+            s.record_action(&user.name, "login", "desk")?;
+            Ok(opened)
+        })
+        .await;
+    let token = match opened {
+        Ok((token, _)) => token,
+        Err(e) => return store_failure(&e, lang),
+    };
     desk.chain_changed();
     let mut response = see_other(&with_lang("/desk", lang));
     response.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &token, Some(8 * 3600)));
@@ -211,9 +225,14 @@ pub(crate) async fn logout(
     Extension(session): Extension<Session>,
     headers: HeaderMap,
 ) -> Response {
-    desk.close_session(&headers);
+    let token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     let actor = session.user.clone();
-    let _ = desk.store(move |s| s.record_action(&actor, "logout", "desk")).await;
+    let _ = desk
+        .store(move |s| {
+            s.close_session(&token)?;
+            s.record_action(&actor, "logout", "desk")
+        })
+        .await;
     desk.chain_changed();
     let mut response = see_other("/desk/login");
     response.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", Some(0)));

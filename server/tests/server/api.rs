@@ -130,7 +130,7 @@ fn lint_checks_a_posted_rule_file_and_reads_sources_only_from_the_shipped_texts(
 fn openapi_document_covers_every_endpoint_and_the_report_contract() {
     let server = client::start();
     let spec = get(server.addr(), "/v1/openapi.json").json();
-    for path in ["/v1/health", "/v1/policies", "/v1/policies/{id}", "/v1/check", "/v1/plan", "/v1/lint"] {
+    for path in ["/v1/health", "/v1/policies", "/v1/policies/{id}", "/v1/check", "/v1/plan", "/v1/lint", "/v1/batch"] {
         assert!(spec["paths"][path].is_object(), "{path} missing from the OpenAPI document");
     }
     // The documented report has exactly the keys a real report has.

@@ -20,6 +20,11 @@ fn start(db: &str) -> Running {
     store.add_user("setup", CLERK.0, Role::Clerk, CLERK.1).unwrap();
     store.add_user("setup", AUDITOR.0, Role::Auditor, AUDITOR.1).unwrap();
     drop(store);
+    instance(db)
+}
+
+/// One more `comply serve` on the same store.
+fn instance(db: &str) -> Running {
     let book = RuleSource::Embedded.load().unwrap();
     let state = AppState::with_logger(book, RuleSource::Embedded, Limits::default(), std::sync::Arc::new(|_: &str| {}));
     let desk = comply_server::desk::routes(state.clone(), db).unwrap();
@@ -210,6 +215,43 @@ fn wrong_passwords_are_throttled_and_a_forged_login_form_is_refused() {
 }
 
 #[test]
+fn instances_on_one_store_share_sessions_and_lockouts() {
+    for db in targets("desk_instances") {
+        let first = start(&db);
+        let second = instance(&db);
+        let (mut clerk, csrf) = Agent::login(first.addr, CLERK);
+        // The session opened on one instance works on the other, and ends on both.
+        assert_eq!(clerk.get(second.addr, "/desk").status, 200);
+        let created = create_case(&mut clerk, second.addr, &csrf, "B-1", "乙公司");
+        assert_eq!(created.status, 303, "{}", created.text());
+        assert!(clerk.get(first.addr, "/desk").text().contains("B-1"));
+        assert_eq!(clerk.send(second.addr, "POST", "/desk/logout", &[("csrf", &csrf)]).status, 303);
+        let mut stale = Agent { cookies: vec![("desk_session".into(), "0".repeat(64))] };
+        assert_eq!(stale.get(first.addr, "/desk").status, 303);
+        // Five failures on one instance lock the name on the other.
+        let mut agent = Agent::default();
+        for addr in [first.addr, second.addr, first.addr, second.addr, first.addr] {
+            let token = hidden_value(&agent.get(addr, "/desk/login").text(), "csrf");
+            let failed = agent.send(
+                addr,
+                "POST",
+                "/desk/login",
+                &[("csrf", &token), ("name", AUDITOR.0), ("password", "not the password")],
+            );
+            assert_eq!(failed.status, 401);
+        }
+        let token = hidden_value(&agent.get(second.addr, "/desk/login").text(), "csrf");
+        let locked = agent.send(
+            second.addr,
+            "POST",
+            "/desk/login",
+            &[("csrf", &token), ("name", AUDITOR.0), ("password", AUDITOR.1)],
+        );
+        assert_eq!(locked.status, 429, "{db}");
+    }
+}
+
+#[test]
 fn a_case_from_the_desk_is_listed_escaped_verified_and_tampering_is_named() {
     let hostile = "<script>alert('x')</script>\"><img src=x onerror=alert(1)>'; DROP TABLE records;--";
     for db in targets("desk_case") {
@@ -301,7 +343,7 @@ mod browser {
         driver: Child,
         addr: SocketAddr,
         session: String,
-        _profile: std::path::PathBuf,
+        profile: std::path::PathBuf,
     }
 
     impl Drop for Browser {
@@ -309,6 +351,7 @@ mod browser {
             let _ = request(self.addr, "DELETE", &format!("/session/{}", self.session), b"");
             let _ = self.driver.kill();
             let _ = self.driver.wait();
+            let _ = std::fs::remove_dir_all(&self.profile);
         }
     }
 
@@ -332,14 +375,14 @@ mod browser {
                 assert!(started.elapsed() < Duration::from_secs(20), "chromedriver did not start");
                 std::thread::sleep(Duration::from_millis(50));
             }
-            let profile = comply_records::testing::temp_dir("chromium_profile");
+            let profile = comply_records::testing::temp_dir("chromiumprofile");
             let capabilities = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
                 "binary": "/usr/bin/chromium",
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                          "--disable-component-update", "--disable-sync", "--window-size=1200,1800",
                          format!("--user-data-dir={}", profile.display())]
             }}}});
-            let mut browser = Browser { driver, addr, session: String::new(), _profile: profile };
+            let mut browser = Browser { driver, addr, session: String::new(), profile };
             let created = browser.call("POST", "/session", &capabilities);
             browser.session =
                 created["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {created}")).to_string();
@@ -385,6 +428,19 @@ mod browser {
 
         pub fn source(&self) -> String {
             self.call("GET", &self.at("/source"), &Value::Null).as_str().unwrap_or("").to_string()
+        }
+
+        /// Waits for a navigation started by a click to land (a form post answers after an argon2id check
+        /// and an fsync, and chromedriver may return from the click before that).
+        pub fn wait_for(&self, done: impl Fn(&str) -> bool) -> String {
+            let started = Instant::now();
+            loop {
+                let url = self.url();
+                if done(&url) || started.elapsed() > Duration::from_secs(20) {
+                    return url;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
         }
 
         pub fn url(&self) -> String {
@@ -442,9 +498,12 @@ fn a_case_created_in_the_browser_is_listed_printed_and_verified_and_an_edit_is_n
     browser.type_into("#name", CLERK.0);
     browser.type_into("#password", CLERK.1);
     browser.click("#login");
-    assert!(browser.url().ends_with("/desk"), "{}", browser.url());
+    let url = browser.wait_for(|u| u.ends_with("/desk"));
+    assert!(url.ends_with("/desk"), "{url}\n{}", browser.source());
     browser.click("a[href='/desk/new']");
+    browser.wait_for(|u| u.ends_with("/desk/new"));
     browser.click("a[href='/desk/new/minimum_wage']");
+    browser.wait_for(|u| u.ends_with("/desk/new/minimum_wage"));
     browser.type_into("#case_no", "温人社〔2026〕17号");
     browser.type_into("#applicant", "温州灵昆服饰有限公司<b>");
     browser.type_into("#credit_code", "91330300MA2H12345X");
@@ -455,7 +514,7 @@ fn a_case_created_in_the_browser_is_listed_printed_and_verified_and_an_edit_is_n
     browser.type_into("input[name='f:monthly_wage']", "1700");
     browser.screenshot(&shots.join("2-new-case.png"));
     browser.click("#create");
-    let case_url = browser.url();
+    let case_url = browser.wait_for(|u| u.contains("/desk/case/"));
     assert!(case_url.contains("/desk/case/"), "{case_url}\n{}", browser.source());
     let file = browser.source();
     assert!(file.contains("温州灵昆服饰有限公司&lt;b&gt;"), "shown escaped");
