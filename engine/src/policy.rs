@@ -40,8 +40,35 @@ pub struct Policy {
     pub(crate) properties: Vec<Property>,
     /// The file the policy was read from, for messages.
     pub(crate) file: String,
+    /// What the report says beyond the rules: the conclusions in the notice's words, the clauses not
+    /// checked, the procedure.
+    pub(crate) wording: Wording,
     /// Built on first use: the classes of each fact's domain (`partition`).
     pub(crate) partition: std::sync::OnceLock<crate::partition::Partition>,
+}
+
+/// The words a pack gives its reports (see `conclusion`, `not_checked` and `administrative` in the grammar).
+#[derive(Debug, Clone, Default)]
+pub struct Wording {
+    /// A verdict's conclusion in the notice's words, by verdict name (`pass`, `fail`, …).
+    pub conclusions: Vec<(String, Bilingual)>,
+    pub not_checked: Vec<NotChecked>,
+    pub administrative: Vec<Administrative>,
+}
+
+/// A clause of the notice this pack does not check.
+#[derive(Debug, Clone)]
+pub struct NotChecked {
+    pub clause: String,
+    pub text: Bilingual,
+}
+
+/// A fact of the procedure the notice states: 办理时限, 承办部门.
+#[derive(Debug, Clone)]
+pub struct Administrative {
+    pub label: Bilingual,
+    pub value: Bilingual,
+    pub clause: Option<Citation>,
 }
 
 impl Policy {
@@ -99,6 +126,15 @@ impl Policy {
 
     pub fn properties(&self) -> &[Property] {
         &self.properties
+    }
+
+    pub fn wording(&self) -> &Wording {
+        &self.wording
+    }
+
+    /// The conclusion the pack words a verdict with (`conclusion pass "…"`), if it gives one.
+    pub fn conclusion(&self, verdict: &str) -> Option<&Bilingual> {
+        self.wording.conclusions.iter().find(|(v, _)| v == verdict).map(|(_, text)| text)
     }
 
     pub fn file(&self) -> &str {
@@ -264,6 +300,8 @@ pub struct FactDef {
     pub label: Bilingual,
     pub ask: Option<Bilingual>,
     pub clauses: Vec<String>,
+    /// The document that proves the fact, for the list of materials.
+    pub evidence: Option<Bilingual>,
     pub span: Span,
 }
 
@@ -309,6 +347,9 @@ pub enum Constant {
 #[derive(Debug, Clone)]
 pub struct TableDef {
     pub name: String,
+    pub label: Option<Bilingual>,
+    /// Each row's quotes of the notice, in row order.
+    pub row_quotes: Vec<Vec<String>>,
     pub keys: Vec<Expr>,
     pub ty: Type,
     pub rows: Vec<Expr>,
@@ -348,6 +389,7 @@ impl Column {
 #[derive(Debug, Clone)]
 pub struct ParamDef {
     pub name: String,
+    pub label: Option<Bilingual>,
     pub ty: Type,
     pub periods: Vec<Period>,
     pub span: Span,
@@ -411,6 +453,10 @@ pub struct RuleDef {
     pub applies: Option<Expr>,
     pub requires: Expr,
     pub consequence: Consequence,
+    /// What the report says when the rule does not apply, or (a scope rule) why the notice does not.
+    pub inapplicable: Option<Bilingual>,
+    /// The pack's own readings of words the clause leaves open.
+    pub readings: Vec<Bilingual>,
     pub target: Option<Target>,
     /// 牵头单位 and 责任单位, as the text names them.
     pub lead: Option<String>,
@@ -506,6 +552,8 @@ pub struct Comparison {
     /// The clause's own word (以下, 大于…) and whether the rule negated the comparison it belongs to.
     pub word: Option<String>,
     pub word_negated: bool,
+    /// Where the word comes from when it is not the notice.
+    pub word_source: Option<String>,
     /// The left side as the author wrote it, to name a computed value in explanations.
     pub lhs_text: String,
     pub span: Span,

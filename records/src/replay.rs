@@ -55,7 +55,9 @@ pub fn evaluate_text(
     let as_of = as_of.parse().map_err(|_| ReplayError::BadDate(as_of.to_string()))?;
     let file = facts::read_file(facts_name, facts_text).map_err(|e| ReplayError::Facts(e.render(lang)))?;
     let bound = facts::bind(policy, &file.facts).map_err(|e| ReplayError::Facts(e.render(lang)))?;
-    let report = explain::report(policy, &bound, as_of, lang);
+    let mut report = explain::report(policy, &bound, as_of, lang);
+    // `check` carries the fact file's `[case]` block into the report; so does its replay.
+    report.case = file.case;
     Ok((report.verdict.as_str().to_string(), render::json(&report)))
 }
 

@@ -360,6 +360,34 @@ pub struct ReportDoc {
     #[schema(value_type = Object)]
     outputs: BTreeMap<String, serde_json::Value>,
     warnings: Vec<String>,
+    /// The report model's version.
+    version: u32,
+    /// The language of the report's texts: `zh` or `en`.
+    lang: String,
+    /// The notice: title, source_title, number, issuer, valid_from, valid_until, validity.
+    #[schema(value_type = Object)]
+    header: serde_json::Value,
+    /// The fact file's `[case]` block (number, applicant, credit_code, officer, notes), when given.
+    #[schema(value_type = Object)]
+    case: Option<serde_json::Value>,
+    /// The evaluation date in words.
+    as_of_text: String,
+    /// The verdict in the policy's own words.
+    conclusion: String,
+    /// The missing facts with their labels.
+    #[schema(value_type = Vec<Object>)]
+    missing_facts: Vec<serde_json::Value>,
+    /// Each output's label, value in words and reason.
+    #[schema(value_type = Vec<Object>)]
+    output_details: Vec<serde_json::Value>,
+    /// The notice's clauses this check does not cover.
+    #[schema(value_type = Vec<Object>)]
+    not_checked: Vec<serde_json::Value>,
+    /// The procedure the notice states (time limits, department).
+    #[schema(value_type = Vec<Object>)]
+    administrative: Vec<serde_json::Value>,
+    /// That the result is a self-assessment aid, not an administrative decision.
+    disclaimer: String,
 }
 
 #[derive(ToSchema)]

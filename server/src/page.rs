@@ -774,9 +774,9 @@ pub(crate) fn report_html(policy: &Policy, report: &Report, lang: Lang) -> Strin
         }
         out.push_str("</section>");
     }
-    if !report.output_lines.is_empty() {
+    if !report.output_details.is_empty() {
         let _ = write!(out, "<h2>{}</h2><dl class=\"answers\" id=\"outputs\">", t(lang, "结果", "Results"));
-        for line in &report.output_lines {
+        for line in &report.output_details {
             let _ = write!(out, "<dt>{}</dt><dd>{}</dd>", esc(&line.label), esc(&line.value));
         }
         out.push_str("</dl>");

@@ -48,7 +48,9 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
         })
     })?;
     let file = facts::read_file(&name, &text).map_err(|e| Failure(e.render(lang)))?;
-    let report = evaluate(&book, file, args.policy, args.as_of, lang)?;
+    let case = file.case.clone();
+    let mut report = evaluate(&book, file, args.policy, args.as_of, lang)?;
+    report.case = case;
     let checked = super::records::Checked { book: &book, report: &report, facts_name: &name, facts_text: &text, lang };
     super::records::record(&args.record, &checked, io)?;
     let rendered = match args.format {

@@ -77,6 +77,7 @@ const QUALIFYING: &[(&str, &str)] = &[
     ("pollution_control_deficient", "否"),
     ("illegal_buildings", "否"),
     ("special_process", "否"),
+    ("building_density", "45"),
     ("service_land_area", "1200"),
     ("total_land_area", "30000"),
     ("new_industry_demonstrated", "否"),
@@ -105,18 +106,18 @@ fn interview(firm: &[(&str, &str)], extra: &[&str]) -> (u8, String, String) {
 fn qualifying_firm() {
     let (code, out, _) = interview(QUALIFYING, &[]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("结论：符合（pass）"), "{out}");
+    assert!(out.contains("结论：符合申请条件"), "{out}");
     insta::assert_snapshot!(out);
 }
 
 #[test]
 fn fails_at_the_first_decisive_question() {
-    let firm = with(QUALIFYING, &[("real_estate_certificate", "否")]);
+    let firm = with(QUALIFYING, &[("mu_grade", "C")]);
     let (code, out, _) = interview(&firm, &[]);
     assert_eq!(code, 1);
-    // Three scope questions, then the certificate decides: nothing about grades or floor areas is asked.
+    // Three scope questions, then the grade decides: nothing about certificates or floor areas is asked.
     assert_eq!(out.matches("\n问题 ").count(), 4, "{out}");
-    assert!(out.contains("结论：不符合（fail）"), "{out}");
+    assert!(out.contains("结论：不符合申请条件"), "{out}");
     insta::assert_snapshot!(out);
 }
 
@@ -125,7 +126,7 @@ fn small_micro_park_extension_is_referred() {
     let firm = with(QUALIFYING, &[("small_micro_park_or_split_title", "是")]);
     let (code, out, _) = interview(&firm, &[]);
     assert_eq!(code, 1);
-    assert!(out.contains("（refer）"), "{out}");
+    assert!(out.contains("结论：报管委会“一事一议”"), "{out}");
     assert!(out.contains("[small_micro_park_case_by_case]"), "{out}");
     insta::assert_snapshot!(out);
 }
@@ -148,8 +149,8 @@ fn a_skipped_question_leaves_the_verdict_undetermined() {
     assert_eq!(code, 1);
     assert!(out.contains("→ 不知道（跳过）"), "{out}");
     assert!(out.contains("没有其他能改变结论的问题了"), "{out}");
-    assert!(out.contains("（undetermined）"), "{out}");
-    assert!(out.contains("  - 亩均税收（tax_per_mu）"), "{out}");
+    assert!(out.contains("结论：待补充材料"), "{out}");
+    assert!(out.contains("  - 亩均税收\n"), "{out}");
     insta::assert_snapshot!(out);
 }
 
@@ -169,9 +170,10 @@ fn end_of_input_saves_a_fact_file_that_check_accepts() {
     insta::assert_snapshot!(text);
     let (code, report, err) = run(&["check", ZERO_LAND, "--facts", path], "");
     assert_eq!(code, 1, "{err}");
-    assert!(report.contains("（undetermined）"), "{report}");
+    assert!(report.contains("结论：待补充材料"), "{report}");
     // The saved facts reproduce the interview's report exactly.
-    let tail = out.split_once("\n\n政策").map(|(_, t)| format!("政策{t}")).unwrap();
+    let title = "工业企业“零土地”技改项目审批方式改革核查报告";
+    let tail = out.split_once(&format!("\n\n{title}")).map(|(_, t)| format!("{title}{t}")).unwrap();
     assert_eq!(report, tail);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -14,18 +14,18 @@ use comply::cli::{Io, run};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-struct Case {
+pub(crate) struct Case {
     /// Relative to the crate root, with `/` separators: stable across machines, so it names snapshots.
-    path: String,
-    policy: String,
+    pub(crate) path: String,
+    pub(crate) policy: String,
     /// `None` for the shipped packs (the embedded rule book).
-    rules: Option<String>,
+    pub(crate) rules: Option<String>,
 }
 
-struct Run {
-    code: u8,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) code: u8,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 fn comply(args: &[String]) -> Run {
@@ -57,7 +57,7 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-fn cases() -> Vec<Case> {
+pub(crate) fn cases() -> Vec<Case> {
     let examples = Path::new(ROOT).join("examples");
     let features = examples.join("features");
     let mut cases = Vec::new();
@@ -85,7 +85,7 @@ fn snapshot_name(case: &Case) -> String {
     trimmed.replace('/', "__").replace('.', "_")
 }
 
-fn check(case: &Case, extra: &[&str]) -> Run {
+pub(crate) fn check(case: &Case, extra: &[&str]) -> Run {
     let mut args = vec!["check".to_string()];
     args.extend(case.rules.iter().map(|r| format!("{ROOT}/{r}")));
     args.extend(["--facts".to_string(), format!("{ROOT}/{}", case.path), "--policy".to_string(), case.policy.clone()]);

@@ -46,7 +46,7 @@ fn lingkun_written_any_way_is_tier_1_and_1700_fails() {
     {
         let (code, out, err) = check_wage("lingkun.toml", &wage_facts(spelling, "\"1700 元/月\""), &[]);
         assert_eq!(code, 1, "{spelling}: {out}{err}");
-        assert!(out.contains("结论：不符合（fail）"), "{spelling}: {out}");
+        assert!(out.contains("结论：工资低于当地最低工资标准"), "{spelling}: {out}");
         assert!(out.contains("未达到 最低月工资标准 1860 元/月（差 160 元/月）"), "{spelling}: {out}");
     }
 }
@@ -90,7 +90,7 @@ fn the_shortfall_output_keeps_the_facts_declared_unit() {
 fn a_bare_toml_decimal_is_exact_so_just_under_the_minimum_fails() {
     let (code, out, _) = check_wage("bare.toml", &wage_facts("北岙街道", "1659.9999999999999999"), &[]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("结论：不符合（fail）"), "{out}");
+    assert!(out.contains("结论：工资低于当地最低工资标准"), "{out}");
     // The same value quoted gives the same answer.
     let (quoted, again, _) = check_wage("quoted.toml", &wage_facts("北岙街道", "\"1659.9999999999999999\""), &[]);
     assert_eq!((quoted, again), (code, out));
@@ -119,7 +119,7 @@ fn a_json_exponent_is_a_number_not_a_wrong_unit() {
         run(&["check", MINIMUM_WAGE, "--facts", path.to_str().unwrap(), "--as-of", "2016-03-01"], "");
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("月工资 1860 元/月"), "{out}");
+    assert!(out.contains("1860 元/月，达到 最低月工资标准 1860 元/月"), "{out}");
 }
 
 /// One quantity fact, so that the interview asks exactly one question.

@@ -17,3 +17,4 @@ mod properties;
 mod records;
 mod robustness;
 mod serve;
+mod wording;

@@ -12,8 +12,10 @@ type Typed = Option<(Expr, Type)>;
 /// The boundary a statutory word fixes, after PRC convention (民法典 第1259条): 以上/以下 include the number.
 pub fn statute_operator(word: &str) -> Option<CmpOp> {
     Some(match word {
-        "以上" | "不低于" | "不少于" | "达到" | "大于或等于" | "大于等于" | "不小于" => CmpOp::Ge,
-        "以下" | "以内" | "不超过" | "不高于" | "不多于" | "小于或等于" | "小于等于" | "不大于" => {
+        "以上" | "不低于" | "不得低于" | "不少于" | "达到" | "大于或等于" | "大于等于" | "不小于" => {
+            CmpOp::Ge
+        }
+        "以下" | "以内" | "不超过" | "不得超过" | "不高于" | "不多于" | "小于或等于" | "小于等于" | "不大于" => {
             CmpOp::Le
         }
         "超过" | "高于" | "大于" | "多于" => CmpOp::Gt,
@@ -88,7 +90,9 @@ impl Checker<'_> {
                 let expr = if matches!(e.kind, ExprKind::And(_)) { Expr::And(parts) } else { Expr::Or(parts) };
                 Some((expr, Type::Bool))
             }
-            ExprKind::Compare { op, lhs, rhs, word } => self.compare(*op, lhs, rhs, word.as_ref(), e.span),
+            ExprKind::Compare { op, lhs, rhs, word, word_source } => {
+                self.compare(*op, lhs, rhs, word.as_ref(), word_source.as_deref(), e.span)
+            }
             ExprKind::Approx { value, target, tolerance, word } => {
                 self.approximately(value, target, tolerance, word.as_ref(), e.span)
             }
@@ -304,6 +308,7 @@ impl Checker<'_> {
         lhs: &ast::Expr,
         rhs: &ast::Expr,
         word: Option<&ast::Spanned<String>>,
+        word_source: Option<&str>,
         span: Span,
     ) -> Typed {
         let ((lhs_expr, lhs_ty), (rhs_expr, rhs_ty)) = self.pair(lhs, rhs)?;
@@ -381,6 +386,7 @@ impl Checker<'_> {
                 rhs: rhs_expr,
                 word: word.map(|w| w.node.clone()),
                 word_negated: false,
+                word_source: word_source.map(str::to_string),
                 lhs_text,
                 span,
             })),

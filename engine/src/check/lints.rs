@@ -120,6 +120,13 @@ fn check_quotes(checker: &Checker<'_>, policy: &Policy, source_texts: &mut Sourc
             Item::Fact(fact) => {
                 fact.details.clauses.iter().flat_map(|c| c.quotes.iter().map(|q| (q.node.clone(), q.span))).collect()
             }
+            Item::Derived(derived) | Item::Output(derived) => {
+                derived.details.clauses.iter().flat_map(|c| c.quotes.iter().map(|q| (q.node.clone(), q.span))).collect()
+            }
+            Item::Table(table) => {
+                table.rows.iter().flat_map(|r| r.quotes.iter().map(|q| (q.node.clone(), q.span))).collect()
+            }
+            Item::Administrative { clause: Some(c), .. } => c.quotes.iter().map(|q| (q.node.clone(), q.span)).collect(),
             _ => Vec::new(),
         })
         .collect();

@@ -181,6 +181,7 @@ impl<'a> Checker<'a> {
         let mut validity = None;
         let mut rules = Vec::new();
         let mut properties = Vec::new();
+        let mut wording = Wording::default();
         // Declarations first, so that rules and derived values may use names declared after them.
         for item in &ast.items {
             match item {
@@ -212,6 +213,23 @@ impl<'a> Checker<'a> {
                     }
                 }
                 Item::Rule(_) | Item::Property(_) | Item::Period(..) => {}
+                Item::Conclusion { verdict, text } => {
+                    if wording.conclusions.iter().any(|(v, _)| *v == verdict.node) {
+                        self.error(repeated("conclusion", verdict.span));
+                    }
+                    wording.conclusions.push((verdict.node.clone(), text.clone()));
+                }
+                Item::NotChecked { clause, text, .. } => {
+                    wording.not_checked.push(NotChecked { clause: clause.clone(), text: text.clone() })
+                }
+                Item::Administrative { label, value, clause, .. } => wording.administrative.push(Administrative {
+                    label: label.clone(),
+                    value: value.clone(),
+                    clause: clause.as_ref().map(|c| Citation {
+                        reference: c.reference.clone(),
+                        quotes: c.quotes.iter().map(|q| q.node.clone()).collect(),
+                    }),
+                }),
             }
         }
         for id in 0..self.table_ast.len() {
@@ -324,6 +342,7 @@ impl<'a> Checker<'a> {
             eval_order,
             properties,
             file: self.file_name.clone(),
+            wording,
             partition: Default::default(),
         })
     }
@@ -502,6 +521,7 @@ impl<'a> Checker<'a> {
             label,
             ask: fact.details.ask.clone(),
             clauses: fact.details.clauses.iter().map(|c| c.reference.clone()).collect(),
+            evidence: fact.details.evidence.clone(),
             span: fact.id.span,
         });
         self.fact_uses.push(0);
@@ -548,7 +568,13 @@ impl<'a> Checker<'a> {
         }
         let mut periods: Vec<Period> = periods.into_iter().map(|(p, _)| p).collect();
         periods.sort_by_key(|p| p.from);
-        self.params.push(ParamDef { name: param.id.name.clone(), ty, periods, span: param.id.span });
+        self.params.push(ParamDef {
+            name: param.id.name.clone(),
+            label: param.label.clone(),
+            ty,
+            periods,
+            span: param.id.span,
+        });
     }
 
     /// A parameter value: a literal of the declared type, kept in the declared unit.
@@ -758,6 +784,9 @@ impl<'a> Checker<'a> {
             return None;
         }
         let (applies, target, lead, responsible) = self.rule_target(rule, applies, period)?;
+        if let Some(second) = rule.inapplicable.get(1) {
+            self.error(repeated("inapplicable", second.span));
+        }
         Some(RuleDef {
             id: rule.id.name.clone(),
             title,
@@ -768,6 +797,8 @@ impl<'a> Checker<'a> {
             target,
             lead,
             responsible,
+            inapplicable: rule.inapplicable.first().map(|i| i.node.clone()),
+            readings: rule.readings.clone(),
             span: rule.id.span,
         })
     }

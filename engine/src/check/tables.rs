@@ -205,7 +205,17 @@ pub(crate) fn check_table(checker: &mut Checker<'_>, table: &ast::TableAst) -> O
             );
         }
     }
-    Some(TableDef { name: table.id.name.clone(), keys, ty, rows: values, columns, cells, span: table.id.span })
+    Some(TableDef {
+        name: table.id.name.clone(),
+        label: table.label.clone(),
+        row_quotes: table.rows.iter().map(|r| r.quotes.iter().map(|q| q.node.clone()).collect()).collect(),
+        keys,
+        ty,
+        rows: values,
+        columns,
+        cells,
+        span: table.id.span,
+    })
 }
 
 fn pattern_items(pattern: &Pattern) -> Vec<&SetItem> {

@@ -138,6 +138,7 @@ impl Checker<'_> {
             rhs: Expr::Const(Constant::Date(due.node)),
             word: None,
             word_negated: false,
+            word_source: None,
             lhs_text: "period".into(),
             span: due.span,
         }));
@@ -229,6 +230,7 @@ impl Checker<'_> {
                 rhs,
                 word: word.clone(),
                 word_negated: false,
+                word_source: None,
                 lhs_text: lhs_text.clone(),
                 span,
             }))

@@ -567,6 +567,22 @@ impl<'a> Env<'a> {
         value
     }
 
+    /// The row of a table that applies to the case, when the known keys leave only one (a report quotes
+    /// that row).
+    pub fn table_row(&mut self, id: TableId) -> Option<u16> {
+        let policy = self.policy;
+        let table = policy.tables.get(id as usize)?;
+        let fixed: Vec<Option<usize>> =
+            table.keys.iter().zip(&table.columns).map(|(key, column)| position(&self.eval(key), column)).collect();
+        let (mut only, mut several) = (None, false);
+        each_row(table, &fixed, &mut vec![0; fixed.len()], |row| {
+            several |= only.is_some_and(|r| r != row);
+            only = Some(row);
+            !several
+        });
+        if several { None } else { only }
+    }
+
     /// With every key known the cell is one index computation. An unknown key leaves several cells
     /// possible; they still decide the value when they all hold one row, or rows that give the same value.
     fn lookup(&mut self, id: TableId) -> Value<'a> {

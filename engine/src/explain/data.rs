@@ -44,6 +44,10 @@ pub struct Explained<'a> {
     pub atoms: Vec<Atom<'a>>,
     /// Each output's value; unknown outside the policy's validity, where the notice concludes nothing.
     pub outputs: Vec<(DerivedId, Value<'a>)>,
+    /// For each output chosen by a condition (`if … then … else …`): indices into `atoms` of what decided it.
+    pub output_reasons: Vec<Range<usize>>,
+    /// For each table, the row that applied to the case, if every key is known.
+    pub table_rows: Vec<Option<u16>>,
 }
 
 impl Explained<'_> {
@@ -86,8 +90,17 @@ pub fn explained<'a>(policy: &'a Policy, facts: &'a FactSet, as_of: Date) -> Exp
             target,
         });
     }
-    let atoms = collector.atoms;
     let in_force = !matches!(evaluation.inapplicable, Some(Inapplicable::BeforeInForce | Inapplicable::AfterExpiry));
+    let mut output_reasons = Vec::with_capacity(policy.outputs.len());
+    for &id in &policy.outputs {
+        let start = collector.atoms.len();
+        if let (true, Expr::If { condition, .. }) = (in_force, &policy.derived[id as usize].expr) {
+            collector.collect(condition);
+        }
+        output_reasons.push(start..collector.atoms.len());
+    }
+    let atoms = collector.atoms;
+    let table_rows = (0..policy.tables.len()).map(|t| env.table_row(t as TableId)).collect();
     let outputs = policy
         .outputs
         .iter()
@@ -97,7 +110,7 @@ pub fn explained<'a>(policy: &'a Policy, facts: &'a FactSet, as_of: Date) -> Exp
             (id, value)
         })
         .collect();
-    Explained { policy, as_of, evaluation, rules, atoms, outputs }
+    Explained { policy, as_of, evaluation, rules, atoms, outputs, output_reasons, table_rows }
 }
 
 struct Collector<'e, 'a> {

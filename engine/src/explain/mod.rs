@@ -13,7 +13,9 @@ use crate::policy::*;
 use crate::syntax::ast::{Bilingual, CmpOp};
 pub use data::{Atom, Explained, explained};
 use jiff::civil::Date;
-pub use model::{Detail, FactRef, Header, OutputLine, REPORT_VERSION, Report, RuleReport, Truth};
+pub use model::{
+    AdministrativeLine, Detail, FactRef, Header, NotChecked, OutputLine, REPORT_VERSION, Report, RuleReport, Truth,
+};
 pub use phrases::Lang;
 pub use phrases::pick;
 use phrases::{SetTest, format_value};
@@ -26,12 +28,12 @@ pub fn report(policy: &Policy, facts: &FactSet, as_of: Date, lang: Lang) -> Repo
 /// Words for an explanation already collected as data.
 pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
     let (policy, as_of, evaluation) = (data.policy, data.as_of, &data.evaluation);
+    let words = Words { policy, lang };
     let mut warnings = Vec::new();
     let mut rules = Vec::with_capacity(data.rules.len());
     for (explanation, result) in data.rules.iter().zip(&evaluation.rules) {
         let rule = explanation.rule;
         let target_status = explanation.target;
-        let words = Words { policy, lang };
         let conditions: Vec<String> = data.atoms_of(&explanation.conditions).iter().map(|a| words.atom(a)).collect();
         // Each deciding test is put into words once: marked for the text report, unmarked in the sentence.
         let decisive = data.atoms_of(&explanation.details);
@@ -44,15 +46,20 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
         let head = match result.outcome {
             Outcome::Unknown if !result.missing.is_empty() => {
                 let labels = fact_labels(policy, result.missing.iter(), lang);
-                Some(format!("{}{}", pick(lang, "缺少事实：", "Missing facts: "), labels.join(pick(lang, "、", ", "))))
+                Some(format!("{}{}", pick(lang, "缺少：", "Missing: "), labels.join(pick(lang, "、", ", "))))
             }
             Outcome::Unknown => Some(undefined_text(policy, result.undefined, as_of, lang)),
             _ => None,
         };
         let consequence = match result.outcome {
-            Outcome::Fail | Outcome::Refer | Outcome::Warn => consequence_text(&rule.consequence, lang),
+            Outcome::Fail | Outcome::Refer | Outcome::Warn => consequence_text(rule, lang),
             _ => None,
         };
+        // A rule that does not apply says why in one phrase: the pack's words, or the test that excluded it.
+        let inapplicable = (result.outcome == Outcome::Skipped).then(|| match &rule.inapplicable {
+            Some(text) => localized(text, lang).to_string(),
+            None => said.join(pick(lang, "；", "; ")),
+        });
         let mut parts: Vec<String> = Vec::new();
         if let Some(head) = &head {
             parts.push(head.clone());
@@ -67,27 +74,34 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
         // Unknown comparisons are already named by the missing facts.
         let decided: Vec<&str> =
             decisive.iter().zip(&said).filter(|(a, _)| a.holds.is_known()).map(|(_, text)| text.as_str()).collect();
-        if !decided.is_empty() {
-            parts.push(decided.join(pick(lang, "；", "; ")));
+        match &inapplicable {
+            Some(why) => parts.push(format!("{}{why}", pick(lang, "本条不适用：", "Does not apply: "))),
+            None if !decided.is_empty() => parts.push(decided.join(pick(lang, "；", "; "))),
+            None => {}
         }
         if let Some(c) = &consequence {
             parts.push(c.clone());
         }
         let mut explanation = parts.join(pick(lang, "。", ". "));
+        // A target not yet due says where it stands before why it is not assessed.
         if let Some(status) = target_status.filter(|_| result.outcome == Outcome::Skipped) {
             explanation = format!("{}{}{explanation}", status.text(lang), pick(lang, "：", ": "));
-        } else if result.outcome == Outcome::Skipped {
-            explanation = format!("{}{explanation}", pick(lang, "本条不适用：", "Does not apply: "));
         }
         if result.outcome == Outcome::Warn {
             warnings.push(format!("{}: {}", rule.id, explanation));
         }
+        let mut quotes: Vec<String> = rule.clause.as_ref().map(|c| c.quotes.clone()).unwrap_or_default();
+        for row_quote in row_quotes(data, &rule.requires).chain(rule.applies.iter().flat_map(|a| row_quotes(data, a))) {
+            if !quotes.contains(row_quote) {
+                quotes.push(row_quote.clone());
+            }
+        }
         rules.push(RuleReport {
             id: rule.id.clone(),
-            title: localized(&rule.title, lang).to_string(),
             outcome: result.outcome,
             citation: rule.clause.as_ref().map(|c| c.reference.clone()).unwrap_or_default(),
             explanation,
+            title: localized(&rule.title, lang).to_string(),
             target: rule
                 .target
                 .as_ref()
@@ -98,57 +112,105 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
             responsibility: targets::responsibility_line(rule, lang),
             head,
             conditions,
-            consequence,
             details,
-            quotes: rule.clause.as_ref().map(|c| c.quotes.clone()).unwrap_or_default(),
+            consequence,
+            inapplicable,
+            quotes,
+            readings: rule.readings.iter().map(|r| localized(r, lang).to_string()).collect(),
+            missing: if result.outcome == Outcome::Unknown {
+                result.missing.iter().map(|f| policy.facts[f as usize].name.clone()).collect()
+            } else {
+                Vec::new()
+            },
+            scope: rule.consequence == Consequence::NotApplicable,
         });
     }
+    // Where the notice does not apply it concludes nothing: no route, no figure.
+    let applies = evaluation.verdict != Verdict::NotApplicable;
     let mut outputs = serde_json::Map::new();
-    let mut output_lines = Vec::new();
-    for &(id, value) in &data.outputs {
+    let mut output_details = Vec::new();
+    let mut quoted: Vec<&String> = Vec::new();
+    for (&(id, value), reason) in data.outputs.iter().zip(&data.output_reasons) {
         let def = &policy.derived[id as usize];
         // In the declared unit when exact: a share declared in % is "69.37%" in JSON as in text.
         let in_unit = match (value, def.unit) {
             (Value::Num(q), Some(unit)) => q.convert_exact(unit).map_or(value, Value::Num),
             _ => value,
         };
-        outputs.insert(def.name.clone(), json_value(policy, def.ty, in_unit));
-        output_lines.push(OutputLine {
+        let json = if applies { json_value(policy, def.ty, in_unit) } else { serde_json::Value::Null };
+        outputs.insert(def.name.clone(), json);
+        let shown = if applies {
+            format_value(policy, def.ty, value, lang, def.unit)
+        } else {
+            pick(lang, "不适用", "not applicable").to_string()
+        };
+        // A route (a choice or a yes/no) says what put the case on it; a figure is explained by its table row.
+        let route = matches!(def.ty, Type::Enum(_) | Type::Bool);
+        let mut because: Vec<String> = if applies && route {
+            data.atoms_of(reason)
+                .iter()
+                .filter(|a| a.holds.is_known() && !reads_table(a.expr))
+                .map(|a| words.atom(a))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if applies && value.is_known() {
+            for quote in row_quotes(data, &def.expr) {
+                if !quoted.contains(&quote) {
+                    quoted.push(quote);
+                    because.push(format!("{}“{quote}”", pick(lang, "原文：", "Text: ")));
+                }
+            }
+        }
+        output_details.push(OutputLine {
             name: def.name.clone(),
             label: localized(&def.label, lang).to_string(),
-            value: format_value(policy, def.ty, value, lang, def.unit),
+            value: shown,
+            reason: (!because.is_empty()).then(|| because.join(pick(lang, "；", "; "))),
         });
     }
     let reason = match evaluation.inapplicable {
         Some(Inapplicable::BeforeInForce) => Some(match lang {
-            Lang::Zh => format!("评估日期 {as_of} 早于本政策施行日期 {}，本政策当日无适用标准", policy.valid_from),
-            Lang::En => {
-                format!("the evaluation date {as_of} is before the policy took effect on {}", policy.valid_from)
-            }
-        }),
-        Some(Inapplicable::AfterExpiry) => Some(match lang {
             Lang::Zh => format!(
-                "评估日期 {as_of} 晚于本政策有效期截止日 {}",
-                policy.valid_until.map(|d| d.to_string()).unwrap_or_default()
+                "评估日期{}早于本通知施行日期{}。此前适用的规定不在本规则包内，请依当时有效的规定判断（本结果不表示当时没有相关规定）",
+                phrases::date_text(as_of, lang),
+                phrases::date_text(policy.valid_from, lang)
             ),
             Lang::En => format!(
-                "the evaluation date {as_of} is after the policy expired on {}",
-                policy.valid_until.map(|d| d.to_string()).unwrap_or_default()
+                "the evaluation date {} is before the notice took effect on {}; the rules in force before it are not in this pack (this does not mean there were none)",
+                phrases::date_text(as_of, lang),
+                phrases::date_text(policy.valid_from, lang)
             ),
         }),
+        Some(Inapplicable::AfterExpiry) => {
+            let until = policy.valid_until.map(|d| phrases::date_text(d, lang)).unwrap_or_default();
+            Some(match lang {
+                Lang::Zh => format!("评估日期{}晚于本通知有效期截止日{until}", phrases::date_text(as_of, lang)),
+                Lang::En => {
+                    format!(
+                        "the evaluation date {} is after the notice expired on {until}",
+                        phrases::date_text(as_of, lang)
+                    )
+                }
+            })
+        }
         Some(Inapplicable::ScopeRule) => {
             let failed: Vec<String> = policy
                 .rules
                 .iter()
                 .zip(&evaluation.rules)
                 .filter(|(r, res)| r.consequence == Consequence::NotApplicable && res.outcome == Outcome::Fail)
-                .map(|(r, _)| localized(&r.title, lang).to_string())
+                .map(|(r, _)| match &r.inapplicable {
+                    Some(text) => localized(text, lang).to_string(),
+                    None => format!(
+                        "{}{}",
+                        pick(lang, "不满足适用条件“", "the condition “"),
+                        format_args!("{}{}", localized(&r.title, lang), pick(lang, "”", "” does not hold"))
+                    ),
+                })
                 .collect();
-            Some(format!(
-                "{}{}",
-                pick(lang, "不属于本政策适用范围：", "outside the policy's scope: "),
-                failed.join(pick(lang, "；", "; "))
-            ))
+            Some(failed.join(pick(lang, "；", "; ")))
         }
         None if evaluation.verdict == Verdict::Undetermined && evaluation.missing.is_empty() => Some(
             pick(
@@ -160,6 +222,15 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
         ),
         None => None,
     };
+    let referred_to =
+        policy.rules.iter().zip(&evaluation.rules).find_map(|(r, res)| match (&r.consequence, res.outcome) {
+            (Consequence::Refer { to }, Outcome::Refer) => Some(localized(to, lang).to_string()),
+            _ => None,
+        });
+    let conclusion = match policy.conclusion(evaluation.verdict.as_str()) {
+        Some(text) => localized(text, lang).to_string(),
+        None => phrases::verdict_term(evaluation.verdict, referred_to.as_deref(), lang),
+    };
     Report {
         policy: policy.id.clone(),
         as_of: as_of.to_string(),
@@ -170,7 +241,12 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
         outputs,
         warnings,
         progress: targets::progress(&data.rules.iter().map(|r| (r.rule, r.target)).collect::<Vec<_>>()),
+        version: REPORT_VERSION,
+        lang: pick(lang, "zh", "en").to_string(),
         header: header(policy, lang),
+        case: None,
+        as_of_text: phrases::date_text(as_of, lang),
+        conclusion,
         missing_facts: evaluation
             .missing
             .iter()
@@ -179,8 +255,63 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
                 FactRef { name: fact.name.clone(), label: localized(&fact.label, lang).to_string() }
             })
             .collect(),
-        output_lines,
+        output_details,
+        not_checked: policy
+            .wording
+            .not_checked
+            .iter()
+            .map(|n| NotChecked { clause: n.clause.clone(), text: localized(&n.text, lang).to_string() })
+            .collect(),
+        administrative: policy
+            .wording
+            .administrative
+            .iter()
+            .map(|a| AdministrativeLine {
+                label: localized(&a.label, lang).to_string(),
+                value: localized(&a.value, lang).to_string(),
+                clause: a.clause.as_ref().map(|c| c.reference.clone()),
+            })
+            .collect(),
+        disclaimer: pick(
+            lang,
+            "本结果依据所填事实和本规则包生成，仅供自查参考，不作为行政许可决定。",
+            "This result follows from the facts given and this rule pack; it is for self-assessment only and is not an administrative licensing decision.",
+        )
+        .to_string(),
     }
+}
+
+/// The quotes of the table rows that applied to the case, for the tables `expr` reads (through derived
+/// values); a table row without quotes adds nothing.
+fn row_quotes<'d>(data: &'d Explained<'_>, expr: &Expr) -> impl Iterator<Item = &'d String> {
+    tables_read(data.policy, expr).into_iter().flat_map(move |t| {
+        let table = &data.policy.tables[t as usize];
+        data.table_rows
+            .get(t as usize)
+            .copied()
+            .flatten()
+            .and_then(|row| table.row_quotes.get(row as usize))
+            .into_iter()
+            .flatten()
+    })
+}
+
+/// A test of a table's value (`region_tier = 1`): the table row's quote says it better.
+fn reads_table(expr: &Expr) -> bool {
+    matches!(expr, Expr::Compare(c) if matches!(c.lhs, Expr::Table(_)) || matches!(c.rhs, Expr::Table(_)))
+}
+
+/// The tables `expr` reads, through derived values, each once.
+fn tables_read(policy: &Policy, expr: &Expr) -> Vec<TableId> {
+    let mut out = Vec::new();
+    policy.walk_deep(expr, &mut |e| {
+        if let Expr::Table(t) = e
+            && !out.contains(t)
+        {
+            out.push(*t);
+        }
+    });
+    out
 }
 
 /// A text of the rule file in the reader's language; Chinese where no English was written.
@@ -192,12 +323,7 @@ pub fn localized(text: &Bilingual, lang: Lang) -> &str {
 }
 
 fn fact_labels(policy: &Policy, facts: impl Iterator<Item = FactId>, lang: Lang) -> Vec<String> {
-    facts
-        .map(|f| {
-            let fact = &policy.facts[f as usize];
-            format!("{}（{}）", localized(&fact.label, lang), fact.name)
-        })
-        .collect()
+    facts.map(|f| localized(&policy.facts[f as usize].label, lang).to_string()).collect()
 }
 
 fn header(policy: &Policy, lang: Lang) -> Header {
@@ -209,31 +335,35 @@ fn header(policy: &Policy, lang: Lang) -> Header {
         issuer: s.issuer.clone(),
         valid_from: policy.valid_from.to_string(),
         valid_until: policy.valid_until.map(|d| d.to_string()),
+        validity: phrases::validity_text(policy.valid_from, policy.valid_until, lang),
     }
 }
 
-fn consequence_text(consequence: &Consequence, lang: Lang) -> Option<String> {
-    match consequence {
+fn consequence_text(rule: &RuleDef, lang: Lang) -> Option<String> {
+    match &rule.consequence {
         Consequence::Fail { remedy: Some(remedy) } => {
             Some(format!("{}{}", pick(lang, "整改要求：", "Remedy: "), localized(remedy, lang)))
         }
-        Consequence::Refer { to } => Some(format!("{}{}", pick(lang, "报请", "Refer to "), localized(to, lang))),
-        Consequence::NotApplicable => {
-            Some(pick(lang, "不属于本政策适用范围", "Outside the policy's scope").to_string())
-        }
+        Consequence::Refer { to } => Some(format!("{}{}", pick(lang, "报请", "Refer to: "), localized(to, lang))),
+        Consequence::NotApplicable => Some(match &rule.inapplicable {
+            Some(text) => localized(text, lang).to_string(),
+            None => pick(lang, "不属于本通知适用范围", "Outside the notice's scope").to_string(),
+        }),
         _ => None,
     }
 }
 
 fn undefined_text(policy: &Policy, undefined: Option<Undefined>, as_of: Date, lang: Lang) -> String {
     match undefined {
-        Some(Undefined::NoValueInForce(p)) => match lang {
-            Lang::Zh => format!("参数 {} 在 {as_of} 没有有效值，不作推算", policy.params[p as usize].name),
-            Lang::En => format!(
-                "`{}` has no value in force on {as_of}; comply does not extrapolate",
-                policy.params[p as usize].name
-            ),
-        },
+        Some(Undefined::NoValueInForce(p)) => {
+            let param = &policy.params[p as usize];
+            let name = param.label.as_ref().map_or(param.name.as_str(), |l| localized(l, lang));
+            let date = phrases::date_text(as_of, lang);
+            match lang {
+                Lang::Zh => format!("{name}在{date}没有有效值，不作推算"),
+                Lang::En => format!("{name} has no value in force on {date}; comply does not extrapolate"),
+            }
+        }
         _ => pick(lang, "数值超出精确计算范围或除数为零", "a number is out of exact range or divides by zero")
             .to_string(),
     }
@@ -302,8 +432,14 @@ impl Words<'_> {
         match expr {
             Expr::Fact(f) => localized(&policy.facts[*f as usize].label, self.lang),
             Expr::Derived(d) => localized(&policy.derived[*d as usize].label, self.lang),
-            Expr::Param(p) => &policy.params[*p as usize].name,
-            Expr::Table(t) => &policy.tables[*t as usize].name,
+            Expr::Param(p) => {
+                let param = &policy.params[*p as usize];
+                param.label.as_ref().map_or(param.name.as_str(), |l| localized(l, self.lang))
+            }
+            Expr::Table(t) => {
+                let table = &policy.tables[*t as usize];
+                table.label.as_ref().map_or(table.name.as_str(), |l| localized(l, self.lang))
+            }
             Expr::AsOf => pick(self.lang, "评估日期", "evaluation date"),
             _ => fallback,
         }
@@ -362,15 +498,27 @@ impl Words<'_> {
                         _ => format!("{subject}{colon}{lhs}{}{rhs}", pick(lang, "，比较对象为 ", ", to compare with ")),
                     };
                 }
+                // A rule that excludes a class by the notice's word (`not (tax <= 10（以下）)`) says whether the
+                // case falls in that class, in the notice's terms, rather than restating the negated bound.
+                if let (Some(word), true, Value::Bool(holds)) = (&c.word, c.word_negated, atom.holds) {
+                    let class = phrases::excluded_class(&rhs, word, !holds, lang);
+                    return format!("{subject} {lhs}{comma}{class}");
+                }
                 let gap = match (atom.holds, lhs_value, rhs_value) {
+                    // At the threshold itself the statutory word already says whether the number counts.
                     (Value::Bool(false), Value::Num(a), Value::Num(b))
-                        if matches!(c.op, CmpOp::Ge | CmpOp::Gt | CmpOp::Le | CmpOp::Lt) =>
+                        if matches!(c.op, CmpOp::Ge | CmpOp::Gt | CmpOp::Le | CmpOp::Lt)
+                            && !(c.word.is_some() && a.cmp_exact(&b) == Ok(std::cmp::Ordering::Equal)) =>
                     {
                         phrases::gap(a, b, c.op, lang)
                     }
                     _ => String::new(),
                 };
-                let word = c.word.as_ref().map(|w| phrases::statute_note(w, lang)).unwrap_or_default();
+                let word = c
+                    .word
+                    .as_ref()
+                    .map(|w| phrases::statute_note(w, c.word_source.as_deref(), lang))
+                    .unwrap_or_default();
                 let verb = if ty == Type::Date {
                     phrases::date_relation(c.op, atom.holds, lang)
                 } else {

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::eval::{Outcome, Verdict};
+use crate::facts::Case;
 
 /// The version of the report model (`version` in the JSON report).
 pub const REPORT_VERSION: u32 = 1;
@@ -13,7 +14,6 @@ pub const REPORT_VERSION: u32 = 1;
 pub struct Report {
     pub policy: String,
     pub as_of: String,
-    #[serde(with = "verdict_name")]
     pub verdict: Verdict,
     /// Why the policy does not apply, or why nothing can be decided although no fact is missing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -21,18 +21,46 @@ pub struct Report {
     pub rules: Vec<RuleReport>,
     /// Names of the facts that could still change the verdict.
     pub missing: Vec<String>,
-    /// Each output's value by name: quantities as exact strings with their unit.
+    /// Each output's value by name: quantities as exact strings with their unit; `null` when unknown or
+    /// when the policy does not apply.
     pub outputs: serde_json::Map<String, serde_json::Value>,
     pub warnings: Vec<String>,
     /// For target documents: how many targets stand where, over all and per lead unit.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub progress: Vec<super::targets::ProgressLine>,
-    #[serde(skip)]
+    /// The model's version (`REPORT_VERSION`).
+    #[serde(default)]
+    pub version: u32,
+    /// The language of every text in the report: `zh` or `en`.
+    #[serde(default)]
+    pub lang: String,
+    /// The notice: title, 文号, issuer, validity.
+    #[serde(default)]
     pub header: Header,
-    #[serde(skip)]
+    /// The `[case]` block of the fact file: 案号, 申请人, 统一社会信用代码, 承办人, 备注.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<Case>,
+    /// The evaluation date as a reader writes it (2020年6月1日).
+    #[serde(default)]
+    pub as_of_text: String,
+    /// The verdict in the policy's own words (`conclusion` in the rule file), or the standard term.
+    #[serde(default)]
+    pub conclusion: String,
+    /// The facts that could still change the verdict, by name and label.
+    #[serde(default)]
     pub missing_facts: Vec<FactRef>,
-    #[serde(skip)]
-    pub output_lines: Vec<OutputLine>,
+    /// Each output with its label, its value in words and what decided it.
+    #[serde(default)]
+    pub output_details: Vec<OutputLine>,
+    /// The clauses of the notice this check does not cover (`not_checked` in the rule file).
+    #[serde(default)]
+    pub not_checked: Vec<NotChecked>,
+    /// The procedure the notice states: time limits, the department in charge.
+    #[serde(default)]
+    pub administrative: Vec<AdministrativeLine>,
+    /// That the result is a self-assessment aid, not an administrative decision.
+    #[serde(default)]
+    pub disclaimer: String,
 }
 
 /// Who issued the notice and when it is in force, as written in the rule file's header.
@@ -44,12 +72,14 @@ pub struct Header {
     pub issuer: Option<String>,
     pub valid_from: String,
     pub valid_until: Option<String>,
+    /// The validity as a reader writes it (2020年1月8日起施行).
+    #[serde(default)]
+    pub validity: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleReport {
     pub id: String,
-    #[serde(with = "outcome_name")]
     pub outcome: Outcome,
     pub citation: String,
     /// Everything below in one sentence.
@@ -65,22 +95,35 @@ pub struct RuleReport {
     /// The due date and the units in one line, for the text report.
     #[serde(skip)]
     pub responsibility: Option<String>,
-    #[serde(skip)]
+    #[serde(default)]
     pub title: String,
     /// Why an unknown rule is unknown.
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub head: Option<String>,
     /// For a rule that failed under a `when`: the tests that made it apply.
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<String>,
     /// The tests that decided the rule.
-    #[serde(skip)]
+    #[serde(default)]
     pub details: Vec<Detail>,
     /// The remedy, who a case is referred to, or that the case is out of scope.
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consequence: Option<String>,
-    #[serde(skip)]
+    /// Why the rule does not apply to this case (for a skipped rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inapplicable: Option<String>,
+    /// The passages of the notice the rule implements (for a table, only the row that applied).
+    #[serde(default)]
     pub quotes: Vec<String>,
+    /// The pack's own readings of words the notice leaves open.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub readings: Vec<String>,
+    /// For an unknown rule: the names of the facts that left it undecided.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+    /// A scope rule: when it fails, the notice does not apply.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub scope: bool,
 }
 
 /// One test that decided a rule, in words.
@@ -108,47 +151,30 @@ pub struct FactRef {
     pub label: String,
 }
 
-/// An output as a reader sees it: its label and its value in words.
+/// An output as a reader sees it: its label, its value in words and what decided it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutputLine {
     pub name: String,
     pub label: String,
     pub value: String,
+    /// What decided the value (for a route: what put the project on it), with the quotes of the table
+    /// row it came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
-/// The JSON contract's verdict strings (`pass`, `not_applicable`, …).
-mod verdict_name {
-    use serde::{Deserialize, Deserializer, Serializer, de::Error};
-
-    use crate::eval::Verdict;
-
-    pub fn serialize<S: Serializer>(verdict: &Verdict, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(verdict.as_str())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Verdict, D::Error> {
-        let name = String::deserialize(d)?;
-        [Verdict::NotApplicable, Verdict::Fail, Verdict::Undetermined, Verdict::Refer, Verdict::Pass]
-            .into_iter()
-            .find(|v| v.as_str() == name)
-            .ok_or_else(|| D::Error::custom(format!("unknown verdict `{name}`")))
-    }
+/// A clause of the notice this check does not cover.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotChecked {
+    pub clause: String,
+    pub text: String,
 }
 
-mod outcome_name {
-    use serde::{Deserialize, Deserializer, Serializer, de::Error};
-
-    use crate::eval::Outcome;
-
-    pub fn serialize<S: Serializer>(outcome: &Outcome, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(outcome.as_str())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Outcome, D::Error> {
-        let name = String::deserialize(d)?;
-        [Outcome::Pass, Outcome::Fail, Outcome::Refer, Outcome::Warn, Outcome::Unknown, Outcome::Skipped]
-            .into_iter()
-            .find(|o| o.as_str() == name)
-            .ok_or_else(|| D::Error::custom(format!("unknown outcome `{name}`")))
-    }
+/// A fact of the procedure the notice states.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdministrativeLine {
+    pub label: String,
+    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clause: Option<String>,
 }

@@ -1,9 +1,10 @@
 //! The words of an explanation in Chinese and English: relations, gaps, the statutory boundary note and
 //! value formatting. Kept together so the two languages stay parallel.
 
+use jiff::civil::Date;
 use rust_decimal::Decimal;
 
-use crate::eval::Value;
+use crate::eval::{Value, Verdict};
 use crate::policy::{EnumId, Policy, Type};
 use crate::syntax::ast::CmpOp;
 use crate::units::{Atom, Quantity, Unit};
@@ -19,6 +20,41 @@ pub fn pick<'s>(lang: Lang, zh: &'s str, en: &'s str) -> &'s str {
     match lang {
         Lang::Zh => zh,
         Lang::En => en,
+    }
+}
+
+/// A date as a reader writes it: 2020年1月8日 in Chinese, ISO in English.
+pub fn date_text(date: Date, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("{}年{}月{}日", date.year(), date.month(), date.day()),
+        Lang::En => date.to_string(),
+    }
+}
+
+/// When a notice is in force: 2020年1月8日起施行，至2022年1月7日止.
+pub fn validity_text(from: Date, until: Option<Date>, lang: Lang) -> String {
+    let from = date_text(from, lang);
+    match (lang, until.map(|u| date_text(u, lang))) {
+        (Lang::Zh, None) => format!("{from}起施行"),
+        (Lang::Zh, Some(u)) => format!("{from}起施行，至{u}止"),
+        (Lang::En, None) => format!("in force from {from}"),
+        (Lang::En, Some(u)) => format!("in force from {from} to {u}"),
+    }
+}
+
+/// The one term for each verdict where the pack words no conclusion of its own.
+pub fn verdict_term(verdict: Verdict, referred_to: Option<&str>, lang: Lang) -> String {
+    match (verdict, lang) {
+        (Verdict::Pass, Lang::Zh) => "符合".to_string(),
+        (Verdict::Fail, Lang::Zh) => "不符合".to_string(),
+        (Verdict::Undetermined, Lang::Zh) => "待补充材料".to_string(),
+        (Verdict::Refer, Lang::Zh) => format!("报{}", referred_to.unwrap_or("有关部门研究决定")),
+        (Verdict::NotApplicable, Lang::Zh) => "不适用".to_string(),
+        (Verdict::Pass, Lang::En) => "meets the conditions".to_string(),
+        (Verdict::Fail, Lang::En) => "does not meet the conditions".to_string(),
+        (Verdict::Undetermined, Lang::En) => "more information needed".to_string(),
+        (Verdict::Refer, Lang::En) => format!("refer to: {}", referred_to.unwrap_or("the authority for a decision")),
+        (Verdict::NotApplicable, Lang::En) => "not applicable".to_string(),
     }
 }
 
@@ -107,7 +143,14 @@ pub fn gap(lhs: Quantity, rhs: Quantity, op: CmpOp, lang: Lang) -> String {
     }
 }
 
-pub fn statute_note(word: &str, lang: Lang) -> String {
+/// Whether a statutory word includes the number itself (以上, 以下, 不超过 do; 超过, 低于 do not).
+pub fn inclusive(word: &str) -> bool {
+    matches!(crate::check::statute_operator(word), Some(CmpOp::Ge | CmpOp::Le | CmpOp::Eq))
+}
+
+/// The word a comparison carries and where it comes from: the notice (条文) unless `source` names another
+/// text (《劳动法》第四十八条).
+pub fn statute_note(word: &str, source: Option<&str>, lang: Lang) -> String {
     // Tolerances and double readings are the pack's reading of the word: the report says so.
     if crate::check::tolerance_word(word).is_some() {
         return match lang {
@@ -125,12 +168,31 @@ pub fn statute_note(word: &str, lang: Lang) -> String {
             ),
         };
     }
-    let inclusive = matches!(crate::check::statute_operator(word), Some(CmpOp::Ge | CmpOp::Le | CmpOp::Eq));
-    match (lang, inclusive) {
-        (Lang::Zh, true) => format!("〔条文“{word}”，含本数〕"),
-        (Lang::Zh, false) => format!("〔条文“{word}”，不含本数〕"),
-        (Lang::En, true) => format!(" [the clause says “{word}”: the number itself included]"),
-        (Lang::En, false) => format!(" [the clause says “{word}”: the number itself excluded]"),
+    let inclusive = inclusive(word);
+    match (lang, source, inclusive) {
+        (Lang::Zh, None, true) => format!("〔条文“{word}”，含本数〕"),
+        (Lang::Zh, None, false) => format!("〔条文“{word}”，不含本数〕"),
+        (Lang::Zh, Some(s), true) => format!("〔{s}“{word}”，含本数〕"),
+        (Lang::Zh, Some(s), false) => format!("〔{s}“{word}”，不含本数〕"),
+        (Lang::En, None, true) => format!(" [the clause says “{word}”: the number itself included]"),
+        (Lang::En, None, false) => format!(" [the clause says “{word}”: the number itself excluded]"),
+        (Lang::En, Some(s), true) => format!(" [{s} says “{word}”: the number itself included]"),
+        (Lang::En, Some(s), false) => format!(" [{s} says “{word}”: the number itself excluded]"),
+    }
+}
+
+/// A value against a class the notice excludes by a word (「亩均税收10万元以下企业」): whether it falls in it.
+pub fn excluded_class(threshold: &str, word: &str, inside: bool, lang: Lang) -> String {
+    let included = if inclusive(word) {
+        pick(lang, "含本数", "the number itself included")
+    } else {
+        pick(lang, "不含本数", "the number itself excluded")
+    };
+    match (lang, inside) {
+        (Lang::Zh, true) => format!("属“{threshold}{word}”（“{word}”{included}）"),
+        (Lang::Zh, false) => format!("不属“{threshold}{word}”（“{word}”{included}）"),
+        (Lang::En, true) => format!("falls in “{word} {threshold}” ({included})"),
+        (Lang::En, false) => format!("does not fall in “{word} {threshold}” ({included})"),
     }
 }
 
@@ -224,7 +286,7 @@ pub fn format_value(policy: &Policy, ty: Type, value: Value<'_>, lang: Lang, in_
             let about = if exact && !rounded(shown.value).1 { "" } else { pick(lang, "约", "about ") };
             format!("{about}{}", show_quantity(shown))
         }
-        Value::Date(d) => d.to_string(),
+        Value::Date(d) => date_text(d, lang),
         Value::Text(t) => t.to_string(),
         Value::Enum(e) => match ty {
             Type::Enum(id) => {

@@ -1,58 +1,97 @@
-//! A report as text for a clerk, or as JSON for other tools (the JSON shape is a contract: keep it stable).
+//! A report as text for a clerk, or as JSON for other tools (the JSON shape is a contract: fields are added,
+//! never removed). Both read the typed report; neither decides anything.
 
 use std::fmt::Write as _;
 
-use super::{Header, Lang, Report, Truth, pick};
-use crate::eval::{Outcome, Verdict};
+use super::{Lang, Report, RuleReport, Truth, pick};
+use crate::eval::Outcome;
 
 pub fn json(report: &Report) -> String {
     serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
-fn verdict_text(verdict: Verdict, lang: Lang) -> &'static str {
-    match (verdict, lang) {
-        (Verdict::Pass, Lang::Zh) => "符合（pass）",
-        (Verdict::Fail, Lang::Zh) => "不符合（fail）",
-        (Verdict::Refer, Lang::Zh) => "须报请个案研究（refer）",
-        (Verdict::Undetermined, Lang::Zh) => "尚无法判定（undetermined）",
-        (Verdict::NotApplicable, Lang::Zh) => "不适用（not_applicable）",
-        (Verdict::Pass, Lang::En) => "pass",
-        (Verdict::Fail, Lang::En) => "fail",
-        (Verdict::Refer, Lang::En) => "refer for a case-by-case decision",
-        (Verdict::Undetermined, Lang::En) => "undetermined",
-        (Verdict::NotApplicable, Lang::En) => "not applicable",
+/// The groups a report lists rules in, in the order a clerk acts on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    OutOfScope,
+    Fails,
+    Referred,
+    Missing,
+    Unsettled,
+    Warnings,
+    Met,
+    /// Targets not yet due: where they stand so far.
+    Pending,
+    NotApplicable,
+}
+
+impl Group {
+    pub const ALL: [Group; 9] = [
+        Group::OutOfScope,
+        Group::Fails,
+        Group::Referred,
+        Group::Missing,
+        Group::Warnings,
+        Group::Unsettled,
+        Group::Met,
+        Group::Pending,
+        Group::NotApplicable,
+    ];
+
+    /// A rule's group in a report: an undecided rule is “待补充” only where its facts could still change the
+    /// conclusion (`missing`); otherwise it is listed apart, so that nobody is asked for what does not matter.
+    pub fn of(rule: &RuleReport, missing: &[String]) -> Group {
+        match rule.outcome {
+            Outcome::Fail if rule.scope => Group::OutOfScope,
+            Outcome::Fail => Group::Fails,
+            Outcome::Refer => Group::Referred,
+            Outcome::Unknown if rule.missing.iter().any(|m| missing.contains(m)) => Group::Missing,
+            Outcome::Unknown if rule.missing.is_empty() => Group::Missing,
+            Outcome::Unknown => Group::Unsettled,
+            Outcome::Warn => Group::Warnings,
+            Outcome::Pass => Group::Met,
+            Outcome::Skipped if rule.target.is_some() => Group::Pending,
+            Outcome::Skipped => Group::NotApplicable,
+        }
+    }
+
+    pub fn heading(self, lang: Lang) -> &'static str {
+        match self {
+            Group::OutOfScope => pick(lang, "不属于本通知适用范围", "Outside the notice's scope"),
+            Group::Fails => pick(lang, "不符合", "Not met"),
+            Group::Referred => pick(lang, "报请决定", "Referred for a decision"),
+            Group::Missing => pick(lang, "待补充材料", "More information needed"),
+            Group::Unsettled => pick(lang, "未能核查（不影响本次结论）", "Not checked (does not affect this verdict)"),
+            Group::Warnings => pick(lang, "提示（不影响结论）", "Warnings (do not affect the verdict)"),
+            Group::Met => pick(lang, "符合", "Met"),
+            Group::Pending => pick(lang, "未到考核时点", "Not yet due"),
+            Group::NotApplicable => pick(lang, "不适用", "Not applicable"),
+        }
+    }
+
+    pub fn mark(self) -> &'static str {
+        match self {
+            Group::OutOfScope => "✗",
+            Group::Fails => "✗",
+            Group::Referred => "→",
+            Group::Missing => "?",
+            Group::Unsettled => "?",
+            Group::Warnings => "!",
+            Group::Met => "✓",
+            Group::Pending => "…",
+            Group::NotApplicable => "–",
+        }
     }
 }
 
-fn outcome_mark(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Pass => "✓",
-        Outcome::Fail => "✗",
-        Outcome::Refer => "→",
-        Outcome::Warn => "!",
-        Outcome::Unknown => "?",
-        Outcome::Skipped => "–",
-    }
+/// The rules of a report in one group, in the rule file's order. Where the notice does not apply, only
+/// what put the case outside it is listed: the other rules conclude nothing.
+pub fn rules_in(report: &Report, group: Group) -> impl Iterator<Item = &RuleReport> {
+    let shown = report.verdict != crate::eval::Verdict::NotApplicable || group == Group::OutOfScope;
+    report.rules.iter().filter(move |r| shown && Group::of(r, &report.missing) == group)
 }
 
-fn outcome_text(outcome: Outcome, lang: Lang) -> &'static str {
-    match (outcome, lang) {
-        (Outcome::Pass, Lang::Zh) => "符合",
-        (Outcome::Fail, Lang::Zh) => "不符合",
-        (Outcome::Refer, Lang::Zh) => "报请研究",
-        (Outcome::Warn, Lang::Zh) => "提示（不影响结论）",
-        (Outcome::Unknown, Lang::Zh) => "待定",
-        (Outcome::Skipped, Lang::Zh) => "不适用",
-        (Outcome::Pass, Lang::En) => "pass",
-        (Outcome::Fail, Lang::En) => "fail",
-        (Outcome::Refer, Lang::En) => "refer",
-        (Outcome::Warn, Lang::En) => "warning (does not affect the verdict)",
-        (Outcome::Unknown, Lang::En) => "unknown",
-        (Outcome::Skipped, Lang::En) => "skipped",
-    }
-}
-
-fn detail_mark(holds: Truth) -> &'static str {
+pub fn detail_mark(holds: Truth) -> &'static str {
     match holds {
         Truth::Holds => "✓",
         Truth::Fails => "✗",
@@ -61,86 +100,80 @@ fn detail_mark(holds: Truth) -> &'static str {
 }
 
 /// The notice, its number, issuer and validity in one line.
-fn source_line(header: &Header, lang: Lang) -> String {
+pub fn source_line(report: &Report, lang: Lang) -> String {
+    let header = &report.header;
     let mut parts = Vec::new();
     if let Some(title) = &header.source_title {
         parts.push(format!("《{title}》"));
     }
     match &header.number {
         Some(n) => parts.push(n.clone()),
-        None => parts.push(pick(lang, "（无文号）", "(no document number)").to_string()),
+        None => parts.push(pick(lang, "无文号", "no document number").to_string()),
     }
     if let Some(issuer) = &header.issuer {
         parts.push(issuer.clone());
     }
-    let from = &header.valid_from;
-    let validity = match (lang, &header.valid_until) {
-        (Lang::Zh, None) => format!("{from} 起施行"),
-        (Lang::Zh, Some(u)) => format!("{from} 至 {u} 施行"),
-        (Lang::En, None) => format!("in force from {from}"),
-        (Lang::En, Some(u)) => format!("in force {from} to {u}"),
-    };
-    parts.push(validity);
+    parts.push(header.validity.clone());
     parts.join(pick(lang, "，", ", "))
+}
+
+/// The case block's lines as label and value, in a fixed order.
+pub fn case_lines(report: &Report, lang: Lang) -> Vec<(&'static str, String)> {
+    let Some(case) = &report.case else { return Vec::new() };
+    [
+        (pick(lang, "案号", "Case number"), &case.number),
+        (pick(lang, "申请人", "Applicant"), &case.applicant),
+        (pick(lang, "统一社会信用代码", "Unified social credit code"), &case.credit_code),
+        (pick(lang, "承办人", "Officer"), &case.officer),
+        (pick(lang, "备注", "Notes"), &case.notes),
+    ]
+    .into_iter()
+    .filter_map(|(label, value)| value.as_ref().map(|v| (label, v.clone())))
+    .collect()
+}
+
+/// What a rule's quotes are introduced with, and whether they are printed: a rule that did not hold shows
+/// the passage it rests on.
+pub fn shows_quotes(rule: &RuleReport) -> bool {
+    matches!(rule.outcome, Outcome::Fail | Outcome::Refer | Outcome::Warn)
 }
 
 pub fn text(report: &Report, lang: Lang) -> String {
     let mut out = String::new();
     let colon = pick(lang, "：", ": ");
-    let (open, close) = (pick(lang, "（", " ("), pick(lang, "）", ")"));
-    let _ =
-        writeln!(out, "{}{colon}{}{open}{}{close}", pick(lang, "政策", "Policy"), report.header.title, report.policy);
-    let _ = writeln!(out, "{}{colon}{}", pick(lang, "依据", "Source"), source_line(&report.header, lang));
-    let _ = writeln!(out, "{}{colon}{}", pick(lang, "评估日期", "As of"), report.as_of);
-    let _ = writeln!(out, "{}{colon}{}", pick(lang, "结论", "Verdict"), verdict_text(report.verdict, lang));
+    match lang {
+        Lang::Zh => {
+            let _ = writeln!(out, "{}核查报告", report.header.title);
+        }
+        Lang::En => {
+            let _ = writeln!(out, "Compliance check: {} ({})", report.header.title, report.policy);
+        }
+    }
+    let _ = writeln!(out, "{}{colon}{}", pick(lang, "依据", "Source"), source_line(report, lang));
+    for (label, value) in case_lines(report, lang) {
+        let _ = writeln!(out, "{label}{colon}{value}");
+    }
+    let _ = writeln!(out, "{}{colon}{}", pick(lang, "评估日期", "As of"), report.as_of_text);
+    let _ = writeln!(out, "{}{colon}{}", pick(lang, "结论", "Verdict"), report.conclusion);
     if let Some(reason) = &report.reason {
         let _ = writeln!(out, "{}{colon}{reason}", pick(lang, "理由", "Reason"));
     }
-    if !report.rules.is_empty() {
-        out.push('\n');
-    }
-    for rule in &report.rules {
-        let citation = if rule.citation.is_empty() { String::new() } else { format!(" 〔{}〕", rule.citation) };
-        // A target says where it stands (met, behind, not yet due…) instead of the bare outcome.
-        let (mark, word) = match &rule.target {
-            // A soft (力争) target missed at its due date is flagged, not failed.
-            Some(t) if rule.outcome == Outcome::Warn => (
-                "!",
-                format!(
-                    "{}{}",
-                    t.status.text(lang),
-                    pick(lang, "（软性目标，不影响结论）", " (a soft target: does not affect the verdict)")
-                ),
-            ),
-            Some(t) => (t.status.mark(), t.status.text(lang).to_string()),
-            None => (outcome_mark(rule.outcome), outcome_text(rule.outcome, lang).to_string()),
-        };
-        let _ = writeln!(out, "{mark} {}{citation}  {word} {}", rule.title, format_args!("[{}]", rule.id));
-        if let Some(line) = &rule.responsibility {
-            let _ = writeln!(out, "    {line}");
+    for group in Group::ALL {
+        let rules: Vec<&RuleReport> = rules_in(report, group).collect();
+        if rules.is_empty() {
+            continue;
         }
-        if let Some(head) = &rule.head {
-            let _ = writeln!(out, "    {head}");
-        }
-        if !rule.conditions.is_empty() {
-            let _ = writeln!(
-                out,
-                "    {}{}",
-                pick(lang, "适用情形：", "Applies because: "),
-                rule.conditions.join(pick(lang, "；", "; "))
-            );
-        }
-        // “? 某事实：未知” only repeats the missing-facts line above it.
-        for detail in rule.details.iter().filter(|d| !(d.holds == Truth::Unknown && d.value_only)) {
-            let _ = writeln!(out, "    {} {}", detail_mark(detail.holds), detail.text);
-        }
-        if let Some(consequence) = &rule.consequence {
-            let _ = writeln!(out, "    {consequence}");
-        }
-        if matches!(rule.outcome, Outcome::Fail | Outcome::Refer | Outcome::Warn) {
-            for quote in &rule.quotes {
-                let _ = writeln!(out, "    {}{colon}“{quote}”", pick(lang, "原文", "Text"));
+        let _ = writeln!(
+            out,
+            "\n{}{}",
+            group.heading(lang),
+            match lang {
+                Lang::Zh => format!("（{} 项）", rules.len()),
+                Lang::En => format!(" ({})", rules.len()),
             }
+        );
+        for rule in rules {
+            rule_text(&mut out, rule, group, lang);
         }
     }
     if !report.progress.is_empty() {
@@ -154,17 +187,99 @@ pub fn text(report: &Report, lang: Lang) -> String {
         let _ = writeln!(
             out,
             "\n{}",
-            pick(lang, "可能改变结论的缺失事实：", "Missing facts that could change the verdict:")
+            pick(lang, "可能改变结论的待补充事项：", "Missing facts that could change the verdict:")
         );
         for fact in &report.missing_facts {
-            let _ = writeln!(out, "  - {}（{}）", fact.label, fact.name);
+            let _ = writeln!(out, "  - {}", fact.label);
         }
     }
-    if !report.output_lines.is_empty() {
+    if !report.output_details.is_empty() {
         let _ = writeln!(out, "\n{}", pick(lang, "结果：", "Outputs:"));
-        for line in &report.output_lines {
+        for line in &report.output_details {
             let _ = writeln!(out, "  {}{colon}{}", line.label, line.value);
+            if let Some(reason) = &line.reason {
+                let _ = writeln!(out, "    {}{colon}{reason}", pick(lang, "依据", "Because"));
+            }
         }
     }
+    // Where the notice does not apply, its procedure and its unchecked clauses are beside the point.
+    let applies = report.verdict != crate::eval::Verdict::NotApplicable;
+    if applies && !report.administrative.is_empty() {
+        let _ = writeln!(out, "\n{}", pick(lang, "办理事项：", "Procedure:"));
+        for line in &report.administrative {
+            let clause = line.clause.as_ref().map(|c| format!(" 〔{c}〕")).unwrap_or_default();
+            let _ = writeln!(out, "  {}{colon}{}{clause}", line.label, line.value);
+        }
+    }
+    if applies && !report.not_checked.is_empty() {
+        let _ = writeln!(out, "\n{}", pick(lang, "未纳入本次核查的事项：", "Not covered by this check:"));
+        for item in &report.not_checked {
+            let _ = writeln!(out, "  - 〔{}〕 {}", item.clause, item.text);
+        }
+    }
+    let _ = writeln!(out, "\n{}{colon}{}", pick(lang, "说明", "Note"), report.disclaimer);
     out
+}
+
+fn rule_text(out: &mut String, rule: &RuleReport, group: Group, lang: Lang) {
+    let colon = pick(lang, "：", ": ");
+    let citation = if rule.citation.is_empty() { String::new() } else { format!(" 〔{}〕", rule.citation) };
+    if let Some(why) = rule.inapplicable.as_ref().filter(|_| rule.target.is_none()) {
+        let _ = writeln!(
+            out,
+            "  {} {}{citation}{colon}{}{}{}  [{}]",
+            group.mark(),
+            rule.title,
+            pick(lang, "不适用（", "not applicable ("),
+            why,
+            pick(lang, "）", ")"),
+            rule.id
+        );
+        return;
+    }
+    // A target says where it stands (met, behind, not yet due…) beside its title.
+    match &rule.target {
+        // A soft (力争) target missed at its due date is flagged, not failed.
+        Some(t) if rule.outcome == Outcome::Warn => {
+            let soft = pick(lang, "（软性目标，不影响结论）", " (a soft target: does not affect the verdict)");
+            let _ = writeln!(out, "  ! {}{citation}  {}{soft}  [{}]", rule.title, t.status.text(lang), rule.id);
+        }
+        Some(t) => {
+            let _ =
+                writeln!(out, "  {} {}{citation}  {}  [{}]", t.status.mark(), rule.title, t.status.text(lang), rule.id);
+        }
+        None => {
+            let _ = writeln!(out, "  {} {}{citation}  [{}]", group.mark(), rule.title, rule.id);
+        }
+    }
+    if let Some(line) = &rule.responsibility {
+        let _ = writeln!(out, "      {line}");
+    }
+    if let Some(head) = &rule.head {
+        let _ = writeln!(out, "      {head}");
+    }
+    if !rule.conditions.is_empty() {
+        let _ = writeln!(
+            out,
+            "      {}{}",
+            pick(lang, "适用情形：", "Applies because: "),
+            rule.conditions.join(pick(lang, "；", "; "))
+        );
+    }
+    // “? 某事实：未知” only repeats the missing facts named above it.
+    for detail in rule.details.iter().filter(|d| !(d.holds == Truth::Unknown && d.value_only)) {
+        let _ = writeln!(out, "      {} {}", detail_mark(detail.holds), detail.text);
+    }
+    for reading in &rule.readings {
+        let _ = writeln!(out, "      {}{colon}{reading}", pick(lang, "本规则包的理解", "This pack's reading"));
+    }
+    // An out-of-scope rule's consequence is the report's reason, already printed under the conclusion.
+    if let Some(consequence) = rule.consequence.as_ref().filter(|_| group != Group::OutOfScope) {
+        let _ = writeln!(out, "      {consequence}");
+    }
+    if shows_quotes(rule) {
+        for quote in &rule.quotes {
+            let _ = writeln!(out, "      {}{colon}“{quote}”", pick(lang, "原文", "Text"));
+        }
+    }
 }

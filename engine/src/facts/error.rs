@@ -82,6 +82,8 @@ pub enum FactError {
     NoPolicy { known: Vec<String> },
     #[error("`{given}` is not a valid evaluation date")]
     BadAsOf { given: String },
+    #[error("{0}")]
+    Case(super::case::CaseError),
 }
 
 /// Boxed: the error type stays small on the happy path.
@@ -120,8 +122,9 @@ impl FactError {
                 format!("事实文件中的 `{key}` 应为字符串（如 \"2021-05-01\"），实际给出 {found}")
             }
             FactError::UnknownKey { key } => {
-                format!("事实文件中有无法识别的顶层键 `{key}`；只允许 policy、as_of、facts（及测试用的 expect）")
+                format!("事实文件中有无法识别的顶层键 `{key}`；只允许 policy、as_of、case、facts（及测试用的 expect）")
             }
+            FactError::Case(error) => error.zh(),
             FactError::Undeclared { name, policy, suggestion } => {
                 let hint = suggestion.as_ref().map(|s| format!("；是否指 `{s}`？")).unwrap_or_default();
                 format!(
@@ -189,9 +192,10 @@ impl FactError {
             }
             FactError::UnknownKey { key } => {
                 format!(
-                    "unknown top-level key `{key}` in the fact file; only policy, as_of, facts (and expect in test cases) are allowed"
+                    "unknown top-level key `{key}` in the fact file; only policy, as_of, case, facts (and expect in test cases) are allowed"
                 )
             }
+            FactError::Case(error) => error.en(),
             FactError::Undeclared { name, policy, suggestion } => {
                 let hint = suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
                 format!("policy {policy} declares no fact `{name}`{hint} (`comply facts --policy {policy}` lists them)")

@@ -1,6 +1,7 @@
 //! Reading a case's facts (TOML or JSON, and single CSV cells) against a policy's declared facts.
 //! Every value is checked for its type, unit, sign and allowed values; nothing undeclared passes silently.
 
+pub mod case;
 mod codec;
 pub mod describe;
 mod error;
@@ -10,6 +11,7 @@ use crate::eval::{FactSet, FactValue};
 use crate::policy::{FactDef, Policy};
 use std::str::FromStr;
 
+pub use case::Case;
 use codec::Given;
 pub use codec::{SET_SEPARATORS, halfwidth, parse_number, read_answer, same};
 pub use error::{Accepted, FactError, NumberProblem};
@@ -48,6 +50,8 @@ pub struct FactFile {
     pub facts: Vec<(String, Raw)>,
     /// The `[expect]` table of a stored test case, if any (read by `comply test`).
     pub expect: Option<serde_json::Value>,
+    /// The `[case]` block: 案号, 申请人, 统一社会信用代码, 承办人, 备注.
+    pub case: Option<Case>,
 }
 
 /// Reads a fact file; `name` decides the format (`.json`, in any case, is JSON; anything else TOML).
@@ -75,6 +79,7 @@ pub fn read_file(name: &str, text: &str) -> Result<FactFile, FactError> {
             "policy" => file.policy = Some(as_plain_string(&key, value)?),
             "as_of" => file.as_of = Some(as_plain_string(&key, value)?),
             "expect" => file.expect = Some(value),
+            "case" => file.case = Some(case::read(value).map_err(FactError::Case)?),
             "facts" => {
                 let facts = match value {
                     serde_json::Value::Object(facts) => facts,

@@ -42,6 +42,24 @@ pub enum Item {
     Output(DerivedAst),
     Rule(RuleAst),
     Property(PropertyAst),
+    /// `conclusion pass "…"`: the words a verdict is reported with.
+    Conclusion {
+        verdict: Spanned<String>,
+        text: Bilingual,
+    },
+    /// `not_checked "二（二）2" "…"`: a clause this pack does not check.
+    NotChecked {
+        clause: String,
+        text: Bilingual,
+        span: Span,
+    },
+    /// `administrative "办理时限": "…" clause …`: a fact of the procedure the notice states.
+    Administrative {
+        label: Bilingual,
+        value: Bilingual,
+        clause: Option<ClauseAst>,
+        span: Span,
+    },
     /// `period EXPR`: the date the figures measure.
     Period(Expr, Span),
 }
@@ -92,6 +110,8 @@ pub struct Details {
     pub label: Option<Bilingual>,
     pub ask: Option<Bilingual>,
     pub clauses: Vec<ClauseAst>,
+    /// The document that proves the fact.
+    pub evidence: Option<Bilingual>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -104,6 +124,7 @@ pub struct FactAst {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TableAst {
     pub id: Ident,
+    pub label: Option<Bilingual>,
     pub keys: Vec<Expr>,
     pub rows: Vec<TableRowAst>,
 }
@@ -112,6 +133,8 @@ pub struct TableAst {
 pub struct TableRowAst {
     pub patterns: Vec<Spanned<Pattern>>,
     pub value: Expr,
+    /// The passages of the notice this row copies.
+    pub quotes: Vec<Spanned<String>>,
     pub span: Span,
 }
 
@@ -141,6 +164,7 @@ impl SetItem {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParamAst {
     pub id: Ident,
+    pub label: Option<Bilingual>,
     pub ty: Spanned<TypeAst>,
     pub periods: Vec<PeriodAst>,
 }
@@ -178,6 +202,10 @@ pub struct RuleAst {
     pub applies: Vec<Expr>,
     pub requires: Vec<Expr>,
     pub otherwise: Vec<Spanned<ConsequenceAst>>,
+    /// What the report says when the rule does not apply.
+    pub inapplicable: Vec<Spanned<Bilingual>>,
+    /// The pack's own reading of open words of the clause.
+    pub readings: Vec<Bilingual>,
     pub target: TargetAst,
 }
 
@@ -293,6 +321,8 @@ pub enum ExprKind {
         lhs: Box<Expr>,
         rhs: Box<Expr>,
         word: Option<Spanned<String>>,
+        /// Where the word comes from when it is not the notice (`by "《劳动法》第四十八条"`).
+        word_source: Option<String>,
     },
     /// `value approximately target within tolerance（左右）`
     Approx {

@@ -156,6 +156,9 @@ fn syntax_error(file: u32, text: &str, error: pest::error::Error<Rule>) -> Diagn
 fn in_chinese(description: &str) -> &str {
     match description {
         "a comparison (>=, >, <=, <, =, !=)" => "比较（>=、>、<=、<、=、!=）",
+        "a verdict (pass, fail, refer, undetermined, not_applicable)" => {
+            "结论（pass、fail、refer、undetermined、not_applicable）"
+        }
         "a comparison, `in` or `has`" => "比较、`in` 或 `has`",
         "a date (YYYY-MM-DD)" => "日期（YYYY-MM-DD）",
         "a name" => "名称",
@@ -278,6 +281,14 @@ fn describe(grammar_rule: Rule) -> &'static str {
         Rule::k_else => "`else`",
         Rule::k_true | Rule::k_false => "`true` or `false`",
         Rule::k_as_of => "`as_of`",
+        Rule::conclusion | Rule::k_conclusion => "`conclusion`",
+        Rule::verdict_name => "a verdict (pass, fail, refer, undetermined, not_applicable)",
+        Rule::not_checked | Rule::k_not_checked => "`not_checked`",
+        Rule::administrative | Rule::k_administrative => "`administrative`",
+        Rule::evidence | Rule::k_evidence => "`evidence`",
+        Rule::inapplicable | Rule::k_inapplicable => "`inapplicable`",
+        Rule::reading | Rule::k_reading => "`reading`",
+        Rule::word_source => "`by \"…\"`",
         Rule::k_warn => "`warn`",
         Rule::k_not_applicable => "`not_applicable`",
         Rule::file => "a policy",
@@ -344,24 +355,51 @@ impl Builder {
                 let id = self.ident(next(&mut inner)?);
                 let mut keys = Vec::new();
                 let mut rows = Vec::new();
+                let mut label = None;
                 for child in inner {
                     match child.as_rule() {
                         Rule::expr => keys.push(self.expr(child)?),
+                        Rule::label => label = Some(self.bilingual(only(child)?)?),
                         _ => rows.push(self.table_row(child)?),
                     }
                 }
-                Item::Table(TableAst { id, keys, rows })
+                Item::Table(TableAst { id, label, keys, rows })
             }
             Rule::param => {
                 let mut inner = children(pair);
                 let id = self.ident(next(&mut inner)?);
                 let ty = self.fact_type(next(&mut inner)?)?;
-                let periods = inner.map(|p| self.period(p)).collect::<Built<_>>()?;
-                Item::Param(ParamAst { id, ty, periods })
+                let mut label = None;
+                let mut periods = Vec::new();
+                for child in inner {
+                    match child.as_rule() {
+                        Rule::label => label = Some(self.bilingual(only(child)?)?),
+                        _ => periods.push(self.period(child)?),
+                    }
+                }
+                Item::Param(ParamAst { id, label, ty, periods })
             }
             Rule::derived => Item::Derived(self.derived(pair)?),
             Rule::output => Item::Output(self.derived(pair)?),
             Rule::rule_block => Item::Rule(self.rule(pair)?),
+            Rule::conclusion => {
+                let mut inner = children(pair);
+                let name = next(&mut inner)?;
+                let verdict = Spanned { span: self.span(&name), node: name.as_str().to_string() };
+                Item::Conclusion { verdict, text: self.bilingual(next(&mut inner)?)? }
+            }
+            Rule::not_checked => {
+                let mut inner = children(pair);
+                let clause = self.string(next(&mut inner)?);
+                Item::NotChecked { clause, text: self.bilingual(next(&mut inner)?)?, span }
+            }
+            Rule::administrative => {
+                let mut inner = children(pair);
+                let label = self.bilingual(next(&mut inner)?)?;
+                let value = self.bilingual(next(&mut inner)?)?;
+                let clause = inner.next().map(|c| self.clause(c)).transpose()?;
+                Item::Administrative { label, value, clause, span }
+            }
             Rule::period_decl => Item::Period(self.expr(only(pair)?)?, span),
             Rule::property => {
                 let prop = only(pair)?;
@@ -468,6 +506,7 @@ impl Builder {
             match item.as_rule() {
                 Rule::label => details.label = Some(self.bilingual(only(item)?)?),
                 Rule::ask => details.ask = Some(self.bilingual(only(item)?)?),
+                Rule::evidence => details.evidence = Some(self.bilingual(only(item)?)?),
                 _ => details.clauses.push(self.clause(item)?),
             }
         }
@@ -491,14 +530,19 @@ impl Builder {
         let span = self.span(&pair);
         let mut patterns = Vec::new();
         let mut value = None;
+        let mut quotes = Vec::new();
         for child in pair.into_inner() {
             match child.as_rule() {
                 Rule::pattern => patterns.push(self.pattern(child)?),
+                Rule::quote => {
+                    let string = only(child)?;
+                    quotes.push(Spanned { span: self.span(&string), node: self.string(string) });
+                }
                 _ => value = Some(self.expr(child)?),
             }
         }
         let value = value.ok_or_else(|| unexpected(self.file, span, Rule::table_row))?;
-        Ok(TableRowAst { patterns, value, span })
+        Ok(TableRowAst { patterns, value, quotes, span })
     }
 
     fn pattern(&self, pair: Pair<'_, Rule>) -> Built<Spanned<Pattern>> {
@@ -584,6 +628,8 @@ impl Builder {
             applies: Vec::new(),
             requires: Vec::new(),
             otherwise: Vec::new(),
+            inapplicable: Vec::new(),
+            readings: Vec::new(),
             target: TargetAst::default(),
         };
         for item in inner {
@@ -593,6 +639,10 @@ impl Builder {
                 Rule::clause => rule.clauses.push(self.clause(item)?),
                 Rule::applies => rule.applies.push(self.expr(only(item)?)?),
                 Rule::requires => rule.requires.push(self.expr(only(item)?)?),
+                Rule::inapplicable => {
+                    rule.inapplicable.push(Spanned { node: self.bilingual(only(item)?)?, span: item_span })
+                }
+                Rule::reading => rule.readings.push(self.bilingual(only(item)?)?),
                 Rule::otherwise => {
                     let consequence = only(only(item)?)?;
                     let node = match consequence.as_rule() {
@@ -655,11 +705,11 @@ impl Builder {
                             _ => CmpOp::Ne,
                         };
                         let rhs = Box::new(self.expr(next(&mut parts)?)?);
-                        let word = parts
-                            .next()
-                            .and_then(|w| w.into_inner().next())
-                            .map(|w| Spanned { span: self.span(&w), node: w.as_str().trim().to_string() });
-                        ExprKind::Compare { op, lhs, rhs, word }
+                        let mut worded = parts.next().map(|w| w.into_inner()).into_iter().flatten();
+                        let word =
+                            worded.next().map(|w| Spanned { span: self.span(&w), node: w.as_str().trim().to_string() });
+                        let word_source = worded.next().and_then(|s| children(s).next()).map(|s| self.string(s));
+                        ExprKind::Compare { op, lhs, rhs, word, word_source }
                     }
                     Rule::approximation => {
                         let mut parts = tail
