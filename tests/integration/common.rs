@@ -39,3 +39,9 @@ pub fn comply_with_bytes(args: &[&str], stdin: &[u8]) -> Output {
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
     }
 }
+
+/// `PROPTEST_CASES` when set (the long fuzz run), otherwise `default`: a config that sets `cases` itself
+/// would ignore the variable.
+pub fn proptest_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(default)
+}

@@ -15,14 +15,9 @@ use comply::generate::{Generator, Rng};
 use comply::limits::{MAX_DEPTH, MAX_NESTING, MAX_TERMS};
 use proptest::prelude::*;
 
-/// `PROPTEST_CASES` when set (the long run), otherwise `default`: an explicit `cases` would ignore it.
-fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(default)
-}
-
 fn config() -> ProptestConfig {
     // PROPTEST_CASES overrides this default for the long run.
-    ProptestConfig { cases: cases(24), failure_persistence: None, ..ProptestConfig::default() }
+    ProptestConfig { cases: crate::common::proptest_cases(24), failure_persistence: None, ..ProptestConfig::default() }
 }
 
 const FACTS: &str = "  fact x: number { label \"数\" }\n  fact w: 元/月 { label \"月工资\" }\n  fact b: bool { label \"是否\" }\n  \

@@ -233,14 +233,9 @@ fn book() -> &'static Rulebook {
     BOOK.get_or_init(|| Rulebook::embedded().unwrap())
 }
 
-/// `PROPTEST_CASES` when set (the long run), otherwise `default`: an explicit `cases` would ignore it.
-fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(default)
-}
-
 fn config() -> ProptestConfig {
     // PROPTEST_CASES overrides this default for long runs.
-    ProptestConfig { cases: cases(64), ..ProptestConfig::default() }
+    ProptestConfig { cases: crate::common::proptest_cases(64), ..ProptestConfig::default() }
 }
 
 proptest! {

@@ -321,13 +321,18 @@ impl Lattice {
 
     /// The verdict of every rule's result (one per rule, in the policy's order).
     pub fn fold(policy: &Policy, results: &[RuleResult]) -> Decision {
+        Lattice::run(policy, |index, _| results.get(index).copied())
+    }
+
+    /// Walks the rules in lattice order (`Policy::eval_order`), taking each one's result from `result_of`
+    /// (already computed, or evaluated on demand), and stops as soon as the verdict is settled.
+    fn run<'p>(policy: &'p Policy, mut result_of: impl FnMut(usize, &'p RuleDef) -> Option<RuleResult>) -> Decision {
         let mut lattice = Lattice::new();
         for &index in &policy.eval_order {
-            let (Some(rule), Some(result)) = (policy.rules.get(index as usize), results.get(index as usize)) else {
-                continue;
-            };
+            let Some(rule) = policy.rules.get(index as usize) else { continue };
             let Some(level) = rule.consequence.level() else { continue };
-            if let Some(decision) = lattice.push(level, result) {
+            let Some(result) = result_of(index as usize, rule) else { continue };
+            if let Some(decision) = lattice.push(level, &result) {
                 return decision;
             }
         }
@@ -423,16 +428,7 @@ impl<'a> Env<'a> {
     /// walked top down, so no rule after that failure can move the verdict or the missing facts.
     fn decide(&mut self) -> Decision {
         let policy = self.policy;
-        let mut lattice = Lattice::new();
-        for &index in &policy.eval_order {
-            let Some(rule) = policy.rules.get(index as usize) else { continue };
-            let Some(level) = rule.consequence.level() else { continue };
-            let result = self.rule(rule);
-            if let Some(decision) = lattice.push(level, &result) {
-                return decision;
-            }
-        }
-        lattice.finish()
+        Lattice::run(policy, |_, rule| Some(self.rule(rule)))
     }
 
     pub fn param(&self, id: ParamId) -> Value<'a> {
