@@ -10,11 +10,11 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use comply::Rulebook;
-use comply::eval::{self, FactSet, Scratch, Verdict};
-use comply::explain::{self, Lang};
-use comply::facts::{self, Raw};
-use comply::policy::Policy;
+use comply_engine::Rulebook;
+use comply_engine::eval::{self, FactSet, Scratch, Verdict};
+use comply_engine::explain::{self, Lang};
+use comply_engine::facts::{self, Raw};
+use comply_engine::policy::Policy;
 use divan::Bencher;
 use jiff::civil::{Date, date};
 use rust_decimal::Decimal;
