@@ -169,8 +169,12 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     let mut interview = Interview::new(policy, as_of);
     let title = localized(policy.title(), lang);
     let out = &mut *io.stdout;
-    let _ = writeln!(out, "{title}{}{}{}", pick(lang, "（", " ("), policy.id(), pick(lang, "）", ")"));
-    let _ = writeln!(out, "{}{as_of}", pick(lang, "评估日期：", "As of: "));
+    match lang {
+        Lang::Zh => writeln!(out, "{title}"),
+        Lang::En => writeln!(out, "{title} ({})", policy.id()),
+    }
+    .ok();
+    let _ = writeln!(out, "{}{}", pick(lang, "评估日期：", "As of: "), explain::date_text(as_of, lang));
     let _ = writeln!(
         out,
         "{}",
@@ -279,6 +283,9 @@ fn write_question(out: &mut dyn Write, policy: &Policy, fact: &FactDef, number: 
             for (i, value) in policy.enum_def(id).values.iter().enumerate() {
                 let label = value.label.as_ref().map(|l| localized(l, lang));
                 match label {
+                    Some(label) if lang == Lang::Zh => {
+                        let _ = writeln!(out, "  {}. {label}", i + 1);
+                    }
                     Some(label) if label != value.name => {
                         let (open, close) = (pick(lang, "（", " ("), pick(lang, "）", ")"));
                         let _ = writeln!(out, "  {}. {label}{open}{}{close}", i + 1, value.name);
@@ -304,7 +311,7 @@ fn write_question(out: &mut dyn Write, policy: &Policy, fact: &FactDef, number: 
         Type::Num(_) => {
             let unit = fact.unit.filter(|u| !u.is_one());
             match (unit, fact.whole, lang) {
-                (Some(u), _, Lang::Zh) => format!("数值，单位 {u}（也可写同一量纲的其他单位）；{skip}"),
+                (Some(u), _, Lang::Zh) => format!("数值，单位 {u}（也可用其他同类单位）；{skip}"),
                 (Some(u), _, Lang::En) => format!("a number in {u} (or another unit of the same kind); {skip}"),
                 (None, true, Lang::Zh) => format!("整数；{skip}"),
                 (None, true, Lang::En) => format!("a whole number; {skip}"),

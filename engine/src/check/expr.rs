@@ -544,7 +544,7 @@ impl Checker<'_> {
                     .zh(
                         format!("不能对{}与{}做加减", a.describe_zh(), b.describe_zh()),
                         format!("{}与{}", a.describe_zh(), b.describe_zh()),
-                        "加减两边量纲必须相同",
+                        "加减两边的单位须是同一类",
                     ),
                 );
                 return None;
@@ -615,7 +615,7 @@ fn mismatch_help(a: Dimension, b: Dimension) -> (&'static str, &'static str) {
     } else {
         (
             "both sides must have the same dimension; check the units (e.g. 元/月 versus 元/小时)",
-            "两边量纲必须相同；请检查单位（如 元/月 与 元/小时）",
+            "两边的单位须是同一类；请检查单位（如 元/月 与 元/小时）",
         )
     }
 }

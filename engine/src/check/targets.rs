@@ -253,7 +253,7 @@ impl Checker<'_> {
             .label(format!("{} here, {} expected", found.describe_en(), expected.describe_en()))
             .help("write the target and the tolerance in the value's unit (for a rate, `within 0.5%` or `within 0.5 百分点`)")
             .zh(
-                format!("容差带的量纲须一致：这里是{}，应为{}", found.describe_zh(), expected.describe_zh()),
+                format!("容差带的单位须与比较的两边同类：这里是{}，应为{}", found.describe_zh(), expected.describe_zh()),
                 format!("这里是{}，应为{}", found.describe_zh(), expected.describe_zh()),
                 "目标值与容差请用该值的单位（比率写 `within 0.5%` 或 `within 0.5 百分点`）",
             ),

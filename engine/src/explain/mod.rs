@@ -17,8 +17,8 @@ pub use model::{
     AdministrativeLine, Detail, FactRef, Header, NotChecked, OutputLine, REPORT_VERSION, Report, RuleReport, Truth,
 };
 pub use phrases::Lang;
-pub use phrases::pick;
 use phrases::{SetTest, format_value};
+pub use phrases::{date_text, pick};
 
 /// Evaluates a case and explains it in words.
 pub fn report(policy: &Policy, facts: &FactSet, as_of: Date, lang: Lang) -> Report {

@@ -7,9 +7,10 @@ use std::borrow::Cow;
 
 use rust_decimal::Decimal;
 
-use super::error::{FactError, NumberProblem};
+use super::error::{Accepted, FactError, NumberProblem};
 use super::{Raw, describe};
 use crate::eval::FactValue;
+use crate::explain::Lang;
 use crate::policy::{EnumId, FactDef, Policy, Type};
 use crate::units::{Quantity, Unit};
 
@@ -180,7 +181,10 @@ pub(crate) fn enum_value(policy: &Policy, fact: &FactDef, id: EnumId, given: &st
             label: fact.label.zh.clone(),
             given: given.to_string(),
             suggestion: crate::check::did_you_mean(given, &names),
-            allowed: describe::choices(policy, id),
+            allowed: Box::new(Accepted {
+                zh: describe::choices(policy, id, Lang::Zh).join("、"),
+                en: describe::choices(policy, id, Lang::En).join(", "),
+            }),
         }
     })
 }

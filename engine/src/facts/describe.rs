@@ -24,7 +24,7 @@ pub fn type_text(policy: &Policy, fact: &FactDef, lang: Lang) -> String {
                 .values
                 .iter()
                 .map(|v| match (&v.label, lang) {
-                    (Some(l), Lang::Zh) if l.zh != v.name => format!("{}（{}）", v.name, l.zh),
+                    (Some(l), Lang::Zh) => l.zh.clone(),
                     _ => v.name.clone(),
                 })
                 .collect();
@@ -40,14 +40,16 @@ pub fn type_text(policy: &Policy, fact: &FactDef, lang: Lang) -> String {
     }
 }
 
-/// The values of an enum as a reader may write them: the name, with its Chinese label when it differs.
-pub fn choices(policy: &Policy, id: EnumId) -> Vec<String> {
+/// The values of an enum as a reader may write them, in the reader's language: a Chinese reader sees the
+/// labels (which the value reader accepts as answers), never the rule file's identifiers; an English reader
+/// sees the names.
+pub fn choices(policy: &Policy, id: EnumId, lang: Lang) -> Vec<String> {
     policy
         .enum_def(id)
         .values
         .iter()
-        .map(|v| match &v.label {
-            Some(l) if l.zh != v.name => format!("{}（{}）", v.name, l.zh),
+        .map(|v| match (&v.label, lang) {
+            (Some(l), Lang::Zh) => l.zh.clone(),
             _ => v.name.clone(),
         })
         .collect()
@@ -65,7 +67,7 @@ pub fn accepted(policy: &Policy, fact: &FactDef) -> Accepted {
             match fact.unit.filter(|u| !u.is_one()) {
                 Some(u) => (
                     format!(
-                        "数值，单位 {u}，如 {figure} 或 \"{figure} {u}\"（也可写同一量纲的其他单位；千分位须三位一组，如 1,860）"
+                        "数值，单位 {u}，如 {figure} 或 \"{figure} {u}\"（也可用其他同类单位；千分位须三位一组，如 1,860）"
                     ),
                     format!(
                         "a number in {u}, e.g. {figure} or \"{figure} {u}\" (or another unit of the same kind; thousands separators only in groups of three, e.g. 1,860)"
@@ -77,17 +79,14 @@ pub fn accepted(policy: &Policy, fact: &FactDef) -> Accepted {
         }
         Type::Date => ("日期，如 2021-03-01".to_string(), "a date, e.g. 2021-03-01".to_string()),
         Type::Text => ("文字".to_string(), "a text".to_string()),
-        Type::Enum(id) => {
-            let list = choices(policy, id);
-            (format!("以下取值之一：{}", list.join("、")), format!("one of: {}", list.join(", ")))
-        }
-        Type::Set(id) => {
-            let list = choices(policy, id);
-            (
-                format!("以下取值中的零个或多个，用“、”或“，”分隔：{}", list.join("、")),
-                format!("any of these, separated by commas: {}", list.join(", ")),
-            )
-        }
+        Type::Enum(id) => (
+            format!("以下取值之一：{}", choices(policy, id, Lang::Zh).join("、")),
+            format!("one of: {}", choices(policy, id, Lang::En).join(", ")),
+        ),
+        Type::Set(id) => (
+            format!("以下取值中的零个或多个，用“、”或“，”分隔：{}", choices(policy, id, Lang::Zh).join("、")),
+            format!("any of these, separated by commas: {}", choices(policy, id, Lang::En).join(", ")),
+        ),
         Type::Mixed => ("取值".to_string(), "a value".to_string()),
     };
     Accepted { zh, en }

@@ -73,7 +73,7 @@ pub enum FactError {
     #[error("fact `{name}` must be a whole number: {given}")]
     NotWhole { name: String, label: String, given: String },
     #[error("fact `{name}` has no value `{given}`")]
-    BadEnum { name: String, label: String, given: String, allowed: Vec<String>, suggestion: Option<String> },
+    BadEnum { name: String, label: String, given: String, allowed: Box<Accepted>, suggestion: Option<String> },
     #[error("fact `{name}` is not a valid date: {given}")]
     BadDate { name: String, label: String, given: String },
     #[error("no policy `{id}`")]
@@ -142,13 +142,13 @@ impl FactError {
                  一天、一月算多少小时由法规规定，不是算术；请按“{expected}”填写"
             ),
             FactError::BadUnit { name, label, given, expected, time_rate: false } => {
-                format!("事实 `{name}`（{label}）的单位不对：给出 “{given}”，应为 {expected} 或同一量纲的单位")
+                format!("事实 `{name}`（{label}）的单位不对：给出 “{given}”，应为 {expected} 或其他同类单位")
             }
             FactError::UnknownUnit(u) => {
                 let UnknownUnit { name, label, given, unit, expected, suggestion } = &**u;
                 let hint = suggestion.as_ref().map(|s| format!("；是否指 `{s}`？")).unwrap_or_default();
                 format!(
-                    "事实 `{name}`（{label}）给出 “{given}”，其中 `{unit}` 不是 comply 认识的单位{hint}（应为 {expected} 或同一量纲的单位）"
+                    "事实 `{name}`（{label}）给出 “{given}”，其中 `{unit}` 不是 comply 认识的单位{hint}（应为 {expected} 或其他同类单位）"
                 )
             }
             FactError::Negative { name, label, given } => {
@@ -157,7 +157,7 @@ impl FactError {
             FactError::NotWhole { name, label, given } => format!("事实 `{name}`（{label}）应为整数，实际给出 {given}"),
             FactError::BadEnum { name, label, given, allowed, suggestion } => {
                 let hint = suggestion.as_ref().map(|s| format!("；是否指 `{s}`？")).unwrap_or_default();
-                format!("事实 `{name}`（{label}）没有取值 “{given}”；可选：{}{hint}", allowed.join("、"))
+                format!("事实 `{name}`（{label}）没有取值 “{given}”；可选：{}{hint}", allowed.zh)
             }
             FactError::BadDate { name, label, given } => {
                 format!("事实 `{name}`（{label}）的日期无效：“{given}”；应为日期，如 2021-03-01")
@@ -229,7 +229,7 @@ impl FactError {
             }
             FactError::BadEnum { name, label, given, allowed, suggestion } => {
                 let hint = suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
-                format!("fact `{name}` ({label}) has no value “{given}”; allowed: {}{hint}", allowed.join(", "))
+                format!("fact `{name}` ({label}) has no value “{given}”; allowed: {}{hint}", allowed.en)
             }
             FactError::BadDate { name, label, given } => {
                 format!("fact `{name}` ({label}) is not a valid date: “{given}” (expected a date, e.g. 2021-03-01)")

@@ -185,7 +185,7 @@ impl Dimension {
 
     fn describe(self, zh: bool) -> String {
         if self.is_dimensionless() {
-            return if zh { "无量纲（比例或计数）" } else { "dimensionless (ratio or count)" }.into();
+            return if zh { "无单位（比例或计数）" } else { "dimensionless (ratio or count)" }.into();
         }
         let part = |b: BaseDim| -> String {
             match (b, self.exponent(b).unsigned_abs()) {

@@ -76,7 +76,7 @@ fn parse_and_display() {
     assert_eq!(Unit::parse("元/m²/年").unwrap().to_string(), "元/m²/年");
     assert_eq!(Unit::parse("元/m²/年").unwrap().dimension().describe_zh(), "金额/面积/年");
     assert_eq!(Unit::parse("万元/亩").unwrap().dimension().describe_en(), "money/area");
-    assert_eq!(Unit::ONE.dimension().describe_zh(), "无量纲（比例或计数）");
+    assert_eq!(Unit::ONE.dimension().describe_zh(), "无单位（比例或计数）");
     assert_eq!(Unit::parse("m").unwrap().mul(Unit::parse("m").unwrap()).unwrap().to_string(), "m^2");
     assert_eq!(Unit::parse("m^2").unwrap().dimension(), Unit::parse("亩").unwrap().dimension());
     assert_eq!(q("8.20", "万元/亩").to_string(), "8.2 万元/亩");
