@@ -100,7 +100,14 @@ pub fn explained<'a>(policy: &'a Policy, facts: &'a FactSet, as_of: Date) -> Exp
         output_reasons.push(start..collector.atoms.len());
     }
     let atoms = collector.atoms;
-    let table_rows = (0..policy.tables.len()).map(|t| env.table_row(t as TableId)).collect();
+    // Only a row with quotes is ever shown, so tables without them are not searched for their row.
+    let table_rows = (policy.tables.iter().enumerate())
+        .map(
+            |(t, table)| {
+                if table.row_quotes.iter().any(|q| !q.is_empty()) { env.table_row(t as TableId) } else { None }
+            },
+        )
+        .collect();
     let outputs = policy
         .outputs
         .iter()
