@@ -6,20 +6,7 @@ use std::fmt::Write as _;
 use comply_engine::explain::Lang;
 
 /// Text made safe for HTML element content and quoted attribute values.
-pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use comply_engine::explain::html::escape as esc;
 
 pub fn lang_code(lang: Lang) -> &'static str {
     match lang {
@@ -83,6 +70,7 @@ pub fn page(lang: Lang, title: &str, switch: Switch<'_>, body: &str) -> String {
     out
 }
 
+/// The page's styles; `app_css` serves them with the report's own (`explain::html::REPORT_CSS`).
 pub const CSS: &str = r#"
 :root { --ink: #1b1b1b; --muted: #4a4a4a; --line: #b1b4b6; --accent: #0b4f9c; --bad: #b00020; --good: #0b6e2f;
   --warn: #7a4b00; --paper: #ffffff; --tint: #f3f5f8; }
@@ -111,9 +99,6 @@ ul.policies a { font-weight: 700; font-size: 1.05rem; }
 .status p { margin: 2px 0; }
 .status summary { cursor: pointer; color: var(--accent); }
 .status ul.open { margin: 4px 0; padding-left: 1.2em; columns: 2 14em; font-size: .95rem; }
-.verdict-pass { color: var(--good); font-weight: 700; }
-.verdict-fail { color: var(--bad); font-weight: 700; }
-.verdict-other { color: var(--warn); font-weight: 700; }
 .field { margin: 18px 0; padding-left: 0; }
 .field.has-error { border-left: 5px solid var(--bad); padding-left: 12px; }
 .field > label, .field legend { display: block; font-weight: 700; margin-bottom: 2px; }
@@ -132,13 +117,6 @@ button.secondary, a.button { background: #fff; color: var(--accent); border: 2px
 dl.answers { display: grid; grid-template-columns: minmax(8em, max-content) 1fr; gap: 4px 12px; }
 dl.answers dt { color: var(--muted); }
 dl.answers dd { margin: 0; overflow-wrap: anywhere; }
-.report { border-top: 2px solid var(--ink); margin-top: 12px; }
-.report .rule { border-bottom: 1px solid var(--line); padding: 8px 0; break-inside: avoid; }
-.report .rule h3 { font-size: 1rem; margin: 0; }
-.report .outcome { font-weight: 700; }
-.report .quote { color: var(--muted); font-size: .92rem; }
-.report ul { margin: 4px 0; padding-left: 1.2em; }
-.report p { margin: 4px 0; overflow-wrap: anywhere; }
 .desk-nav { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 16px; margin: 4px 0 8px; }
 .desk-nav .who { margin-left: auto; color: var(--muted); }
 form.inline { display: inline; margin: 0; }
@@ -177,3 +155,10 @@ pub const JS: &str = r#"document.addEventListener('DOMContentLoaded', function (
   if (error) error.focus();
 });
 "#;
+
+/// The stylesheet a page links: the page's styles, then the report's.
+pub fn app_css() -> &'static str {
+    static APP_CSS: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| format!("{CSS}{}", comply_engine::explain::html::REPORT_CSS));
+    &APP_CSS
+}

@@ -11,8 +11,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use comply_engine::eval::{FactSet, FactValue};
-use comply_engine::explain::{self, Lang, Report, localized};
+use comply_engine::eval::{FactSet, FactValue, Verdict};
+use comply_engine::explain::{self, Lang, localized};
 use comply_engine::facts;
 use comply_engine::policy::{FactId, Policy, Type};
 use jiff::civil::Date;
@@ -31,7 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home))
         .route("/assess/{id}", get(start).post(answer))
         .route("/assess/{id}/facts.toml", post(download))
-        .route("/static/app.css", get(|| asset(html::CSS, "text/css; charset=utf-8")))
+        .route("/static/app.css", get(|| asset(html::app_css(), "text/css; charset=utf-8")))
         .route("/static/app.js", get(|| asset(html::JS, "text/javascript; charset=utf-8")))
 }
 
@@ -65,7 +65,7 @@ async fn home(State(state): State<AppState>, RawQuery(query): RawQuery) -> Respo
     );
     for policy in book.policies() {
         let info = summary(policy, lang);
-        let source = source_line(&info, lang);
+        let source = source_line(policy, lang);
         let query = if lang == Lang::En { "?lang=en" } else { "" };
         let _ = write!(
             body,
@@ -80,23 +80,8 @@ async fn home(State(state): State<AppState>, RawQuery(query): RawQuery) -> Respo
     html_response(StatusCode::OK, html::page(lang, title, Switch::Link("/"), &body))
 }
 
-fn source_line(info: &crate::api::PolicySummary, lang: Lang) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    if let Some(title) = &info.source.title {
-        parts.push(format!("《{title}》"));
-    }
-    if let Some(number) = &info.source.number {
-        parts.push(number.clone());
-    }
-    if let Some(issuer) = &info.source.issuer {
-        parts.push(issuer.clone());
-    }
-    let since = match lang {
-        Lang::Zh => format!("{} 起施行", info.valid_from),
-        Lang::En => format!("in force from {}", info.valid_from),
-    };
-    parts.push(since);
-    parts.join(t(lang, "，", ", "))
+fn source_line(policy: &Policy, lang: Lang) -> String {
+    explain::render::source_line(&explain::header(policy, lang), lang)
 }
 
 /// The interview's state as the form carries it.
@@ -417,30 +402,17 @@ fn screenful<'q>(
     screen
 }
 
+/// A verdict (its contract string, as plans and records carry it) in the words and colour of a page.
 pub(crate) fn verdict_words(verdict: &str, lang: Lang) -> (&'static str, &'static str) {
-    let class = match verdict {
-        "pass" => "verdict-pass",
-        "fail" => "verdict-fail",
-        _ => "verdict-other",
-    };
-    let words = match (verdict, lang) {
-        ("pass", Lang::Zh) => "符合",
-        ("fail", Lang::Zh) => "不符合",
-        ("refer", Lang::Zh) => "须报请个案研究",
-        ("undetermined", Lang::Zh) => "待补充材料",
-        (_, Lang::Zh) => "不适用",
-        ("pass", Lang::En) => "pass",
-        ("fail", Lang::En) => "fail",
-        ("refer", Lang::En) => "referred for a case-by-case decision",
-        ("undetermined", Lang::En) => "not yet decided",
-        (_, Lang::En) => "not applicable",
-    };
-    (words, class)
+    match verdict.parse::<Verdict>() {
+        Ok(v) => (explain::verdict_short(v, lang), explain::html::verdict_class(v)),
+        Err(()) => ("?", "verdict-other"),
+    }
 }
 
 fn header_block(policy: &Policy, lang: Lang) -> String {
     let info = summary(policy, lang);
-    format!("<h1>{}</h1><p class=\"source\">{}</p>", esc(&info.title), esc(&source_line(&info, lang)))
+    format!("<h1>{}</h1><p class=\"source\">{}</p>", esc(&info.title), esc(&source_line(policy, lang)))
 }
 
 /// The verdict so far and what is still open, shown on every screen.
@@ -695,7 +667,7 @@ fn final_screen(policy: &Policy, interview: &Interview, facts: &FactSet, as_of: 
         again = t(lang, "重新自查", "Start again"),
         note = t(lang, "打印：请使用浏览器的“打印”功能。", "To print, use your browser's Print command."),
     );
-    body.push_str(&report_html(policy, &report, lang));
+    body.push_str(&explain::html::fragment(&report, lang));
     let _ = write!(
         body,
         "<form id=\"download\" method=\"post\" action=\"/assess/{}/facts.toml\">{}</form>",
@@ -711,78 +683,6 @@ fn final_screen(policy: &Policy, interview: &Interview, facts: &FactSet, as_of: 
     );
     let title = format!("{} — {}", localized(policy.title(), lang), t(lang, "自查报告", "report"));
     html_response(StatusCode::OK, html::page(lang, &title, Switch::FormButton(FORM_ID), &body))
-}
-
-/// MINIMAL report layout until the printable report document of issue #12 is on main; then this is
-/// replaced by that renderer, not kept beside it.
-pub(crate) fn report_html(policy: &Policy, report: &Report, lang: Lang) -> String {
-    let (words, class) = verdict_words(report.verdict.as_str(), lang);
-    let mut out = String::from("<article class=\"report\" id=\"report\">");
-    let source = source_line(&summary(policy, lang), lang);
-    let _ = write!(
-        out,
-        "<h1>{}</h1><p class=\"source\">{}</p><p>{}{}</p><p>{}<span class=\"{class}\" id=\"verdict\">{words}</span></p>",
-        esc(&report.header.title),
-        esc(&source),
-        t(lang, "评估日期：", "Evaluated on: "),
-        esc(&report.as_of),
-        t(lang, "结论：", "Verdict: "),
-    );
-    if let Some(reason) = &report.reason {
-        let _ = write!(out, "<p>{}</p>", esc(reason));
-    }
-    if !report.missing_facts.is_empty() {
-        let labels: Vec<&str> = report.missing_facts.iter().map(|f| f.label.as_str()).collect();
-        let _ = write!(
-            out,
-            "<p>{}{}</p>",
-            t(lang, "尚缺事实：", "Missing facts: "),
-            esc(&labels.join(t(lang, "、", ", ")))
-        );
-    }
-    let _ = write!(out, "<h2>{}</h2>", t(lang, "逐条核查", "Rule by rule"));
-    for rule in &report.rules {
-        let (outcome, oclass) = match rule.outcome.as_str() {
-            "pass" => (t(lang, "符合", "pass"), "verdict-pass"),
-            "fail" => (t(lang, "不符合", "fail"), "verdict-fail"),
-            "refer" => (t(lang, "报请研究", "refer"), "verdict-other"),
-            "warn" => (t(lang, "提示", "warning"), "verdict-other"),
-            "unknown" => (t(lang, "待补充", "open"), "verdict-other"),
-            _ => (t(lang, "不适用", "does not apply"), ""),
-        };
-        let _ = write!(
-            out,
-            "<section class=\"rule\"><h3>{} <span class=\"outcome {oclass}\">{outcome}</span></h3><p class=\"source\">{}</p>",
-            esc(&rule.title),
-            esc(&rule.citation),
-        );
-        if let Some(head) = &rule.head {
-            let _ = write!(out, "<p>{}</p>", esc(head));
-        }
-        if !rule.details.is_empty() {
-            out.push_str("<ul>");
-            for detail in &rule.details {
-                let _ = write!(out, "<li>{}</li>", esc(&detail.text));
-            }
-            out.push_str("</ul>");
-        }
-        if let Some(consequence) = &rule.consequence {
-            let _ = write!(out, "<p>{}</p>", esc(consequence));
-        }
-        for quote in &rule.quotes {
-            let _ = write!(out, "<p class=\"quote\">{}“{}”</p>", t(lang, "原文：", "Text: "), esc(quote));
-        }
-        out.push_str("</section>");
-    }
-    if !report.output_details.is_empty() {
-        let _ = write!(out, "<h2>{}</h2><dl class=\"answers\" id=\"outputs\">", t(lang, "结果", "Results"));
-        for line in &report.output_details {
-            let _ = write!(out, "<dt>{}</dt><dd>{}</dd>", esc(&line.label), esc(&line.value));
-        }
-        out.push_str("</dl>");
-    }
-    out.push_str("</article>");
-    out
 }
 
 /// The answers as a fact file that `comply check --facts` reads.

@@ -13,6 +13,8 @@ pub enum Format {
     #[default]
     Text,
     Json,
+    /// A self-contained HTML document to print and sign (A4, no script, nothing fetched).
+    Html,
 }
 
 #[derive(Debug, clap::Args)]
@@ -56,6 +58,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     let rendered = match args.format {
         Format::Text => render::text(&report, lang),
         Format::Json => format!("{}\n", render::json(&report)),
+        Format::Html => explain::html::document(&report, lang),
     };
     let _ = write!(io.stdout, "{rendered}");
     Ok(verdict_exit_code(report.verdict))

@@ -13,6 +13,7 @@ mod fuzz;
 mod hostile;
 mod inputs;
 mod packs;
+mod printable;
 mod properties;
 mod records;
 mod robustness;

@@ -64,6 +64,15 @@ impl Outcome {
     }
 }
 
+impl std::str::FromStr for Verdict {
+    type Err = ();
+
+    /// The JSON contract's string (`pass`, `not_applicable`, …), as records store it.
+    fn from_str(text: &str) -> Result<Verdict, ()> {
+        serde_json::from_value(serde_json::Value::String(text.to_string())).map_err(|_| ())
+    }
+}
+
 /// A case's verdict; serialised as the JSON contract's strings (`not_applicable`, `fail`, `undetermined`,
 /// `refer`, `pass`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]

@@ -3,6 +3,7 @@
 //! off the same compiled rules the evaluator ran, never from a second copy of the logic.
 
 pub mod data;
+pub mod html;
 pub mod model;
 mod phrases;
 pub mod render;
@@ -18,7 +19,7 @@ pub use model::{
 };
 pub use phrases::Lang;
 use phrases::{SetTest, format_value};
-pub use phrases::{date_text, pick};
+pub use phrases::{date_text, pick, verdict_short, verdict_term};
 
 /// Evaluates a case and explains it in words.
 pub fn report(policy: &Policy, facts: &FactSet, as_of: Date, lang: Lang) -> Report {
@@ -326,7 +327,8 @@ fn fact_labels(policy: &Policy, facts: impl Iterator<Item = FactId>, lang: Lang)
     facts.map(|f| localized(&policy.facts[f as usize].label, lang).to_string()).collect()
 }
 
-fn header(policy: &Policy, lang: Lang) -> Header {
+/// The notice a policy implements, as a report's header gives it.
+pub fn header(policy: &Policy, lang: Lang) -> Header {
     let s = &policy.source;
     Header {
         title: localized(&policy.title, lang).to_string(),

@@ -45,16 +45,20 @@ pub fn validity_text(from: Date, until: Option<Date>, lang: Lang) -> String {
 /// The one term for each verdict where the pack words no conclusion of its own.
 pub fn verdict_term(verdict: Verdict, referred_to: Option<&str>, lang: Lang) -> String {
     match (verdict, lang) {
-        (Verdict::Pass, Lang::Zh) => "符合".to_string(),
-        (Verdict::Fail, Lang::Zh) => "不符合".to_string(),
-        (Verdict::Undetermined, Lang::Zh) => "待补充材料".to_string(),
         (Verdict::Refer, Lang::Zh) => format!("报{}", referred_to.unwrap_or("有关部门研究决定")),
-        (Verdict::NotApplicable, Lang::Zh) => "不适用".to_string(),
-        (Verdict::Pass, Lang::En) => "meets the conditions".to_string(),
-        (Verdict::Fail, Lang::En) => "does not meet the conditions".to_string(),
-        (Verdict::Undetermined, Lang::En) => "more information needed".to_string(),
         (Verdict::Refer, Lang::En) => format!("refer to: {}", referred_to.unwrap_or("the authority for a decision")),
-        (Verdict::NotApplicable, Lang::En) => "not applicable".to_string(),
+        _ => verdict_short(verdict, lang).to_string(),
+    }
+}
+
+/// A verdict in one or two words, where a page shows it beside the conclusion or a list shows many.
+pub fn verdict_short(verdict: Verdict, lang: Lang) -> &'static str {
+    match verdict {
+        Verdict::Pass => pick(lang, "符合", "meets the conditions"),
+        Verdict::Fail => pick(lang, "不符合", "does not meet the conditions"),
+        Verdict::Undetermined => pick(lang, "待补充材料", "more information needed"),
+        Verdict::Refer => pick(lang, "报请决定", "referred for a decision"),
+        Verdict::NotApplicable => pick(lang, "不适用", "not applicable"),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Lang, Report, RuleReport, Truth, pick};
+use super::{Header, Lang, Report, RuleReport, Truth, pick};
 use crate::eval::Outcome;
 
 pub fn json(report: &Report) -> String {
@@ -100,8 +100,7 @@ pub fn detail_mark(holds: Truth) -> &'static str {
 }
 
 /// The notice, its number, issuer and validity in one line.
-pub fn source_line(report: &Report, lang: Lang) -> String {
-    let header = &report.header;
+pub fn source_line(header: &Header, lang: Lang) -> String {
     let mut parts = Vec::new();
     if let Some(title) = &header.source_title {
         parts.push(format!("《{title}》"));
@@ -149,7 +148,7 @@ pub fn text(report: &Report, lang: Lang) -> String {
             let _ = writeln!(out, "Compliance check: {} ({})", report.header.title, report.policy);
         }
     }
-    let _ = writeln!(out, "{}{colon}{}", pick(lang, "依据", "Source"), source_line(report, lang));
+    let _ = writeln!(out, "{}{colon}{}", pick(lang, "依据", "Source"), source_line(&report.header, lang));
     for (label, value) in case_lines(report, lang) {
         let _ = writeln!(out, "{label}{colon}{value}");
     }
@@ -221,65 +220,106 @@ pub fn text(report: &Report, lang: Lang) -> String {
     out
 }
 
+/// What a report shows of one rule, decided once for every format: the heading and the lines under it.
+pub struct RuleView<'r> {
+    pub mark: &'static str,
+    pub title: &'r str,
+    pub citation: &'r str,
+    pub id: &'r str,
+    /// A target's standing (已达到, 未到考核时点…), said beside the title.
+    pub status: Option<String>,
+    /// A rule that does not apply is one line: why not.
+    pub inapplicable: Option<&'r str>,
+    pub lines: Vec<(Line, String)>,
+}
+
+/// The kinds of line under a rule's heading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Line {
+    /// Due date, 牵头单位 and 责任单位 of a target.
+    Responsibility,
+    /// Why an undecided rule is undecided.
+    Head,
+    /// The tests that made a failed rule apply.
+    Conditions,
+    Detail(Truth),
+    Reading,
+    Consequence,
+    Quote,
+}
+
+impl<'r> RuleView<'r> {
+    pub fn of(rule: &'r RuleReport, group: Group, lang: Lang) -> RuleView<'r> {
+        let mut view = RuleView {
+            mark: group.mark(),
+            title: &rule.title,
+            citation: &rule.citation,
+            id: &rule.id,
+            status: None,
+            inapplicable: None,
+            lines: Vec::new(),
+        };
+        if let Some(why) = rule.inapplicable.as_ref().filter(|_| rule.target.is_none()) {
+            view.inapplicable = Some(why);
+            return view;
+        }
+        // A target says where it stands (met, behind, not yet due…) beside its title.
+        match &rule.target {
+            // A soft (力争) target missed at its due date is flagged, not failed.
+            Some(t) if rule.outcome == Outcome::Warn => {
+                let soft = pick(lang, "（软性目标，不影响结论）", " (a soft target: does not affect the verdict)");
+                (view.mark, view.status) = ("!", Some(format!("{}{soft}", t.status.text(lang))));
+            }
+            Some(t) => (view.mark, view.status) = (t.status.mark(), Some(t.status.text(lang).to_string())),
+            None => {}
+        }
+        let lines = &mut view.lines;
+        lines.extend(rule.responsibility.iter().map(|l| (Line::Responsibility, l.clone())));
+        lines.extend(rule.head.iter().map(|h| (Line::Head, h.clone())));
+        if !rule.conditions.is_empty() {
+            lines.push((Line::Conditions, rule.conditions.join(pick(lang, "；", "; "))));
+        }
+        // “? 某事实：未知” only repeats the missing facts named above it.
+        let shown = rule.details.iter().filter(|d| !(d.holds == Truth::Unknown && d.value_only));
+        lines.extend(shown.map(|d| (Line::Detail(d.holds), d.text.clone())));
+        lines.extend(rule.readings.iter().map(|r| (Line::Reading, r.clone())));
+        // An out-of-scope rule's consequence is the report's reason, already given under the conclusion.
+        if let Some(consequence) = rule.consequence.as_ref().filter(|_| group != Group::OutOfScope) {
+            lines.push((Line::Consequence, consequence.clone()));
+        }
+        if shows_quotes(rule) {
+            lines.extend(rule.quotes.iter().map(|q| (Line::Quote, q.clone())));
+        }
+        view
+    }
+}
+
 fn rule_text(out: &mut String, rule: &RuleReport, group: Group, lang: Lang) {
     let colon = pick(lang, "：", ": ");
-    let citation = if rule.citation.is_empty() { String::new() } else { format!(" 〔{}〕", rule.citation) };
-    if let Some(why) = rule.inapplicable.as_ref().filter(|_| rule.target.is_none()) {
-        let _ = writeln!(
-            out,
-            "  {} {}{citation}{colon}{}{}{}  [{}]",
-            group.mark(),
-            rule.title,
-            pick(lang, "不适用（", "not applicable ("),
-            why,
-            pick(lang, "）", ")"),
-            rule.id
-        );
+    let view = RuleView::of(rule, group, lang);
+    let citation = if view.citation.is_empty() { String::new() } else { format!(" 〔{}〕", view.citation) };
+    if let Some(why) = view.inapplicable {
+        let (open, close) = (pick(lang, "不适用（", "not applicable ("), pick(lang, "）", ")"));
+        let _ = writeln!(out, "  {} {}{citation}{colon}{open}{why}{close}  [{}]", view.mark, view.title, view.id);
         return;
     }
-    // A target says where it stands (met, behind, not yet due…) beside its title.
-    match &rule.target {
-        // A soft (力争) target missed at its due date is flagged, not failed.
-        Some(t) if rule.outcome == Outcome::Warn => {
-            let soft = pick(lang, "（软性目标，不影响结论）", " (a soft target: does not affect the verdict)");
-            let _ = writeln!(out, "  ! {}{citation}  {}{soft}  [{}]", rule.title, t.status.text(lang), rule.id);
-        }
-        Some(t) => {
-            let _ =
-                writeln!(out, "  {} {}{citation}  {}  [{}]", t.status.mark(), rule.title, t.status.text(lang), rule.id);
+    match &view.status {
+        Some(status) => {
+            let _ = writeln!(out, "  {} {}{citation}  {status}  [{}]", view.mark, view.title, view.id);
         }
         None => {
-            let _ = writeln!(out, "  {} {}{citation}  [{}]", group.mark(), rule.title, rule.id);
+            let _ = writeln!(out, "  {} {}{citation}  [{}]", view.mark, view.title, view.id);
         }
     }
-    if let Some(line) = &rule.responsibility {
-        let _ = writeln!(out, "      {line}");
-    }
-    if let Some(head) = &rule.head {
-        let _ = writeln!(out, "      {head}");
-    }
-    if !rule.conditions.is_empty() {
-        let _ = writeln!(
-            out,
-            "      {}{}",
-            pick(lang, "适用情形：", "Applies because: "),
-            rule.conditions.join(pick(lang, "；", "; "))
-        );
-    }
-    // “? 某事实：未知” only repeats the missing facts named above it.
-    for detail in rule.details.iter().filter(|d| !(d.holds == Truth::Unknown && d.value_only)) {
-        let _ = writeln!(out, "      {} {}", detail_mark(detail.holds), detail.text);
-    }
-    for reading in &rule.readings {
-        let _ = writeln!(out, "      {}{colon}{reading}", pick(lang, "本规则包的理解", "This pack's reading"));
-    }
-    // An out-of-scope rule's consequence is the report's reason, already printed under the conclusion.
-    if let Some(consequence) = rule.consequence.as_ref().filter(|_| group != Group::OutOfScope) {
-        let _ = writeln!(out, "      {consequence}");
-    }
-    if shows_quotes(rule) {
-        for quote in &rule.quotes {
-            let _ = writeln!(out, "      {}{colon}“{quote}”", pick(lang, "原文", "Text"));
-        }
+    for (kind, text) in &view.lines {
+        let _ = match kind {
+            Line::Responsibility | Line::Head | Line::Consequence => writeln!(out, "      {text}"),
+            Line::Conditions => writeln!(out, "      {}{text}", pick(lang, "适用情形：", "Applies because: ")),
+            Line::Detail(holds) => writeln!(out, "      {} {text}", detail_mark(*holds)),
+            Line::Reading => {
+                writeln!(out, "      {}{colon}{text}", pick(lang, "本规则包的理解", "This pack's reading"))
+            }
+            Line::Quote => writeln!(out, "      {}{colon}“{text}”", pick(lang, "原文", "Text")),
+        };
     }
 }

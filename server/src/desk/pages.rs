@@ -814,7 +814,7 @@ pub(crate) async fn case_file(
                     )
                 );
             }
-            body.push_str(&crate::page::report_html(policy, report, record.lang()));
+            body.push_str(&explain::html::fragment(report, record.lang()));
         }
         None => {
             let _ = write!(

@@ -406,7 +406,7 @@ fn a_bad_answer_is_asked_again_with_the_message_beside_the_field() {
     assert_eq!(browser.text("#report #verdict"), "符合");
     // The English switch keeps the answers and redraws the report in English.
     browser.submit("button.switch");
-    assert_eq!(browser.text("#report #verdict"), "pass");
+    assert_eq!(browser.text("#report #verdict"), "meets the conditions");
     browser.both_widths("minimum_wage-report-en");
 }
 
