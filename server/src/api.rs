@@ -135,6 +135,8 @@ pub(crate) struct Case<'b> {
     pub policy: &'b Policy,
     pub facts: FactSet,
     pub as_of: Date,
+    /// The `case` block (案号, 申请人, …), carried into the report as the command line carries it.
+    pub block: Option<facts::Case>,
 }
 
 pub(crate) fn read_case<'b>(book: &'b Rulebook, text: &str, lang: Lang) -> Result<Case<'b>, ApiError> {
@@ -161,7 +163,7 @@ pub(crate) fn read_case<'b>(book: &'b Rulebook, text: &str, lang: Lang) -> Resul
     let as_of =
         as_of.trim().parse().map_err(|_| ApiError::bad_facts(&FactError::BadAsOf { given: as_of.clone() }, lang))?;
     let facts = facts::bind(policy, &file.facts).map_err(|e| ApiError::bad_facts(&e, lang))?;
-    Ok(Case { policy, facts, as_of })
+    Ok(Case { policy, facts, as_of, block: file.case })
 }
 
 #[derive(Serialize, ToSchema)]
@@ -290,8 +292,7 @@ pub(crate) fn choices(policy: &Policy, ty: Type, lang: Lang) -> Vec<Choice> {
     }
 }
 
-pub(crate) fn unit_text(policy: &Policy, fact: &comply_engine::policy::FactDef) -> Option<String> {
-    let _ = policy;
+pub(crate) fn unit_text(fact: &comply_engine::policy::FactDef) -> Option<String> {
     fact.unit.filter(|u| !u.is_one()).map(|u| u.to_string())
 }
 
@@ -301,7 +302,7 @@ fn fact_info(policy: &Policy, fact: &comply_engine::policy::FactDef, lang: Lang)
         label: localized(&fact.label, lang).to_string(),
         prompt: fact.ask.as_ref().map(|a| localized(a, lang).to_string()),
         kind: kind_of(fact.ty),
-        unit: unit_text(policy, fact),
+        unit: unit_text(fact),
         whole: fact.whole,
         choices: choices(policy, fact.ty, lang),
         clauses: fact.clauses.clone(),
@@ -409,17 +410,30 @@ pub(crate) async fn check(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let lang = lang_of(query.as_deref());
-    let text = match read_text(body, &headers, state.limits().json_body, lang).await {
+    answer_case(&state, query.as_deref(), &headers, body, |case, lang| {
+        let mut report = explain::report(case.policy, &case.facts, case.as_of, lang);
+        report.case = case.block;
+        json_response(StatusCode::OK, render::json(&report))
+    })
+    .await
+}
+
+/// Reads a posted fact file within the body limit and answers with `respond`, or with what stopped it.
+async fn answer_case(
+    state: &AppState,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: Body,
+    respond: impl FnOnce(Case<'_>, Lang) -> Response,
+) -> Response {
+    let lang = lang_of(query);
+    let text = match read_text(body, headers, state.limits().json_body, lang).await {
         Ok(text) => text,
         Err(error) => return error.into_response(),
     };
     let book = state.rulebook();
     match read_case(&book, &text, lang) {
-        Ok(case) => {
-            let report = explain::report(case.policy, &case.facts, case.as_of, lang);
-            json_response(StatusCode::OK, render::json(&report))
-        }
+        Ok(case) => respond(case, lang),
         Err(error) => error.into_response(),
     }
 }
@@ -433,16 +447,10 @@ pub(crate) async fn plan(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let lang = lang_of(query.as_deref());
-    let text = match read_text(body, &headers, state.limits().json_body, lang).await {
-        Ok(text) => text,
-        Err(error) => return error.into_response(),
-    };
-    let book = state.rulebook();
-    match read_case(&book, &text, lang) {
-        Ok(case) => axum::Json(crate::plan::plan(case.policy, &case.facts, case.as_of, &[], lang)).into_response(),
-        Err(error) => error.into_response(),
-    }
+    answer_case(&state, query.as_deref(), &headers, body, |case, lang| {
+        axum::Json(crate::plan::plan(case.policy, &case.facts, case.as_of, &[], lang)).into_response()
+    })
+    .await
 }
 
 #[derive(Serialize, ToSchema)]

@@ -73,7 +73,7 @@ pub fn plan(policy: &Policy, facts: &FactSet, as_of: Date, skipped: &[FactId], l
                 label: localized(&fact.label, lang).to_string(),
                 prompt: fact.ask.as_ref().map(|a| localized(a, lang).to_string()),
                 kind: kind_of(fact.ty),
-                unit: unit_text(policy, fact),
+                unit: unit_text(fact),
                 whole: fact.whole,
                 choices: choices(policy, fact.ty, lang),
                 why,

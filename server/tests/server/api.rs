@@ -16,7 +16,9 @@ fn in_process(json: &str, lang: Lang) -> String {
     let policy = book.policy(file.policy.as_deref().expect("named")).expect("shipped");
     let bound = facts::bind(policy, &file.facts).expect("declared");
     let as_of = file.as_of.expect("dated").parse().expect("a date");
-    render::json(&explain::report(policy, &bound, as_of, lang))
+    let mut report = explain::report(policy, &bound, as_of, lang);
+    report.case = file.case;
+    render::json(&report)
 }
 
 #[test]
@@ -58,6 +60,22 @@ fn check_returns_the_command_lines_json_report_in_both_languages() {
     assert_eq!(zh.json()["verdict"], "fail");
     let en = post_json(server.addr(), "/v1/check?lang=en", FAILING_WAGE);
     assert_eq!(en.text(), in_process(FAILING_WAGE, Lang::En));
+}
+
+#[test]
+fn check_carries_the_case_block_into_the_report() {
+    let server = client::start();
+    let with_case = FAILING_WAGE.replacen(
+        "{\"policy\"",
+        "{\"case\": {\"number\": \"温人社〔2016〕17号\", \"applicant\": \"温州某服装厂\"}, \"policy\"",
+        1,
+    );
+    let response = post_json(server.addr(), "/v1/check", &with_case);
+    assert_eq!(response.status, 200, "{}", response.text());
+    let report = response.json();
+    assert_eq!(report["case"]["number"], "温人社〔2016〕17号");
+    assert_eq!(report["case"]["applicant"], "温州某服装厂");
+    assert_eq!(response.text(), in_process(&with_case, Lang::Zh));
 }
 
 #[test]
