@@ -73,6 +73,17 @@ impl LoadError {
     }
 }
 
+/// A fact file resolved against a rulebook: which policy, which day, the facts bound to the policy's
+/// declarations, and the case block. Every front end (check, the API, records, test cases) resolves a
+/// fact file this one way.
+#[derive(Debug, Clone)]
+pub struct Resolved<'b> {
+    pub policy: &'b Policy,
+    pub facts: eval::FactSet,
+    pub as_of: jiff::civil::Date,
+    pub case: Option<facts::Case>,
+}
+
 impl Rulebook {
     /// The packs in `rules/` as they were when the binary was built. Their quotes are not compared with
     /// the gazette texts here: `comply lint` and the test suite do that (see `embedded_verified`), and
@@ -253,6 +264,28 @@ impl Rulebook {
 
     pub fn policy(&self, id: &str) -> Option<&Policy> {
         self.policies.iter().find(|p| p.id == id)
+    }
+
+    /// Resolves a fact file: the policy the caller names, else the file's, else the only one loaded; the
+    /// evaluation date likewise, and never the clock (a verdict must not change because time passed).
+    pub fn resolve(
+        &self,
+        file: &facts::FactFile,
+        policy: Option<&str>,
+        as_of: Option<&str>,
+    ) -> Result<Resolved<'_>, facts::FactError> {
+        let named = policy.or(file.policy.as_deref());
+        let policy = match (named, self.policies.as_slice()) {
+            (Some(id), _) => self
+                .policy(id)
+                .ok_or_else(|| facts::FactError::UnknownPolicy { id: id.to_string(), known: self.policy_ids() })?,
+            (None, [only]) => only,
+            (None, _) => return Err(facts::FactError::NoPolicy { known: self.policy_ids() }),
+        };
+        let date = as_of.or(file.as_of.as_deref()).ok_or(facts::FactError::NoAsOf)?;
+        let as_of = date.trim().parse().map_err(|_| facts::FactError::BadAsOf { given: date.to_string() })?;
+        let facts = facts::bind(policy, &file.facts)?;
+        Ok(Resolved { policy, facts, as_of, case: file.case.clone() })
     }
 
     pub fn policy_ids(&self) -> Vec<String> {

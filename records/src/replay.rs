@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use comply_engine::Rulebook;
-use comply_engine::explain::{self, Lang, render};
+use comply_engine::explain::{Lang, render};
 use comply_engine::facts;
 
 use crate::{Record, Store, StoreError};
@@ -51,13 +51,14 @@ pub fn evaluate_text(
     facts_name: &str,
     facts_text: &str,
 ) -> Result<(String, String), ReplayError> {
-    let policy = book.policy(policy).ok_or_else(|| ReplayError::UnknownPolicy(policy.to_string()))?;
-    let as_of = as_of.parse().map_err(|_| ReplayError::BadDate(as_of.to_string()))?;
     let file = facts::read_file(facts_name, facts_text).map_err(|e| ReplayError::Facts(e.render(lang)))?;
-    let bound = facts::bind(policy, &file.facts).map_err(|e| ReplayError::Facts(e.render(lang)))?;
-    let mut report = explain::report(policy, &bound, as_of, lang);
-    // `check` carries the fact file's `[case]` block into the report; so does its replay.
-    report.case = file.case;
+    // The stored policy and date are the caller's, as `check --policy --as-of` would pass them.
+    let resolved = book.resolve(&file, Some(policy), Some(as_of)).map_err(|e| match e {
+        facts::FactError::UnknownPolicy { .. } => ReplayError::UnknownPolicy(policy.to_string()),
+        facts::FactError::BadAsOf { .. } => ReplayError::BadDate(as_of.to_string()),
+        e => ReplayError::Facts(e.render(lang)),
+    })?;
+    let report = resolved.report(lang);
     Ok((report.verdict.as_str().to_string(), render::json(&report)))
 }
 

@@ -12,13 +12,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use comply_engine::check::SourceProblem;
 use comply_engine::diag::Severity;
-use comply_engine::eval::FactSet;
 use comply_engine::explain::{self, Lang, localized, render};
 use comply_engine::facts::{self, FactError};
 use comply_engine::limits::ReadProblem;
 use comply_engine::policy::{Policy, Type};
-use comply_engine::{Rulebook, embedded_files};
-use jiff::civil::Date;
+use comply_engine::{Resolved, Rulebook, embedded_files};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -131,26 +129,11 @@ pub(crate) async fn read_text(body: Body, headers: &HeaderMap, limit: usize, lan
 }
 
 /// A fact file posted as JSON, resolved against the rulebook as `comply check` resolves it.
-pub(crate) struct Case<'b> {
-    pub policy: &'b Policy,
-    pub facts: FactSet,
-    pub as_of: Date,
-    /// The `case` block (案号, 申请人, …), carried into the report as the command line carries it.
-    pub block: Option<facts::Case>,
-}
-
-pub(crate) fn read_case<'b>(book: &'b Rulebook, text: &str, lang: Lang) -> Result<Case<'b>, ApiError> {
+pub(crate) fn read_case<'b>(book: &'b Rulebook, text: &str, lang: Lang) -> Result<Resolved<'b>, ApiError> {
     let file = facts::read_file("request.json", text).map_err(|e| ApiError::bad_facts(&e, lang))?;
-    let policy_id = match file.policy {
-        Some(id) => id,
-        None if book.policies().len() == 1 => book.policy_ids().remove(0),
-        None => return Err(ApiError::bad_facts(&FactError::NoPolicy { known: book.policy_ids() }, lang)),
-    };
-    let policy = book.policy(&policy_id).ok_or_else(|| {
-        ApiError::bad_facts(&FactError::UnknownPolicy { id: policy_id.clone(), known: book.policy_ids() }, lang)
-    })?;
-    let as_of = file.as_of.ok_or_else(|| {
-        ApiError::new(
+    book.resolve(&file, None, None).map_err(|e| match e {
+        // The command line's advice names a flag; a request has none.
+        FactError::NoAsOf => ApiError::new(
             StatusCode::BAD_REQUEST,
             "bad_facts",
             pick(
@@ -158,12 +141,9 @@ pub(crate) fn read_case<'b>(book: &'b Rulebook, text: &str, lang: Lang) -> Resul
                 "未给出评估日期：请在请求中写 \"as_of\": \"YYYY-MM-DD\"",
                 "no evaluation date: write \"as_of\": \"YYYY-MM-DD\" in the request",
             ),
-        )
-    })?;
-    let as_of =
-        as_of.trim().parse().map_err(|_| ApiError::bad_facts(&FactError::BadAsOf { given: as_of.clone() }, lang))?;
-    let facts = facts::bind(policy, &file.facts).map_err(|e| ApiError::bad_facts(&e, lang))?;
-    Ok(Case { policy, facts, as_of, block: file.case })
+        ),
+        e => ApiError::bad_facts(&e, lang),
+    })
 }
 
 #[derive(Serialize, ToSchema)]
@@ -411,9 +391,7 @@ pub(crate) async fn check(
     body: Body,
 ) -> Response {
     answer_case(&state, query.as_deref(), &headers, body, |case, lang| {
-        let mut report = explain::report(case.policy, &case.facts, case.as_of, lang);
-        report.case = case.block;
-        json_response(StatusCode::OK, render::json(&report))
+        json_response(StatusCode::OK, render::json(&case.report(lang)))
     })
     .await
 }
@@ -424,7 +402,7 @@ async fn answer_case(
     query: Option<&str>,
     headers: &HeaderMap,
     body: Body,
-    respond: impl FnOnce(Case<'_>, Lang) -> Response,
+    respond: impl FnOnce(Resolved<'_>, Lang) -> Response,
 ) -> Response {
     let lang = lang_of(query);
     let text = match read_text(body, headers, state.limits().json_body, lang).await {

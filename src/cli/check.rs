@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
-use super::{EXIT_OK, EXIT_VERDICT, Failure, Io, LangArg, Outcome, load_rules, parse_date};
+use super::{EXIT_OK, EXIT_VERDICT, Failure, Io, LangArg, Outcome, load_rules};
 use crate::explain::{self, Lang, render};
-use crate::facts::{self, FactError};
+use crate::facts;
 
 #[derive(Debug, Clone, Copy, ValueEnum, Default)]
 pub enum Format {
@@ -77,21 +77,6 @@ pub fn evaluate(
     as_of: Option<String>,
     lang: Lang,
 ) -> Result<explain::Report, Failure> {
-    let policy_id = match policy.or(file.policy) {
-        Some(id) => id,
-        None if book.policies().len() == 1 => book.policy_ids().remove(0),
-        None => return Err(Failure(FactError::NoPolicy { known: book.policy_ids() }.render(lang))),
-    };
-    let policy = super::find_policy(book, &policy_id, lang)?;
-    // The date is always the caller's: a verdict must not change because the clock moved.
-    let as_of = as_of.or(file.as_of).ok_or_else(|| {
-        Failure(match lang {
-            Lang::Zh => "未给出评估日期：请用 --as-of YYYY-MM-DD 或在事实文件中写 as_of = \"YYYY-MM-DD\"".to_string(),
-            Lang::En => "no evaluation date: pass --as-of YYYY-MM-DD or write as_of = \"YYYY-MM-DD\" in the fact file"
-                .to_string(),
-        })
-    })?;
-    let as_of = parse_date(&as_of, lang)?;
-    let bound = facts::bind(policy, &file.facts).map_err(|e| Failure(e.render(lang)))?;
-    Ok(explain::report(policy, &bound, as_of, lang))
+    let resolved = book.resolve(&file, policy.as_deref(), as_of.as_deref()).map_err(|e| Failure(e.render(lang)))?;
+    Ok(resolved.report(lang))
 }

@@ -26,6 +26,15 @@ pub fn report(policy: &Policy, facts: &FactSet, as_of: Date, lang: Lang) -> Repo
     render_report(&explained(policy, facts, as_of), lang)
 }
 
+impl crate::Resolved<'_> {
+    /// The explained report of a resolved fact file, its case block included.
+    pub fn report(&self, lang: Lang) -> Report {
+        let mut report = report(self.policy, &self.facts, self.as_of, lang);
+        report.case = self.case.clone();
+        report
+    }
+}
+
 /// Words for an explanation already collected as data.
 pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
     let (policy, as_of, evaluation) = (data.policy, data.as_of, &data.evaluation);

@@ -82,6 +82,8 @@ pub enum FactError {
     NoPolicy { known: Vec<String> },
     #[error("`{given}` is not a valid evaluation date")]
     BadAsOf { given: String },
+    #[error("no evaluation date")]
+    NoAsOf,
     #[error("{0}")]
     Case(super::case::CaseError),
 }
@@ -170,6 +172,9 @@ impl FactError {
                 )
             }
             FactError::BadAsOf { given } => format!("评估日期无效：“{given}”，应为 YYYY-MM-DD"),
+            FactError::NoAsOf => {
+                "未给出评估日期：请用 --as-of YYYY-MM-DD 或在事实文件中写 as_of = \"YYYY-MM-DD\"".to_string()
+            }
         }
     }
 
@@ -244,6 +249,10 @@ impl FactError {
                 )
             }
             FactError::BadAsOf { given } => format!("the evaluation date “{given}” is not valid (expected YYYY-MM-DD)"),
+            FactError::NoAsOf => {
+                "no evaluation date: pass --as-of YYYY-MM-DD or write as_of = \"YYYY-MM-DD\" in the fact file"
+                    .to_string()
+            }
         }
     }
 }
