@@ -302,6 +302,8 @@ pub struct FactDef {
     pub clauses: Vec<String>,
     /// The document that proves the fact, for the list of materials.
     pub evidence: Option<Bilingual>,
+    /// When the document is needed, in the pack's words; otherwise derived from the rules that read the fact.
+    pub evidence_when: Option<Bilingual>,
     pub span: Span,
 }
 

@@ -522,6 +522,7 @@ impl<'a> Checker<'a> {
             ask: fact.details.ask.clone(),
             clauses: fact.details.clauses.iter().map(|c| c.reference.clone()).collect(),
             evidence: fact.details.evidence.clone(),
+            evidence_when: fact.details.evidence_when.clone(),
             span: fact.id.span,
         });
         self.fact_uses.push(0);

@@ -234,16 +234,21 @@ pub fn document(report: &Report, lang: Lang) -> String {
         Lang::Zh => format!("{}核查报告", report.header.title),
         Lang::En => format!("Compliance check: {}", report.header.title),
     };
+    page(&title, lang, "", &fragment(report, lang))
+}
+
+/// A self-contained A4 page around `body`: the report's styles and `extra_css` inline, CJK fonts the machine
+/// has, no script and nothing fetched. Every printable document (the report, the list of materials) is one.
+pub fn page(title: &str, lang: Lang, extra_css: &str, body: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n\
          <style>\nbody {{ margin: 0 auto; max-width: 46rem; padding: 16px; color: #1b1b1b; line-height: 1.6; \
          font-family: \"Noto Sans CJK SC\", \"Source Han Sans SC\", \"PingFang SC\", \"Microsoft YaHei\", sans-serif; }}\n\
          @page {{ size: A4; margin: 18mm 16mm; }}\n@media print {{ body {{ max-width: none; padding: 0; font-size: 10.5pt; }} }}\n\
-         {css}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n",
+         {css}{extra_css}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n",
         lang = html_lang(lang),
-        title = escape(&title),
+        title = escape(title),
         css = REPORT_CSS,
-        body = fragment(report, lang),
     )
 }

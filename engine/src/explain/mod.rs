@@ -4,6 +4,7 @@
 
 pub mod data;
 pub mod html;
+pub mod materials;
 pub mod model;
 mod phrases;
 pub mod render;

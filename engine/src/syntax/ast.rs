@@ -112,6 +112,8 @@ pub struct Details {
     pub clauses: Vec<ClauseAst>,
     /// The document that proves the fact.
     pub evidence: Option<Bilingual>,
+    /// When the document is needed, where the rules' own conditions do not say it well.
+    pub evidence_when: Option<Bilingual>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -506,7 +506,11 @@ impl Builder {
             match item.as_rule() {
                 Rule::label => details.label = Some(self.bilingual(only(item)?)?),
                 Rule::ask => details.ask = Some(self.bilingual(only(item)?)?),
-                Rule::evidence => details.evidence = Some(self.bilingual(only(item)?)?),
+                Rule::evidence => {
+                    let mut texts = children(item);
+                    details.evidence = Some(self.bilingual(next(&mut texts)?)?);
+                    details.evidence_when = texts.next().map(|t| self.bilingual(t)).transpose()?;
+                }
                 _ => details.clauses.push(self.clause(item)?),
             }
         }

@@ -1,0 +1,55 @@
+//! `comply facts`: the list of materials (申请材料清单) a firm brings, read from the facts' `evidence`, and
+//! when each document is needed, in both languages and as JSON; the printable HTML is in `printable.rs`.
+
+use crate::common::comply_with_input;
+
+fn facts(args: &[&str]) -> String {
+    let out = comply_with_input(&[&["facts", "--policy", "zero_land"][..], args].concat(), "");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.stdout
+}
+
+#[test]
+fn zero_land_materials_in_chinese() {
+    let text = facts(&[]);
+    let (list, fields) = text.split_once("事实文件字段：").expect("the list, then the fact file's fields");
+    assert!(fields.contains("structural_appraisal"), "{fields}");
+    // The notice's and the 解读's documents, each once.
+    for document in [
+        "不动产权证书",
+        "土地使用权证和房屋所有权证",
+        "“亩均论英雄”评价结果",
+        "达到预设工业项目准入标准的承诺书",
+        "第三方出具的原建筑结构安全鉴定结果",
+        "环境影响登记表",
+    ] {
+        assert_eq!(list.matches(document).count(), 1, "{document} should be listed once:\n{list}");
+    }
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn zero_land_materials_in_english() {
+    insta::assert_snapshot!(facts(&["--lang", "en"]));
+}
+
+#[test]
+fn zero_land_materials_as_json() {
+    let json: serde_json::Value = serde_json::from_str(&facts(&["--format", "json"])).expect("JSON");
+    let items = json["items"].as_array().expect("items");
+    let appraisal = items.iter().find(|i| i["facts"][0] == "structural_appraisal").expect("the appraisal is listed");
+    // Derived from the rule's own `when`: only a project adding storeys needs it.
+    assert_eq!(appraisal["always"], false);
+    assert_eq!(appraisal["when"][0], "技改内容包含加层");
+    let grade = items.iter().find(|i| i["document"] == "“亩均论英雄”评价结果").expect("the grade is listed");
+    assert_eq!(grade["facts"], serde_json::json!(["mu_grade", "low_efficiency_rectification", "tax_per_mu"]));
+    assert_eq!(grade["always"], true);
+}
+
+#[test]
+fn a_pack_without_evidence_says_so() {
+    let out = comply_with_input(&["facts", "--policy", "waste_sorting_targets"], "");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("本规则包未列出任何证明材料"), "{}", out.stdout);
+    assert!(out.stdout.contains("事实文件字段"), "the fact file's fields are still listed:\n{}", out.stdout);
+}
