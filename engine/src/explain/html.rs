@@ -234,7 +234,31 @@ pub fn document(report: &Report, lang: Lang) -> String {
         Lang::Zh => format!("{}核查报告", report.header.title),
         Lang::En => format!("Compliance check: {}", report.header.title),
     };
-    page(&title, lang, "", &fragment(report, lang))
+    // Each printed page carries the case number, so a loose page of the file can be put back.
+    let running = report.case.as_ref().and_then(|c| c.number.as_ref()).map_or(String::new(), |number| {
+        format!(
+            "@page {{ @top-right {{ content: {}; font-size: 9pt; color: #4a4a4a; }} }}\n",
+            css_string(&format!("{}{}", pick(lang, "案号：", "Case "), number))
+        )
+    });
+    page(&title, lang, &running, &fragment(report, lang))
+}
+
+/// Text as a CSS string literal: quotes, backslashes and line ends escaped, and `<` too so that the text
+/// cannot close the `<style>` element it sits in.
+fn css_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' | '\\' | '<' | '>' | '&' | '\n' | '\r' => {
+                let _ = write!(out, "\\{:x} ", c as u32);
+            }
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// A self-contained A4 page around `body`: the report's styles and `extra_css` inline, CJK fonts the machine
@@ -245,10 +269,14 @@ pub fn page(title: &str, lang: Lang, extra_css: &str, body: &str) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n\
          <style>\nbody {{ margin: 0 auto; max-width: 46rem; padding: 16px; color: #1b1b1b; line-height: 1.6; \
          font-family: \"Noto Sans CJK SC\", \"Source Han Sans SC\", \"PingFang SC\", \"Microsoft YaHei\", sans-serif; }}\n\
-         @page {{ size: A4; margin: 18mm 16mm; }}\n@media print {{ body {{ max-width: none; padding: 0; font-size: 10.5pt; }} }}\n\
+         @page {{ size: A4; margin: 18mm 16mm; @bottom-center {{ content: {pages}; font-size: 9pt; color: #4a4a4a; }} }}\n@media print {{ body {{ max-width: none; padding: 0; font-size: 10.5pt; }} }}\n\
          {css}{extra_css}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n",
         lang = html_lang(lang),
         title = escape(title),
         css = REPORT_CSS,
+        pages = match lang {
+            Lang::Zh => r#""第 " counter(page) " 页，共 " counter(pages) " 页""#,
+            Lang::En => r#""Page " counter(page) " of " counter(pages)"#,
+        },
     )
 }

@@ -277,7 +277,7 @@ pub fn document(list: &Materials, lang: Lang) -> String {
     } else {
         let _ = write!(
             body,
-            "<table class=\"materials\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+            "<table class=\"materials\"><colgroup><col class=\"no\"><col class=\"document\"><col class=\"proves\"><col class=\"needed\"><col class=\"tick\"></colgroup><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
             pick(lang, "序号", "No."),
             pick(lang, "材料", "Document"),
             pick(lang, "证明事项", "Proves"),
@@ -285,13 +285,14 @@ pub fn document(list: &Materials, lang: Lang) -> String {
             pick(lang, "已提交", "Received"),
         );
         for (i, item) in list.items.iter().enumerate() {
-            let clauses: String = item.clauses.iter().map(|c| format!("〔{c}〕")).collect();
+            let clauses: String =
+                item.clauses.iter().map(|c| format!("<span class=\"clause\">〔{}〕</span>", e(c))).collect();
             let _ = write!(
                 body,
                 "<tr><td>{}</td><td>{}<br><span class=\"citation\">{}</span></td><td>{}</td><td>{}</td><td class=\"tick\">□</td></tr>",
                 i + 1,
                 e(&item.document),
-                e(&clauses),
+                clauses,
                 e(&item.proves.join(pick(lang, "；", "; "))),
                 e(&needed(item, lang)),
             );
@@ -309,7 +310,13 @@ pub fn document(list: &Materials, lang: Lang) -> String {
 }
 
 const MATERIALS_CSS: &str = r#"
-.report table.materials { border-collapse: collapse; width: 100%; margin: 10px 0; }
+.report table.materials { border-collapse: collapse; width: 100%; margin: 10px 0; table-layout: fixed; }
+.report table.materials col.no { width: 2.6em; }
+.report table.materials col.document { width: 30%; }
+.report table.materials col.proves { width: 32%; }
+.report table.materials col.tick { width: 4.2em; }
+.report table.materials th { white-space: nowrap; }
+.report table.materials .clause { white-space: nowrap; font-size: .85rem; }
 .report table.materials th, .report table.materials td { border: 1px solid #6f777b; padding: 4px 6px; vertical-align: top; text-align: left; }
 .report table.materials th { background: #f3f2f1; }
 .report table.materials td.tick { text-align: center; }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Header, Lang, Report, RuleReport, Truth, pick};
+use super::{Detail, Header, Lang, Report, RuleReport, Truth, pick};
 use crate::eval::Outcome;
 
 pub fn json(report: &Report) -> String {
@@ -279,8 +279,11 @@ impl<'r> RuleView<'r> {
         if !rule.conditions.is_empty() {
             lines.push((Line::Conditions, rule.conditions.join(pick(lang, "；", "; "))));
         }
-        // “? 某事实：未知” only repeats the missing facts named above it.
-        let shown = rule.details.iter().filter(|d| !(d.holds == Truth::Unknown && d.value_only));
+        // “? 某事实：未知” only repeats the missing facts named above it, and a test already said as the
+        // reason the rule applies (a warning that applies exactly when its test fails) is not said again
+        // with a cross, which on paper reads as a failure.
+        let repeated = |d: &&Detail| d.holds == Truth::Unknown && d.value_only || rule.conditions.contains(&d.text);
+        let shown = rule.details.iter().filter(|d| !repeated(d));
         lines.extend(shown.map(|d| (Line::Detail(d.holds), d.text.clone())));
         lines.extend(rule.readings.iter().map(|r| (Line::Reading, r.clone())));
         // An out-of-scope rule's consequence is the report's reason, already given under the conclusion.
