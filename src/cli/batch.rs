@@ -3,8 +3,8 @@
 //! parallel, so memory stays flat however long the file is and the output keeps the input's order.
 //!
 //! Nothing is lost or moved: a row the reader cannot split (a stray quote, bytes that are not text) is an
-//! error row that keeps its line number and, where it can be read, its id; columns that are not facts are
-//! carried through; the output is written beside its final name and renamed at the end, and an output that
+//! error row that keeps its line number and, where it can be read, its id and case block; case columns
+//! (案号, 申请人 …) are repeated after the line number; other columns that are not facts are carried through; the output is written beside its final name and renamed at the end, and an output that
 //! is the input is refused before anything is written.
 
 mod input;
@@ -24,7 +24,7 @@ use super::{
 };
 use crate::eval::{self, Env, FactMask, FactSet, Verdict};
 use crate::explain::{Lang, pick};
-use crate::facts::{self, FactError, Raw};
+use crate::facts::{self, Case, FactError, Raw, case};
 use crate::policy::{FactId, Policy};
 use input::{CsvRecords, Detected, Encoding, Lines, Problem, Record};
 
@@ -54,8 +54,8 @@ pub struct Args {
     /// The policy every row is checked against.
     #[arg(long)]
     policy: String,
-    /// The rows: CSV (`.csv`; header = fact names or their labels, optional `id` column, other columns are
-    /// carried through) or JSON Lines (`.jsonl`, `.json`); `-` reads standard input.
+    /// The rows: CSV (`.csv`; header = fact names or their labels, optional `id` column, case columns 案号,
+    /// 申请人, 统一社会信用代码, 承办人, 备注, other columns are carried through) or JSON Lines (`.jsonl`, `.json`); `-` reads standard input.
     #[arg(long)]
     input: PathBuf,
     /// The input's format when its name does not say (standard input is CSV unless this says otherwise).
@@ -85,6 +85,8 @@ enum Column {
     Fact(FactId),
     /// Not a fact: carried through to the output untouched, in this position among the carried columns.
     Carried(usize),
+    /// A field of the case block (`facts::case::FIELDS`): 案号, 申请人, 统一社会信用代码, 承办人, 备注.
+    Case(usize),
 }
 
 /// One input row, as read, before it meets the policy.
@@ -107,6 +109,8 @@ struct Row {
 struct Result_ {
     id: String,
     line: u64,
+    /// The row's case block, from its case columns (CSV) or its `case` object or case keys (JSON Lines).
+    case: Case,
     /// The carried columns' cells, in their order.
     carried: Vec<String>,
     status: Status,
@@ -123,6 +127,8 @@ struct Context<'p> {
     as_of: Date,
     columns: Vec<Column>,
     carried: usize,
+    /// The case fields the CSV header names, in `FIELDS` order: the CSV output's case columns.
+    case_fields: Vec<usize>,
     lang: Lang,
 }
 
@@ -231,7 +237,10 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
         Source::Csv { header, .. } => header_columns(policy, header, io.stderr, lang)?,
         Source::Json(_) => (Vec::new(), Vec::new()),
     };
-    let context = Context { policy, as_of, columns, carried: carried_names.len(), lang };
+    let mut case_fields: Vec<usize> =
+        columns.iter().filter_map(|c| if let Column::Case(i) = c { Some(*i) } else { None }).collect();
+    case_fields.sort_unstable();
+    let context = Context { policy, as_of, columns, carried: carried_names.len(), case_fields, lang };
 
     let mut output = match &args.output {
         Some(path) => Some(Partial::create(path, lang)?),
@@ -265,7 +274,9 @@ fn stream(
     };
     let mut sink = std::io::BufWriter::with_capacity(1 << 16, sink);
     if args.format == Format::Csv {
-        let mut names = vec!["id".to_string(), "line".into(), "verdict".into(), "rules".into(), "missing".into()];
+        let mut names = vec!["id".to_string(), "line".into()];
+        names.extend(context.case_fields.iter().map(|&i| format!("case.{}", case::FIELDS[i].0)));
+        names.extend(["verdict".to_string(), "rules".into(), "missing".into()]);
         names.extend(policy.outputs().iter().map(|&d| policy.derived()[d as usize].name.clone()));
         names.push("error".into());
         names.extend(carried_names.iter().cloned());
@@ -298,7 +309,7 @@ fn stream(
                     .par_iter()
                     .map(|row| {
                         let result = evaluate_row(context, row);
-                        let line = render(policy, args.format, &result);
+                        let line = render(policy, &context.case_fields, args.format, &result);
                         (result, line)
                     })
                     .collect();
@@ -442,6 +453,8 @@ fn header_columns(
             Column::Id
         } else if let Some(fact) = column_fact(policy, name) {
             Column::Fact(fact)
+        } else if let Some(field) = case::field(name) {
+            Column::Case(field)
         } else {
             let names: Vec<String> = policy.facts().iter().map(|f| f.name.clone()).collect();
             let hint = crate::check::did_you_mean(name, &names)
@@ -553,6 +566,7 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
     let lang = context.lang;
     let mut facts = FactSet::empty(policy);
     let mut id = String::new();
+    let mut case = Case::default();
     let mut carried = vec![String::new(); context.carried];
     let mut messages = Vec::new();
     // An empty column name: the whole row is at fault (it cannot be split, or is not a JSON object).
@@ -576,6 +590,12 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
                 match column {
                     Column::Id => id = cell.trim().to_string(),
                     Column::Carried(i) => carried[*i] = cell.clone(),
+                    Column::Case(_) if cell.trim().is_empty() => {}
+                    Column::Case(i) => {
+                        if let Err(error) = case.set(*i, cell.trim().to_string()) {
+                            bad(case::FIELDS[*i].1, case_message(&error, lang));
+                        }
+                    }
                     // An empty cell is an unknown fact, not an error: a clerk leaves blank what they do not know.
                     Column::Fact(_) if cell.trim().is_empty() => {}
                     Column::Fact(fact) => {
@@ -610,6 +630,27 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
                         };
                         continue;
                     }
+                    // The case block as a fact file writes it (`"case": {"number": …}`), or its fields as keys.
+                    if key == "case" {
+                        match case::read(value) {
+                            Ok(read) => case = read,
+                            Err(error) => bad(&key, case_message(&error, lang)),
+                        }
+                        continue;
+                    }
+                    if let Some(field) = case::field(&key).filter(|_| column_fact(policy, &key).is_none()) {
+                        match value {
+                            Json::Null => {}
+                            Json::String(text) if text.trim().is_empty() => {}
+                            Json::String(text) => {
+                                if let Err(error) = case.set(field, text.trim().to_string()) {
+                                    bad(&key, case_message(&error, lang));
+                                }
+                            }
+                            _ => bad(&key, case_message(&case::CaseError::NotAString(key.clone()), lang)),
+                        }
+                        continue;
+                    }
                     let Some(fact) = column_fact(policy, &key) else {
                         let names: Vec<String> = policy.facts().iter().map(|f| f.name.clone()).collect();
                         let error = FactError::Undeclared {
@@ -639,7 +680,7 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
     }
     let line = row.number;
     if !messages.is_empty() {
-        return Result_ { id, line, carried, status: Status::Error { messages } };
+        return Result_ { id, line, case, carried, status: Status::Error { messages } };
     }
     let mut env = Env::new(policy, &facts, context.as_of);
     let evaluation = env.evaluation();
@@ -656,7 +697,14 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
         .map(|&d| crate::explain::json_value(policy, policy.derived()[d as usize].ty, env.derived(d)))
         .collect();
     let status = Status::Done { verdict: evaluation.verdict, rules, missing: evaluation.missing, outputs };
-    Result_ { id, line, carried, status }
+    Result_ { id, line, case, carried, status }
+}
+
+fn case_message(error: &case::CaseError, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => error.zh(),
+        Lang::En => error.en(),
+    }
 }
 
 /// `null` and an empty string are unknown facts.
@@ -683,31 +731,36 @@ fn csv_cell(value: &Json) -> String {
 
 /// One output row as text, line break included; built on the worker threads so that the writing thread
 /// only copies bytes.
-fn render(policy: &Policy, format: Format, result: &Result_) -> String {
+fn render(policy: &Policy, case_fields: &[usize], format: Format, result: &Result_) -> String {
     let rule_ids = |rules: &[usize]| -> Vec<&str> { rules.iter().map(|&i| policy.rules()[i].id.as_str()).collect() };
     let fact_names =
         |mask: &FactMask| -> Vec<&str> { mask.iter().map(|f| policy.facts()[f as usize].name.as_str()).collect() };
     let mut line = String::new();
     let number = result.line.to_string();
     let carried = result.carried.iter().map(String::as_str);
+    let case: Vec<&str> = case_fields.iter().map(|&i| result.case.get(i).unwrap_or("")).collect();
     match (format, &result.status) {
         (Format::Csv, Status::Done { verdict, rules, missing, outputs }) => {
             let (rules, missing) = (rule_ids(rules).join(";"), fact_names(missing).join(";"));
             let outputs: Vec<String> = outputs.iter().map(csv_cell).collect();
-            let fields = [result.id.as_str(), &number, verdict.as_str(), &rules, &missing];
-            let fields = fields.into_iter().chain(outputs.iter().map(String::as_str)).chain([""]).chain(carried);
+            let fields = [result.id.as_str(), &number].into_iter().chain(case);
+            let fields = fields.chain([verdict.as_str(), &rules, &missing]);
+            let fields = fields.chain(outputs.iter().map(String::as_str)).chain([""]).chain(carried);
             csv_line(&mut line, fields);
         }
         (Format::Csv, Status::Error { messages }) => {
             let message = messages.join("; ");
             let blanks = std::iter::repeat_n("", policy.outputs().len());
-            let fields = [result.id.as_str(), &number, "error", "", ""].into_iter().chain(blanks);
+            let fields = [result.id.as_str(), &number].into_iter().chain(case).chain(["error", "", ""]).chain(blanks);
             csv_line(&mut line, fields.chain([message.as_str()]).chain(carried));
         }
         (Format::Jsonl, status) => {
             let mut object = serde_json::Map::new();
             object.insert("id".into(), Json::String(result.id.clone()));
             object.insert("line".into(), Json::from(result.line));
+            if !result.case.is_empty() {
+                object.insert("case".into(), serde_json::to_value(&result.case).unwrap_or(Json::Null));
+            }
             match status {
                 Status::Done { verdict, rules, missing, outputs } => {
                     object.insert("verdict".into(), Json::String(verdict.as_str().into()));

@@ -466,3 +466,55 @@ fn the_messy_spreadsheet_example_is_read_row_for_row() {
     insta::assert_snapshot!("messy_zero_land_output", out);
     insta::assert_snapshot!("messy_zero_land_summary", err);
 }
+
+/// A payroll whose rows name their case: 案号 and 申请人 by their Chinese headers, the credit code by its
+/// key, one code with a wrong check character (that row is an error row; the others are checked).
+const CASES_CSV: &str = "\
+编号,案号,申请人,credit_code,county,employment,monthly_wage,承办人
+E1,温人社〔2026〕17号,温州某某服饰有限公司,91350100M000100Y43,鹿城区,全日制,1800,李明
+E2,温人社〔2026〕18号,温州某某鞋业有限公司,91350100M000100Y44,鹿城区,全日制,1900,李明
+E3,,,,泰顺县,全日制,1600,
+";
+
+#[test]
+fn the_case_block_is_carried_into_every_output_row() {
+    let dir = scratch("cases");
+    let input = write(&dir, "cases.csv", CASES_CSV);
+    let (code, csv, err) = batch(&input, &[]);
+    assert_eq!(code, 2, "a bad credit code is an error row: {err}");
+    assert!(
+        !err.contains("案号") && !err.contains("申请人"),
+        "case columns are not reported as unknown columns: {err}"
+    );
+    let header = csv.lines().next().unwrap_or_default();
+    assert_eq!(
+        header.split(',').take(5).collect::<Vec<_>>(),
+        ["id", "line", "case.number", "case.applicant", "case.credit_code"]
+    );
+    assert!(csv.contains("校验码应为“3”，实际为“4”"), "{csv}");
+    insta::assert_snapshot!("case_columns_csv", csv);
+    let (_, jsonl, _) = batch(&input, &["--format", "jsonl"]);
+    let first: serde_json::Value = serde_json::from_str(jsonl.lines().next().unwrap_or_default()).expect("JSON");
+    assert_eq!(first["case"]["credit_code"], "91350100M000100Y43");
+    assert_eq!(first["case"]["officer"], "李明");
+    insta::assert_snapshot!("case_columns_jsonl", jsonl);
+    // JSON Lines in: a `case` object as in a fact file, or the fields as keys.
+    let json_input = write(
+        &dir,
+        "cases.jsonl",
+        r#"{"id": "E1", "case": {"number": "温人社〔2026〕17号", "applicant": "温州某某服饰有限公司"}, "county": "鹿城区", "employment": "全日制", "monthly_wage": 1800}
+{"id": "E2", "案号": "温人社〔2026〕18号", "统一社会信用代码": "91350100m000100y43", "county": "鹿城区", "employment": "全日制", "monthly_wage": 1900}
+"#,
+    );
+    let (code, out, err) = batch(&json_input, &["--format", "jsonl"]);
+    assert_eq!(code, 1, "{err}");
+    let rows: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).expect("JSON")).collect();
+    assert_eq!(
+        rows[0]["case"],
+        serde_json::json!({"number": "温人社〔2026〕17号", "applicant": "温州某某服饰有限公司"})
+    );
+    assert_eq!(
+        rows[1]["case"],
+        serde_json::json!({"number": "温人社〔2026〕18号", "credit_code": "91350100M000100Y43"})
+    );
+}

@@ -119,16 +119,11 @@ pub fn source_line(header: &Header, lang: Lang) -> String {
 /// The case block's lines as label and value, in a fixed order.
 pub fn case_lines(report: &Report, lang: Lang) -> Vec<(&'static str, String)> {
     let Some(case) = &report.case else { return Vec::new() };
-    [
-        (pick(lang, "案号", "Case number"), &case.number),
-        (pick(lang, "申请人", "Applicant"), &case.applicant),
-        (pick(lang, "统一社会信用代码", "Unified social credit code"), &case.credit_code),
-        (pick(lang, "承办人", "Officer"), &case.officer),
-        (pick(lang, "备注", "Notes"), &case.notes),
-    ]
-    .into_iter()
-    .filter_map(|(label, value)| value.as_ref().map(|v| (label, v.clone())))
-    .collect()
+    crate::facts::case::FIELDS
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, zh, en))| case.get(i).map(|v| (pick(lang, zh, en), v.to_string())))
+        .collect()
 }
 
 /// What a rule's quotes are introduced with, and whether they are printed: a rule that did not hold shows

@@ -47,8 +47,6 @@ pub enum CodeFault {
     Check { expected: char, given: char },
 }
 
-const KEYS: [&str; 5] = ["number", "applicant", "credit_code", "officer", "notes"];
-
 /// The 31 characters of GB 32100-2015, in the order of their values 0–30.
 const CODE_CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
@@ -75,6 +73,55 @@ pub fn check_credit_code(code: &str) -> Result<(), CodeFault> {
     Ok(())
 }
 
+/// The case block's fields: key, Chinese and English label, in the order every format shows them.
+pub const FIELDS: [(&str, &str, &str); 5] = [
+    ("number", "案号", "Case number"),
+    ("applicant", "申请人", "Applicant"),
+    ("credit_code", "统一社会信用代码", "Unified social credit code"),
+    ("officer", "承办人", "Officer"),
+    ("notes", "备注", "Notes"),
+];
+
+/// The field a spreadsheet column or a JSON key names: its key (`credit_code`, `case.credit_code`) or its
+/// Chinese or English label, as an index into `FIELDS`.
+pub fn field(name: &str) -> Option<usize> {
+    let name = name.trim();
+    let key = name.strip_prefix("case.").unwrap_or(name);
+    FIELDS.iter().position(|(k, zh, en)| k.eq_ignore_ascii_case(key) || *zh == name || en.eq_ignore_ascii_case(name))
+}
+
+impl Case {
+    /// Sets field `index` of `FIELDS` from `text`; a credit code is upper-cased and its check character
+    /// verified.
+    pub fn set(&mut self, index: usize, text: String) -> Result<(), CaseError> {
+        let slot = match index {
+            0 => &mut self.number,
+            1 => &mut self.applicant,
+            2 => {
+                let code = text.trim().to_uppercase();
+                check_credit_code(&code).map_err(|reason| CaseError::CreditCode { given: text.clone(), reason })?;
+                self.credit_code = Some(code);
+                return Ok(());
+            }
+            3 => &mut self.officer,
+            _ => &mut self.notes,
+        };
+        *slot = Some(text);
+        Ok(())
+    }
+
+    /// Field `index` of `FIELDS`.
+    pub fn get(&self, index: usize) -> Option<&str> {
+        [&self.number, &self.applicant, &self.credit_code, &self.officer, &self.notes]
+            .get(index)
+            .and_then(|v| v.as_deref())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        (0..FIELDS.len()).all(|i| self.get(i).is_none())
+    }
+}
+
 /// Reads `[case]` from a parsed fact file.
 pub fn read(value: serde_json::Value) -> Result<Case, CaseError> {
     let serde_json::Value::Object(table) = value else { return Err(CaseError::NotATable) };
@@ -82,23 +129,13 @@ pub fn read(value: serde_json::Value) -> Result<Case, CaseError> {
     for (key, value) in table {
         let text = match value {
             serde_json::Value::String(s) => s,
-            _ if KEYS.contains(&key.as_str()) => return Err(CaseError::NotAString(key)),
+            _ if FIELDS.iter().any(|(k, _, _)| *k == key) => return Err(CaseError::NotAString(key)),
             _ => return Err(CaseError::UnknownKey(key)),
         };
-        let slot = match key.as_str() {
-            "number" => &mut case.number,
-            "applicant" => &mut case.applicant,
-            "credit_code" => {
-                let code = text.trim().to_uppercase();
-                check_credit_code(&code).map_err(|reason| CaseError::CreditCode { given: text.clone(), reason })?;
-                case.credit_code = Some(code);
-                continue;
-            }
-            "officer" => &mut case.officer,
-            "notes" => &mut case.notes,
-            _ => return Err(CaseError::UnknownKey(key)),
-        };
-        *slot = Some(text);
+        match FIELDS.iter().position(|(k, _, _)| *k == key) {
+            Some(index) => case.set(index, text)?,
+            None => return Err(CaseError::UnknownKey(key)),
+        }
     }
     Ok(case)
 }
