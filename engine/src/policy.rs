@@ -54,6 +54,16 @@ pub struct Wording {
     pub conclusions: Vec<(String, Bilingual)>,
     pub not_checked: Vec<NotChecked>,
     pub administrative: Vec<Administrative>,
+    /// The clauses no rule cites, for the clause map (`explain::clause_map`).
+    pub not_encoded: Vec<NotEncoded>,
+}
+
+/// A clause no rule cites: what it says and how the pack treats it, in the clause map's language.
+#[derive(Debug, Clone)]
+pub struct NotEncoded {
+    pub clause: String,
+    pub what: String,
+    pub why: String,
 }
 
 /// A clause of the notice this pack does not check.
@@ -413,6 +423,8 @@ pub struct DerivedDef {
     pub expr: Expr,
     pub label: Bilingual,
     pub is_output: bool,
+    /// The clauses the definition cites.
+    pub clauses: Vec<String>,
     pub span: Span,
 }
 

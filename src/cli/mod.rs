@@ -4,6 +4,7 @@
 pub mod ask;
 mod batch;
 mod check;
+mod clauses;
 mod diff;
 mod facts_sheet;
 mod lint;
@@ -52,8 +53,10 @@ enum Command {
     Check(check::Args),
     /// Run every static check on rule files, without facts.
     Lint(lint::Args),
-    /// Print the fact sheet of a policy: what an applicant must supply.
+    /// Print what an applicant must supply: the list of materials and the fact file's fields.
     Facts(facts_sheet::Args),
+    /// Print the clause map of the rule files, or rewrite it in rules/README.md (--write).
+    Clauses(clauses::Args),
     /// Interview an applicant, asking only what can still change the verdict, then explain it.
     Ask(ask::Args),
     /// Check every row of a CSV or JSON Lines file and summarise the verdicts.
@@ -120,6 +123,7 @@ pub fn run(args: &[String], io: &mut Io<'_>) -> u8 {
         Command::Check(args) => check::run(args, io),
         Command::Lint(args) => lint::run(args, io),
         Command::Facts(args) => facts_sheet::run(args, io),
+        Command::Clauses(args) => clauses::run(args, io),
         Command::Ask(args) => ask::run(args, io),
         Command::Batch(args) => batch::run(args, io),
         Command::Test(args) => test::run(args, io),

@@ -4,6 +4,7 @@ mod common;
 
 mod ask;
 mod batch;
+mod clause_map;
 mod diagnostics;
 mod diff;
 mod differential;

@@ -222,6 +222,11 @@ impl<'a> Checker<'a> {
                 Item::NotChecked { clause, text, .. } => {
                     wording.not_checked.push(NotChecked { clause: clause.clone(), text: text.clone() })
                 }
+                Item::NotEncoded { clause, what, why } => wording.not_encoded.push(crate::policy::NotEncoded {
+                    clause: clause.clone(),
+                    what: what.clone(),
+                    why: why.clone(),
+                }),
                 Item::Administrative { label, value, clause, .. } => wording.administrative.push(Administrative {
                     label: label.clone(),
                     value: value.clone(),
@@ -677,6 +682,7 @@ impl<'a> Checker<'a> {
                 expr,
                 label: ast.details.label.clone().unwrap_or_else(|| Bilingual { zh: ast.id.name.clone(), en: None }),
                 is_output,
+                clauses: ast.details.clauses.iter().map(|c| c.reference.clone()).collect(),
                 span: ast.id.span,
             })
         });

@@ -53,6 +53,12 @@ pub enum Item {
         text: Bilingual,
         span: Span,
     },
+    /// `not_encoded "一" "what it says": "why"`: a clause no rule cites, for the clause map.
+    NotEncoded {
+        clause: String,
+        what: String,
+        why: String,
+    },
     /// `administrative "办理时限": "…" clause …`: a fact of the procedure the notice states.
     Administrative {
         label: Bilingual,

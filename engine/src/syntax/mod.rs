@@ -284,6 +284,7 @@ fn describe(grammar_rule: Rule) -> &'static str {
         Rule::conclusion | Rule::k_conclusion => "`conclusion`",
         Rule::verdict_name => "a verdict (pass, fail, refer, undetermined, not_applicable)",
         Rule::not_checked | Rule::k_not_checked => "`not_checked`",
+        Rule::not_encoded | Rule::k_not_encoded => "`not_encoded`",
         Rule::administrative | Rule::k_administrative => "`administrative`",
         Rule::evidence | Rule::k_evidence => "`evidence`",
         Rule::inapplicable | Rule::k_inapplicable => "`inapplicable`",
@@ -392,6 +393,12 @@ impl Builder {
                 let mut inner = children(pair);
                 let clause = self.string(next(&mut inner)?);
                 Item::NotChecked { clause, text: self.bilingual(next(&mut inner)?)?, span }
+            }
+            Rule::not_encoded => {
+                let mut inner = children(pair);
+                let clause = self.string(next(&mut inner)?);
+                let what = self.string(next(&mut inner)?);
+                Item::NotEncoded { clause, what, why: self.string(next(&mut inner)?) }
             }
             Rule::administrative => {
                 let mut inner = children(pair);
