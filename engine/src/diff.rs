@@ -338,17 +338,28 @@ fn pieces(new: &Policy, old: &Policy, fact: FactId, lang: Lang) -> Option<Vec<Pi
     let def = &new.facts[fact as usize];
     let old_fact = old.fact_index(&def.name);
     let old_domain = old_fact.and_then(|f| old.partition().domains.get(f as usize));
-    let unknown = Piece { value: None, from_as_of: None, bounds: None, label: "unknown".into() };
+    let unknown = Piece { value: None, from_as_of: None, bounds: None, label: pick(lang, "未知", "unknown").into() };
     let point_text = |p: &Point| match p {
         Point::Num(q) => q.normalized().to_string(),
         Point::Date(d) => d.to_string(),
     };
     let bound = |b: &partition::Bound| b.as_ref().map(|(p, inclusive)| (point_text(p), *inclusive));
     let piece = |c: Class| Piece {
-        label: match &c.value {
-            FactValue::Bool(b) => b.to_string(),
-            FactValue::Date(d) => d.to_string(),
-            v => value_text(new, def, v),
+        label: match (&c.value, lang) {
+            (FactValue::Bool(b), Lang::Zh) => if *b { "是" } else { "否" }.to_string(),
+            (FactValue::Bool(b), Lang::En) => b.to_string(),
+            (FactValue::Date(d), _) => d.to_string(),
+            // A Chinese reader knows a choice by its label (全日制), not its name (full_time).
+            (FactValue::Enum(e), Lang::Zh) => match def.ty {
+                Type::Enum(id) => new
+                    .enums
+                    .get(id as usize)
+                    .and_then(|en| en.values.get(*e as usize))
+                    .and_then(|v| v.label.as_ref().map(|l| l.zh.clone()))
+                    .unwrap_or_else(|| value_text(new, def, &c.value)),
+                _ => value_text(new, def, &c.value),
+            },
+            (v, _) => value_text(new, def, v),
         },
         bounds: c.bounds.as_ref().map(|(lo, hi)| (bound(lo), bound(hi))),
         value: Some(c.value),
@@ -632,7 +643,15 @@ pub fn diff_policy(old: &Policy, new: &Policy, as_of: Option<Date>, lang: Lang) 
                     }
                 }
             }
-            result.regions = regions(new, &influenced, &ps, hits, &dates, lang);
+            // Facts by their labels in Chinese: the regions are read by the clerk who changed the rules.
+            let shown: Vec<String> = influenced
+                .iter()
+                .map(|n| match (lang, new.fact_index(n)) {
+                    (Lang::Zh, Some(f)) => new.facts[f as usize].label.zh.clone(),
+                    _ => n.clone(),
+                })
+                .collect();
+            result.regions = regions(new, &shown, &ps, hits, &dates, lang);
         }
         (pieces, _) => {
             let reason = if !reasons.is_empty() {
@@ -923,7 +942,7 @@ fn regions(
             seen.dedup();
             full = full.saturating_mul(seen.len());
             if seen.len() < ps[k].len() {
-                conditions.push(describe(name, &ps[k], &seen));
+                conditions.push(describe(name, &ps[k], &seen, lang));
             }
             sets.push(seen);
         }
@@ -1033,7 +1052,7 @@ fn fill_changes(region: &mut Region, a: &Answer, b: &Answer) {
 }
 
 /// `monthly_wage`: pieces `seen` merged into runs, e.g. `1660 元/月 ≤ monthly_wage < 1800 元/月`.
-fn describe(name: &str, pieces: &[Piece], seen: &[usize]) -> String {
+fn describe(name: &str, pieces: &[Piece], seen: &[usize], lang: Lang) -> String {
     let ordered = pieces.iter().all(|p| p.bounds.is_some() || p.unknown());
     if !ordered {
         let labels: Vec<&str> = seen.iter().map(|i| pieces[*i].label.as_str()).collect();
@@ -1048,7 +1067,7 @@ fn describe(name: &str, pieces: &[Piece], seen: &[usize]) -> String {
     while i < seen.len() {
         let start = seen[i];
         if pieces[start].unknown() {
-            parts.push(format!("{name} unknown"));
+            parts.push(format!("{name}{}", pick(lang, "未知", " unknown")));
             i += 1;
             continue;
         }
@@ -1069,7 +1088,7 @@ fn describe(name: &str, pieces: &[Piece], seen: &[usize]) -> String {
         });
         i += 1;
     }
-    parts.join(" or ")
+    parts.join(pick(lang, "，或 ", " or "))
 }
 
 fn sampled_regions(new: &Policy, hits: Vec<(Answer, Answer, FactSet, Date)>) -> Vec<Region> {

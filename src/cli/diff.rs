@@ -5,8 +5,10 @@ use std::path::{Path, PathBuf};
 
 use super::{EXIT_OK, EXIT_VERDICT, Failure, Io, LangArg, Outcome, load_rules, parse_date};
 use crate::diff::{Method, PolicyDiff, diff_policy};
-use crate::explain::{Lang, pick};
+use crate::eval::Verdict;
+use crate::explain::{Lang, localized, pick, verdict_short};
 use crate::facts;
+use crate::policy::Policy;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -54,7 +56,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
             (Some(o), Some(n)) => {
                 let d = diff_policy(o, n, as_of, lang);
                 different |= !d.equivalent();
-                out.push_str(&render(&d, lang));
+                out.push_str(&render(&d, n, lang));
             }
             (None, Some(_)) => {
                 different = true;
@@ -78,7 +80,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
         }
     }
     if let Some(dir) = &args.cases {
-        let flips = replay(&old, &new, dir, args.policy.as_deref(), args.as_of.as_deref())?;
+        let flips = replay(&old, &new, dir, args.policy.as_deref(), args.as_of.as_deref(), lang)?;
         different |= !flips.1.is_empty();
         let _ = match lang {
             Lang::Zh => {
@@ -103,21 +105,31 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     Ok(if different { EXIT_VERDICT } else { EXIT_OK })
 }
 
-/// The report a clerk reviews: what changed, how it was analysed, and each region with an example.
-pub fn render(d: &PolicyDiff, lang: Lang) -> String {
+/// The report a clerk reviews: what changed, how it was analysed, and each region with an example. In
+/// Chinese, rules, outputs, facts, verdicts and outcomes are named by their titles and labels (a rule keeps
+/// its `[id]` tag to find it in the rule file); the example is a fact file, so it keeps the names.
+pub fn render(d: &PolicyDiff, policy: &Policy, lang: Lang) -> String {
     let say = |zh: &'static str, en: &'static str| pick(lang, zh, en);
+    let words = Words { policy, lang };
     let mut out = String::new();
     let state = if d.equivalent() { say("等价", "equivalent") } else { say("有差异", "DIFFERENT") };
-    let _ = writeln!(out, "{} {}{}{state}", say("政策", "Policy"), d.id, say("：", ": "));
+    let name = match lang {
+        Lang::Zh => format!("{} [{}]", localized(policy.title(), lang), d.id),
+        Lang::En => d.id.clone(),
+    };
+    let _ = writeln!(out, "{} {name}{}{state}", say("政策", "Policy"), say("：", ": "));
     for h in &d.header {
         let _ = writeln!(out, "  {}{h}", say("基本信息变化：", "header: "));
     }
-    let list = |v: &[String]| if v.is_empty() { say("（无）", "(none)").to_string() } else { v.join(", ") };
+    let list =
+        |v: Vec<String>| if v.is_empty() { say("（无）", "(none)").to_string() } else { v.join(say("；", ", ")) };
     let changed = |out: &mut String| {
-        let _ = writeln!(out, "  {}{}", say("改变的规则：", "changed rules: "), list(&d.changed_rules));
-        let _ = writeln!(out, "  {}{}", say("改变的输出：", "changed outputs: "), list(&d.changed_outputs));
-        let _ =
-            writeln!(out, "  {}{}", say("可能受影响的事实：", "facts the change can influence: "), list(&d.influenced));
+        let rules = d.changed_rules.iter().map(|r| words.rule(r)).collect();
+        let outputs = d.changed_outputs.iter().map(|o| words.output(o)).collect();
+        let facts = d.influenced.iter().map(|f| words.fact(f)).collect();
+        let _ = writeln!(out, "  {}{}", say("改变的规则：", "changed rules: "), list(rules));
+        let _ = writeln!(out, "  {}{}", say("改变的输出：", "changed outputs: "), list(outputs));
+        let _ = writeln!(out, "  {}{}", say("可能受影响的事实：", "facts the change can influence: "), list(facts));
     };
     match &d.method {
         Method::Identical => {
@@ -193,7 +205,14 @@ pub fn render(d: &PolicyDiff, lang: Lang) -> String {
     };
     for (i, r) in d.regions.iter().enumerate() {
         let _ = match lang {
-            Lang::Zh => writeln!(out, "\n  {}. 结论 {} → {}（{} 个案例）", i + 1, r.verdicts.0, r.verdicts.1, r.points),
+            Lang::Zh => writeln!(
+                out,
+                "\n  {}. 结论 {} → {}（{} 个案例）",
+                i + 1,
+                words.verdict(&r.verdicts.0),
+                words.verdict(&r.verdicts.1),
+                r.points
+            ),
             Lang::En => {
                 writeln!(out, "\n  {}. verdict {} → {} ({} case(s))", i + 1, r.verdicts.0, r.verdicts.1, r.points)
             }
@@ -210,13 +229,16 @@ pub fn render(d: &PolicyDiff, lang: Lang) -> String {
             let _ = writeln!(out, "     {}{note}", say("注：", "note: "));
         }
         for (id, a, b) in &r.rules {
-            let _ = writeln!(out, "     {} {id}: {a} → {b}", say("规则", "rule"));
+            let (a, b) = (words.outcome(a), words.outcome(b));
+            let _ = writeln!(out, "     {} {}{}{a} → {b}", say("规则", "rule"), words.rule(id), say("：", ": "));
         }
         for (name, a, b) in &r.outputs {
             let _ = writeln!(
                 out,
-                "     {} {name}: {a} → {b}{}",
+                "     {} {}{}{a} → {b}{}",
                 say("输出", "output"),
+                words.output(name),
+                say("：", ": "),
                 say("（示例中）", " (in the example)")
             );
         }
@@ -229,6 +251,55 @@ pub fn render(d: &PolicyDiff, lang: Lang) -> String {
     out
 }
 
+/// Names in the reader's language: English keeps the rule file's names, Chinese reads titles and labels.
+struct Words<'p> {
+    policy: &'p Policy,
+    lang: Lang,
+}
+
+impl Words<'_> {
+    fn rule(&self, id: &str) -> String {
+        match (self.lang, self.policy.rules().iter().find(|r| r.id == id)) {
+            (Lang::Zh, Some(rule)) => format!("“{}” [{id}]", localized(&rule.title, self.lang)),
+            _ => id.to_string(),
+        }
+    }
+
+    fn output(&self, name: &str) -> String {
+        match (self.lang, self.policy.derived().iter().find(|d| d.name == name)) {
+            (Lang::Zh, Some(def)) => localized(&def.label, self.lang).to_string(),
+            _ => name.to_string(),
+        }
+    }
+
+    fn fact(&self, name: &str) -> String {
+        match (self.lang, self.policy.fact_index(name)) {
+            (Lang::Zh, Some(f)) => localized(&self.policy.facts()[f as usize].label, self.lang).to_string(),
+            _ => name.to_string(),
+        }
+    }
+
+    fn verdict(&self, text: &str) -> String {
+        match (self.lang, text.parse::<Verdict>()) {
+            (Lang::Zh, Ok(v)) => verdict_short(v, self.lang).to_string(),
+            _ => text.to_string(),
+        }
+    }
+
+    fn outcome(&self, text: &str) -> String {
+        let zh = match text {
+            "pass" => "符合",
+            "fail" => "不符合",
+            "refer" => "报请决定",
+            "warn" => "提示",
+            "unknown" => "待补充",
+            "skipped" => "不适用",
+            other => other,
+        };
+        pick(self.lang, zh, text).to_string()
+    }
+}
+
 /// Replays every fact file below `dir` under both versions: (cases replayed, flips).
 fn replay(
     old: &crate::Rulebook,
@@ -236,6 +307,7 @@ fn replay(
     dir: &Path,
     policy: Option<&str>,
     as_of: Option<&str>,
+    lang: Lang,
 ) -> Result<(usize, Vec<String>), Failure> {
     let mut paths = Vec::new();
     collect(dir, &mut paths);
@@ -244,21 +316,34 @@ fn replay(
     let mut replayed = 0;
     for path in paths {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(&path).map_err(|e| Failure(format!("cannot read `{name}`: {e}")))?;
-        let file = facts::read_file(&name, &text).map_err(|e| Failure(format!("{name}: {}", e.render(Lang::En))))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            Failure(match lang {
+                Lang::Zh => format!("无法读取 `{name}`：{e}"),
+                Lang::En => format!("cannot read `{name}`: {e}"),
+            })
+        })?;
+        let file = facts::read_file(&name, &text).map_err(|e| Failure(format!("{name}: {}", e.render(lang))))?;
         let id = match policy.map(str::to_string).or(file.policy.clone()) {
             Some(id) => id,
             None if new.policies().len() == 1 => new.policy_ids().remove(0),
             None => continue,
         };
         let Some(date) = as_of.map(str::to_string).or(file.as_of.clone()) else { continue };
-        let date = parse_date(&date, Lang::En)?;
+        let date = parse_date(&date, lang)?;
         let verdict = |book: &crate::Rulebook| -> String {
             match book.policy(&id) {
-                None => "(no such policy)".into(),
+                None => pick(lang, "（无此政策）", "(no such policy)").into(),
                 Some(p) => match facts::bind(p, &file.facts) {
-                    Ok(f) => crate::eval::evaluate(p, &f, date).verdict.as_str().to_string(),
-                    Err(e) => format!("(bad facts: {})", e.render(Lang::En).lines().next().unwrap_or("")),
+                    Ok(f) => {
+                        let verdict = crate::eval::evaluate(p, &f, date).verdict;
+                        pick(lang, verdict_short(verdict, lang), verdict.as_str()).to_string()
+                    }
+                    Err(e) => format!(
+                        "{}{}{}",
+                        pick(lang, "（事实有误：", "(bad facts: "),
+                        e.render(lang).lines().next().unwrap_or(""),
+                        pick(lang, "）", ")")
+                    ),
                 },
             }
         };

@@ -6,8 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{EXIT_OK, EXIT_VERDICT, Failure, Io, Outcome, load_rules, parse_date};
-use crate::explain::{self, Lang};
+use super::{EXIT_OK, EXIT_VERDICT, Failure, Io, LangArg, Outcome, load_rules, parse_date};
+use crate::explain::{self, Lang, localized, pick, verdict_short};
 use crate::facts;
 use crate::generate::check_property;
 use crate::policy::Property;
@@ -23,6 +23,8 @@ pub struct Args {
     /// Seed of the generated cases (the same seed gives the same cases).
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    #[arg(long, value_enum, default_value_t)]
+    lang: LangArg,
 }
 
 /// A stored case: its name for the report, and its text.
@@ -33,7 +35,10 @@ struct Case {
 }
 
 pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
-    let book = load_rules(args.rules.as_ref(), Lang::En)?;
+    let lang: Lang = args.lang.into();
+    let book = load_rules(args.rules.as_ref(), lang)?;
+    // One mark per line that reads in both languages; the words after it are the reader's.
+    let (ok, failed_mark) = (pick(lang, "通过    ", "ok    "), pick(lang, "未通过  ", "FAIL  "));
     let cases = match &args.rules {
         None => crate::embedded_files("tests")
             .into_iter()
@@ -52,43 +57,53 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     };
     let (mut passed, mut failed) = (0usize, 0usize);
     for case in &cases {
-        match run_case(&book, case) {
+        let colon = pick(lang, "：", ": ");
+        match run_case(&book, case, lang) {
             Ok(verdict) => {
                 passed += 1;
-                let _ = writeln!(io.stdout, "ok    {}/{}: {verdict}", case.policy, case.name);
+                let _ = writeln!(io.stdout, "{ok}{}/{}{colon}{verdict}", case.policy, case.name);
             }
             Err(why) => {
                 failed += 1;
-                let _ = writeln!(io.stdout, "FAIL  {}/{}: {why}", case.policy, case.name);
+                let _ = writeln!(io.stdout, "{failed_mark}{}/{}{colon}{why}", case.policy, case.name);
             }
         }
     }
     for policy in book.policies() {
         for property in policy.properties() {
+            // `increasing`: a larger value never makes the verdict worse.
             let (fact, word) = match property {
-                Property::Increasing(f) => (*f, "increasing"),
-                Property::Decreasing(f) => (*f, "decreasing"),
+                Property::Increasing(f) => (*f, pick(lang, "提高时结论不会变差", "increasing")),
+                Property::Decreasing(f) => (*f, pick(lang, "降低时结论不会变差", "decreasing")),
             };
-            let name = policy.facts().get(fact as usize).map_or("?", |f| f.name.as_str());
+            let name = policy.facts().get(fact as usize).map_or("?", |f| match lang {
+                Lang::Zh => localized(&f.label, lang),
+                Lang::En => f.name.as_str(),
+            });
             let found = check_property(policy, *property, args.cases, args.seed);
+            let property = match lang {
+                Lang::Zh => format!("{}：“{name}”{word}", localized(policy.title(), lang)),
+                Lang::En => format!("{}: property {word} {name}", policy.id()),
+            };
             if found.is_empty() {
                 passed += 1;
-                let _ = writeln!(
-                    io.stdout,
-                    "ok    {}: property {word} {name} ({} generated cases)",
-                    policy.id(),
-                    args.cases
-                );
+                let _ = match lang {
+                    Lang::Zh => writeln!(io.stdout, "{ok}{property}（{} 个生成案例）", args.cases),
+                    Lang::En => writeln!(io.stdout, "{ok}{property} ({} generated cases)", args.cases),
+                };
             } else {
                 failed += 1;
-                let _ = writeln!(io.stdout, "FAIL  {}: property {word} {name}; counterexample:", policy.id());
+                let _ = writeln!(io.stdout, "{failed_mark}{property}{}", pick(lang, "；反例：", "; counterexample:"));
                 for c in found.iter().take(1) {
                     let _ = writeln!(io.stdout, "{}", indent(&c.to_string()));
                 }
             }
         }
     }
-    let _ = writeln!(io.stdout, "{passed} passed, {failed} failed");
+    let _ = match lang {
+        Lang::Zh => writeln!(io.stdout, "通过 {passed} 项，未通过 {failed} 项"),
+        Lang::En => writeln!(io.stdout, "{passed} passed, {failed} failed"),
+    };
     Ok(if failed == 0 { EXIT_OK } else { EXIT_VERDICT })
 }
 
@@ -120,22 +135,32 @@ fn read_cases(dir: &Path, out: &mut Vec<Case>) {
     }
 }
 
-/// Runs one case; `Ok(verdict)` when everything expected holds, else what differed.
-fn run_case(book: &crate::Rulebook, case: &Case) -> Result<String, String> {
-    let lang = Lang::En;
+/// Runs one case; `Ok(verdict)` when everything expected holds, else what differed, in the reader's language.
+fn run_case(book: &crate::Rulebook, case: &Case, lang: Lang) -> Result<String, String> {
     let file = facts::read_file(&case.name, &case.text).map_err(|e| e.render(lang))?;
-    let expect = file.expect.clone().ok_or("no [expect] table")?;
+    let expect = file.expect.clone().ok_or(pick(lang, "没有 [expect] 表", "no [expect] table"))?;
     let policy_id = file.policy.clone().unwrap_or_else(|| case.policy.clone());
-    let policy = book.policy(&policy_id).ok_or_else(|| format!("no policy `{policy_id}`"))?;
-    let as_of = file.as_of.as_deref().ok_or("no as_of date")?;
+    let policy = book.policy(&policy_id).ok_or_else(|| match lang {
+        Lang::Zh => format!("没有政策 `{policy_id}`"),
+        Lang::En => format!("no policy `{policy_id}`"),
+    })?;
+    let as_of = file.as_of.as_deref().ok_or(pick(lang, "没有评估日期 as_of", "no as_of date"))?;
     let as_of = parse_date(as_of, lang).map_err(|Failure(m)| m)?;
     let bound = facts::bind(policy, &file.facts).map_err(|e| e.render(lang))?;
     let report = explain::report(policy, &bound, as_of, lang);
     let mut problems = Vec::new();
+    // Verdicts in words in Chinese (符合), by their names in English as the [expect] table writes them.
+    let verdict_word = |v: &str| match (lang, v.parse::<crate::eval::Verdict>()) {
+        (Lang::Zh, Ok(verdict)) => verdict_short(verdict, lang).to_string(),
+        _ => v.to_string(),
+    };
     match expect.get("verdict").and_then(|v| v.as_str()) {
         Some(v) if v == report.verdict.as_str() => {}
-        Some(v) => problems.push(format!("expected verdict {v}, got {}", report.verdict.as_str())),
-        None => return Err("[expect] needs verdict = \"…\"".into()),
+        Some(v) => problems.push(match lang {
+            Lang::Zh => format!("结论应为“{}”，实际为“{}”", verdict_word(v), verdict_word(report.verdict.as_str())),
+            Lang::En => format!("expected verdict {v}, got {}", report.verdict.as_str()),
+        }),
+        None => return Err(pick(lang, "[expect] 表须写明 verdict = \"…\"", "[expect] needs verdict = \"…\"").into()),
     }
     if let Some(list) = expect.get("failing").and_then(|v| v.as_array()) {
         let mut want: Vec<&str> = list.iter().filter_map(|v| v.as_str()).collect();
@@ -144,18 +169,36 @@ fn run_case(book: &crate::Rulebook, case: &Case) -> Result<String, String> {
         want.sort_unstable();
         got.sort_unstable();
         if want != got {
-            problems.push(format!("expected failing rules {want:?}, got {got:?}"));
+            // In Chinese, a rule by its title, with its id to find it in the rule file.
+            let titles = |ids: &[&str]| -> String {
+                if ids.is_empty() {
+                    return "（无）".to_string();
+                }
+                let title = |id: &&str| policy.rules().iter().find(|r| r.id == *id).map(|r| r.title.zh.as_str());
+                ids.iter().map(|id| format!("“{}” [{id}]", title(id).unwrap_or(id))).collect::<Vec<_>>().join("、")
+            };
+            problems.push(match lang {
+                Lang::Zh => format!("不符合的规则应为{}，实际为{}", titles(&want), titles(&got)),
+                Lang::En => format!("expected failing rules {want:?}, got {got:?}"),
+            });
         }
     }
     if let Some(outputs) = expect.get("outputs").and_then(|v| v.as_object()) {
         for (name, want) in outputs {
             let got = report.outputs.get(name).cloned().unwrap_or(serde_json::Value::Null);
             if !same_value(want, &got) {
-                problems.push(format!("output {name}: expected {want}, got {got}"));
+                problems.push(match lang {
+                    Lang::Zh => format!("输出 {name} 应为 {want}，实际为 {got}"),
+                    Lang::En => format!("output {name}: expected {want}, got {got}"),
+                });
             }
         }
     }
-    if problems.is_empty() { Ok(report.verdict.as_str().to_string()) } else { Err(problems.join("; ")) }
+    if problems.is_empty() {
+        Ok(verdict_word(report.verdict.as_str()))
+    } else {
+        Err(problems.join(pick(lang, "；", "; ")))
+    }
 }
 
 /// Outputs are reported as strings (`"140 元/月"`); an expectation may be written as a number or a string,

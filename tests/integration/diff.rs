@@ -44,9 +44,15 @@ fn minimum_wage_tier2_raised_to_1800_in_chinese() {
         &path("tests/fixtures/diff/minimum_wage_1800/minimum_wage.rules"),
     ]);
     assert_eq!(code, 1, "{report}");
-    assert!(report.contains("1660 元/月 ≤ monthly_wage < 1800 元/月"), "{report}");
+    // Facts, verdicts and outcomes by their Chinese labels; the example below stays a fact file.
+    assert!(report.contains("1660 元/月 ≤ 月工资 < 1800 元/月"), "{report}");
     assert!(report.contains("分析：穷举"), "{report}");
-    assert!(report.contains("结论 pass → fail"), "{report}");
+    assert!(report.contains("结论 符合 → 不符合"), "{report}");
+    assert!(report.contains("规则 “全日制月工资不低于最低月工资标准” [monthly_floor]：符合 → 不符合"), "{report}");
+    let prose: String = report.lines().filter(|l| !l.starts_with("       ")).collect::<Vec<_>>().join("\n");
+    for id in ["monthly_wage", "full_time", "minimum,", "pass", "fail"] {
+        assert!(!prose.contains(id), "`{id}` outside the example fact files:\n{prose}");
+    }
     insta::assert_snapshot!(relative(&report));
 }
 
@@ -113,11 +119,21 @@ fn stored_cases_replay_and_flip() {
 
 #[test]
 fn comply_test_runs_the_shipped_cases_and_properties() {
-    let (code, out) = run(&["test", "--cases", "100"]);
+    let (code, out) = run(&["test", "--cases", "100", "--lang", "en"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("ok    zero_land/tax_exactly_10_is_excluded.toml: fail"), "{out}");
     assert!(out.contains("property increasing monthly_wage"), "{out}");
     assert!(out.trim_end().ends_with(" passed, 0 failed"), "{out}");
+}
+
+/// `comply test` speaks Chinese by default, like every command: verdicts and facts by their words.
+#[test]
+fn comply_test_in_chinese() {
+    let (code, out) = run(&["test", "--cases", "100"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("通过    zero_land/tax_exactly_10_is_excluded.toml：不符合"), "{out}");
+    assert!(out.contains("“月工资”提高时结论不会变差"), "{out}");
+    assert!(out.trim_end().ends_with("未通过 0 项"), "{out}");
 }
 
 #[test]
@@ -134,19 +150,23 @@ fn comply_test_reports_a_wrong_expectation() {
          [expect]\nverdict = \"pass\"\nfailing = []\n",
     )
     .unwrap();
-    let (code, out) = run(&["test", dir.to_str().unwrap(), "--cases", "50"]);
+    let (code, out) = run(&["test", dir.to_str().unwrap(), "--cases", "50", "--lang", "en"]);
+    let (zh_code, zh) = run(&["test", dir.to_str().unwrap(), "--cases", "50"]);
     std::fs::remove_dir_all(&dir).unwrap();
-    assert_eq!(code, 1, "{out}");
+    assert_eq!((code, zh_code), (1, 1), "{out}");
     assert!(out.contains("FAIL  minimum_wage/wrong.toml: expected verdict pass, got fail"), "{out}");
     assert!(out.contains("expected failing rules [], got [\"monthly_floor\"]"), "{out}");
     assert!(out.contains(" passed, 1 failed"), "{out}");
+    insta::assert_snapshot!("comply_test_wrong_expectation_en", out);
+    assert!(zh.contains("未通过  minimum_wage/wrong.toml：结论应为“符合”，实际为“不符合”"), "{zh}");
+    insta::assert_snapshot!("comply_test_wrong_expectation_zh", zh);
 }
 
 #[test]
 fn comply_test_on_one_file_runs_only_that_files_cases() {
     // rules/ holds three rule files sharing one tests/ folder: testing one file must not run (and fail) the
     // cases of the policies the other files declare.
-    let (code, out) = run(&["test", "rules/minimum_wage.rules", "--cases", "20"]);
+    let (code, out) = run(&["test", "rules/minimum_wage.rules", "--cases", "20", "--lang", "en"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("ok    minimum_wage/"), "{out}");
     assert!(!out.contains("zero_land/"), "{out}");

@@ -79,6 +79,7 @@ fn every_command_refuses(name: &str, text: &str, code: &str) {
         vec!["ask", r, "--policy", "p", "--as-of", "2021-06-01"],
         vec!["batch", r, "--policy", "p", "--as-of", "2021-06-01", "--input", c],
         vec!["test", r],
+        vec!["clauses", r],
         vec!["diff", r, r],
     ];
     for args in commands {
