@@ -26,7 +26,7 @@ pub struct Materials {
     pub lang: String,
     pub header: Header,
     pub items: Vec<Material>,
-    /// What the list does not cover: documents the notice asks for at later steps are not facts here.
+    /// What the list does not cover: documents asked for at later steps are not facts of the pack.
     pub note: String,
 }
 
@@ -105,8 +105,8 @@ pub fn materials(policy: &Policy, lang: Lang) -> Materials {
         items,
         note: pick(
             lang,
-            "本清单列出本规则包核查的事项所需的证明材料；审批各环节另需的材料（如施工图设计质量承诺书、建筑图纸、竣工测绘报告）以承办部门要求为准。",
-            "This list covers the documents proving what this pack checks; the documents later steps of the procedure ask for (such as design-quality commitments, drawings, as-built surveys) are as the department in charge requires.",
+            "本清单只列出证明本规则包所核查事项的材料；办理过程中承办部门另行要求的材料，以其要求为准。",
+            "This list covers only the documents proving what this pack checks; any other document the department in charge asks for during the procedure is as it requires.",
         )
         .to_string(),
     }
