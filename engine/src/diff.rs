@@ -604,9 +604,16 @@ pub fn diff_policy(old: &Policy, new: &Policy, as_of: Option<Date>, lang: Lang) 
     result.background = (0..new.facts.len() as FactId)
         .filter(|f| !influenced_ids.contains(f))
         .filter_map(|f| {
-            background
-                .get(f)
-                .map(|v| format!("{} = {}", new.facts[f as usize].name, value_text(new, &new.facts[f as usize], v)))
+            let def = &new.facts[f as usize];
+            background.get(f).map(|v| match lang {
+                // In Chinese the fact by its label and the value in words (是, 全日制, 6 m).
+                Lang::Zh => format!(
+                    "{}：{}",
+                    def.label.zh,
+                    crate::explain::format_value(new, def.ty, crate::eval::constant(v), lang, None)
+                ),
+                Lang::En => format!("{} = {}", def.name, value_text(new, def, v)),
+            })
         })
         .collect();
     let dates: Vec<Date> = match as_of {

@@ -181,7 +181,7 @@ pub fn render(d: &PolicyDiff, policy: &Policy, lang: Lang) -> String {
             out,
             "  {}{}",
             say("其他事实取使不受影响的规则都通过的值：", "other facts held where the unaffected rules pass: "),
-            d.background.join(", ")
+            d.background.join(say("；", ", "))
         );
     }
     if !d.background_unmet.is_empty() {

@@ -73,6 +73,21 @@ fn zero_land_tax_threshold_made_exclusive() {
 }
 
 #[test]
+fn zero_land_tax_threshold_made_exclusive_in_chinese() {
+    let (code, report) =
+        run(&["diff", &path("rules/zero_land.rules"), &path("tests/fixtures/diff/zero_land_strict/zero_land.rules")]);
+    assert_eq!(code, 1, "{report}");
+    assert!(report.contains("条件：亩均税收 = 10 万元/亩"), "{report}");
+    assert!(report.contains("结论 不符合 → 符合"), "{report}");
+    // The facts held fixed are named and valued in words, not as the rule file writes them.
+    assert!(report.contains("项目位于集聚区（经开区、瓯飞）：是；"), "{report}");
+    assert!(report.contains("环评文件类型：环境影响报告表"), "{report}");
+    let held = report.lines().find(|l| l.contains("其他事实取使不受影响的规则都通过的值")).expect("the facts held");
+    assert!(!held.contains("in_zone") && !held.contains("report_form") && !held.contains("true"), "{held}");
+    insta::assert_snapshot!(relative(&report));
+}
+
+#[test]
 fn a_pack_against_itself_is_equivalent_fast() {
     let (code, report) = run(&["diff", &path("rules"), &path("rules"), "--lang", "en"]);
     assert_eq!(code, 0, "{report}");

@@ -19,8 +19,8 @@ pub use model::{
     AdministrativeLine, Detail, FactRef, Header, NotChecked, OutputLine, REPORT_VERSION, Report, RuleReport, Truth,
 };
 pub use phrases::Lang;
-use phrases::{SetTest, format_value};
-pub use phrases::{date_text, pick, verdict_short, verdict_term};
+use phrases::SetTest;
+pub use phrases::{date_text, format_value, pick, verdict_short, verdict_term};
 
 /// Evaluates a case and explains it in words.
 pub fn report(policy: &Policy, facts: &FactSet, as_of: Date, lang: Lang) -> Report {
