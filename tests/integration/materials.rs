@@ -53,3 +53,21 @@ fn a_pack_without_evidence_says_so() {
     assert!(out.stdout.contains("本规则包未列出任何证明材料"), "{}", out.stdout);
     assert!(out.stdout.contains("事实文件字段"), "the fact file's fields are still listed:\n{}", out.stdout);
 }
+
+/// Over every shipped and example policy: each fact naming a document is in exactly one entry, and each
+/// entry says when it is needed (always, or at least one case).
+#[test]
+fn every_evidence_fact_is_listed_once_with_when_it_is_needed() {
+    for policy in crate::common::shipped_and_example_policies() {
+        for lang in [comply::explain::Lang::Zh, comply::explain::Lang::En] {
+            let list = comply::explain::materials::materials(&policy, lang);
+            for fact in policy.facts().iter().filter(|f| f.evidence.is_some()) {
+                let entries = list.items.iter().filter(|i| i.facts.contains(&fact.name)).count();
+                assert_eq!(entries, 1, "{}: {} is in {entries} entries", policy.id(), fact.name);
+            }
+            for item in &list.items {
+                assert!(item.always == item.when.is_empty(), "{}: {} says neither or both", policy.id(), item.document);
+            }
+        }
+    }
+}
