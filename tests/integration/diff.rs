@@ -113,7 +113,7 @@ fn stored_cases_replay_and_flip() {
 
 #[test]
 fn comply_test_runs_the_shipped_cases_and_properties() {
-    let (code, out) = run(&["test", "--cases", "100"]);
+    let (code, out) = run(&["test", "--cases", "100", "--lang", "en"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("ok    zero_land/tax_exactly_10_is_excluded.toml: fail"), "{out}");
     assert!(out.contains("property increasing monthly_wage"), "{out}");
@@ -134,7 +134,7 @@ fn comply_test_reports_a_wrong_expectation() {
          [expect]\nverdict = \"pass\"\nfailing = []\n",
     )
     .unwrap();
-    let (code, out) = run(&["test", dir.to_str().unwrap(), "--cases", "50"]);
+    let (code, out) = run(&["test", dir.to_str().unwrap(), "--cases", "50", "--lang", "en"]);
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("FAIL  minimum_wage/wrong.toml: expected verdict pass, got fail"), "{out}");
@@ -146,7 +146,7 @@ fn comply_test_reports_a_wrong_expectation() {
 fn comply_test_on_one_file_runs_only_that_files_cases() {
     // rules/ holds three rule files sharing one tests/ folder: testing one file must not run (and fail) the
     // cases of the policies the other files declare.
-    let (code, out) = run(&["test", "rules/minimum_wage.rules", "--cases", "20"]);
+    let (code, out) = run(&["test", "rules/minimum_wage.rules", "--cases", "20", "--lang", "en"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("ok    minimum_wage/"), "{out}");
     assert!(!out.contains("zero_land/"), "{out}");

@@ -18,4 +18,5 @@ mod properties;
 mod records;
 mod robustness;
 mod serve;
+mod stored_cases;
 mod wording;

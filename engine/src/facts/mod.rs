@@ -5,6 +5,7 @@ pub mod case;
 mod codec;
 pub mod describe;
 mod error;
+pub mod locate;
 mod write;
 
 use crate::eval::{FactSet, FactValue};
