@@ -44,7 +44,10 @@ pub enum Format {
 
 const EXIT_CODES: &str = "Exit codes: 0 every row passes or is not applicable; 1 some row fails, is referred or is \
 undetermined; 2 some row is an error row (bad cell, stray quote, …) or the input, the rules or the options are \
-refused.\n退出码：0 每行都符合或不适用；1 有行不符合、须报请研究或无法确定；2 有错误行，或输入、规则、选项有误。";
+refused.";
+/// The same in Chinese, for `--help` in the default language (`usage`).
+pub(super) const EXIT_CODES_ZH: &str =
+    "退出码：0 每行都符合或不适用；1 有行不符合、须报请研究或无法确定；2 有错误行，或输入、规则、选项有误。";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXIT_CODES)]

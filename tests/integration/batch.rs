@@ -453,7 +453,10 @@ fn input_dash_reads_standard_input() {
 fn batch_help_documents_the_exit_codes() {
     let (code, out, _) = run(&["batch", "--help"]);
     assert_eq!(code, 0);
-    assert!(out.contains("Exit codes: 0") && out.contains("退出码"), "{out}");
+    assert!(out.contains("退出码：0") && !out.contains("Exit codes"), "{out}");
+    let (code, out, _) = run(&["batch", "--help", "--lang", "en"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Exit codes: 0") && !out.contains("退出码"), "{out}");
 }
 
 #[test]

@@ -4,6 +4,7 @@ mod common;
 
 mod ask;
 mod batch;
+mod command_line;
 mod diagnostics;
 mod diff;
 mod differential;

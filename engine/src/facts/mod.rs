@@ -6,6 +6,7 @@ mod codec;
 pub mod describe;
 mod error;
 pub mod locate;
+mod syntax;
 mod write;
 
 use crate::eval::{FactSet, FactValue};
@@ -16,6 +17,7 @@ pub use case::Case;
 use codec::Given;
 pub use codec::{SET_SEPARATORS, halfwidth, parse_number, read_answer, same};
 pub use error::{Accepted, FactError, NumberProblem};
+pub use syntax::SyntaxError;
 pub use write::{enum_name, fact_file, value_cell, value_json, value_toml};
 
 /// Fact files larger than this are refused before they are read (`--max-input-bytes` overrides it): a fact
@@ -58,16 +60,10 @@ pub struct FactFile {
 /// Reads a fact file; `name` decides the format (`.json`, in any case, is JSON; anything else TOML).
 pub fn read_file(name: &str, text: &str) -> Result<FactFile, FactError> {
     let document: serde_json::Value = if name.to_ascii_lowercase().ends_with(".json") {
-        serde_json::from_str(text).map_err(|e| FactError::Syntax {
-            format: "JSON",
-            line: Some(e.line()),
-            message: e.to_string(),
-        })?
+        serde_json::from_str(text).map_err(|e| FactError::Syntax(Box::new(SyntaxError::json(text, &e))))?
     } else {
-        let document = toml_edit::ImDocument::parse(text).map_err(|e| {
-            let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-            FactError::Syntax { format: "TOML", line, message: e.message().trim().to_string() }
-        })?;
+        let document =
+            toml_edit::ImDocument::parse(text).map_err(|e| FactError::Syntax(Box::new(SyntaxError::toml(text, &e))))?;
         table_to_json(document.as_table(), text)
     };
     let top = match document {
