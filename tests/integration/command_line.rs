@@ -9,19 +9,20 @@ fn run(args: &[&str]) -> (u8, String, String) {
     (out.code, out.stdout, out.stderr)
 }
 
-/// No run of Latin letters of three or more outside flags, placeholders, file names and the listed words: the
-/// Chinese help may name `--facts`, `<FACTS>`, `TOML` or `YYYY-MM-DD`, but must not explain in English.
+/// Lines holding an English sentence: three or more English words in a row. The Chinese help may name
+/// `--facts`, `<FACTS>`, `TOML`, `JSON Lines` or `utf-8`, but must not explain in English.
 fn english_sentences(text: &str) -> Vec<String> {
+    let is_word = |token: &str| {
+        let word = token.trim_end_matches([',', '.', ';', ':']);
+        !word.is_empty() && word.chars().all(|c| c.is_ascii_alphabetic() || c == '\'')
+    };
     text.lines()
         .filter(|line| {
-            let words: Vec<&str> = line
-                .split_whitespace()
-                .filter(|token| !token.starts_with(['-', '<', '[', '`']))
-                .flat_map(|token| token.split(|c: char| !(c.is_ascii_alphabetic() || c == '\'')))
-                .filter(|w| w.len() > 2 && w.chars().any(|c| c.is_ascii_lowercase()))
-                .collect();
-            // Three lower-case English words on one line are a sentence, not a flag or a value.
-            words.iter().filter(|w| !["comply", "json", "jsonl", "html", "text", "postgres"].contains(w)).count() >= 3
+            let mut run = 0;
+            line.split_whitespace().any(|token| {
+                run = if is_word(token) { run + 1 } else { 0 };
+                run >= 3
+            })
         })
         .map(str::to_string)
         .collect()

@@ -13,6 +13,7 @@ mod fast_path;
 mod fuzz;
 mod hostile;
 mod inputs;
+mod law_conversion;
 mod packs;
 mod printable;
 mod properties;

@@ -158,6 +158,33 @@ fn json_to_raw(value: serde_json::Value) -> Option<Raw> {
     })
 }
 
+/// A value given in another time base and converted by a law the pack cites (`convert`): what was given,
+/// what it was read as, and which of the policy's conversions were applied, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Converted {
+    pub fact: String,
+    pub given: crate::units::Quantity,
+    pub value: crate::units::Quantity,
+    /// Indices into `Policy::conversions`.
+    pub used: Vec<usize>,
+    /// False when the quotient does not terminate and was rounded at 28 significant digits.
+    pub exact: bool,
+}
+
+/// The facts of a file that were given in another time base and converted by law, for the report.
+pub fn conversions(policy: &Policy, facts: &[(String, Raw)]) -> Vec<Converted> {
+    facts
+        .iter()
+        .filter_map(|(name, raw)| {
+            let fact = &policy.facts[policy.fact_index(name)? as usize];
+            match raw {
+                Raw::Text(text) => codec::converted(policy, fact, text),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
 /// Checks raw facts against a policy and fills its slots.
 pub fn bind(policy: &Policy, facts: &[(String, Raw)]) -> Result<FactSet, FactError> {
     let mut set = FactSet::empty(policy);
