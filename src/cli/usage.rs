@@ -200,8 +200,11 @@ pub fn error_text(error: &clap::Error, lang: Lang) -> String {
         error.kind(),
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
     );
-    if lang == Lang::En || words {
+    if lang == Lang::En {
         return error.render().to_string();
+    }
+    if words {
+        return headings_zh(&error.render().to_string());
     }
     let get = |kind: ContextKind| error.get(kind).map(context_text).unwrap_or_default();
     let (arg, value) = (get(ContextKind::InvalidArg), get(ContextKind::InvalidValue));
@@ -256,10 +259,19 @@ pub fn error_text(error: &clap::Error, lang: Lang) -> String {
     }
     let usage = get(ContextKind::Usage);
     if let Some(at) = usage.find("comply") {
-        out.push_str(&format!("\n用法：{}\n", usage[at..].trim_end()));
+        out.push_str(&format!("\n用法：{}\n", headings_zh(usage[at..].trim_end())));
     }
     out.push_str("\n更多信息请加 --help 查看帮助。\n");
     out
+}
+
+/// The words clap writes itself around the translated texts: the `[OPTIONS]` of a usage line and the colon
+/// after a heading.
+fn headings_zh(text: &str) -> String {
+    text.replace("[OPTIONS]", "[选项]")
+        .replace("\n命令:\n", "\n命令：\n")
+        .replace("\n参数:\n", "\n参数：\n")
+        .replace("\n选项:\n", "\n选项：\n")
 }
 
 /// What a typed option's value must look like, for the options clap parses into numbers.
