@@ -63,3 +63,14 @@ fn without_the_declaration_a_daily_wage_stays_refused() {
     assert_eq!(code, 2);
     assert!(err.contains("not convertible to 元/小时"), "{err}");
 }
+
+#[test]
+fn an_interview_answer_by_the_day_is_converted_and_says_by_which_law() {
+    let out =
+        comply_with_input(&["ask", RULES, "--policy", "hourly_by_law", "--as-of", "2020-06-01"], "否\n120 元/天\n");
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let line = "小时工资：给出 120 元/天，按“1 天 = 8 小时”（《国务院关于职工工作时间的规定》第三条）折合 15 元/小时";
+    // Said once beside the answer and once in the report.
+    assert_eq!(out.stdout.matches(line).count(), 2, "{}", out.stdout);
+    assert!(out.stdout.contains("  → 15 元/小时"), "{}", out.stdout);
+}

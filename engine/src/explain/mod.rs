@@ -38,7 +38,7 @@ impl crate::Resolved<'_> {
 }
 
 /// A value converted by law, in words: 小时工资：150 元/天，按“1 天 = 8 小时”（《…》第三条）折合 18.75 元/小时.
-fn conversion_line(policy: &Policy, converted: &crate::facts::Converted, lang: Lang) -> ConversionLine {
+pub fn conversion_line(policy: &Policy, converted: &crate::facts::Converted, lang: Lang) -> ConversionLine {
     let label = policy
         .fact_index(&converted.fact)
         .and_then(|id| policy.facts().get(id as usize))
