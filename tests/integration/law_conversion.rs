@@ -74,3 +74,20 @@ fn an_interview_answer_by_the_day_is_converted_and_says_by_which_law() {
     assert_eq!(out.stdout.matches(line).count(), 2, "{}", out.stdout);
     assert!(out.stdout.contains("  → 15 元/小时"), "{}", out.stdout);
 }
+
+#[test]
+fn the_printable_report_names_the_law_of_a_conversion() {
+    let dir = std::env::temp_dir().join(format!("comply-law-html-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let facts = dir.join("case.toml");
+    std::fs::write(&facts, "as_of = \"2020-06-01\"\n[facts]\npiece_rate = false\nhourly_wage = \"150 元/天\"\n")
+        .unwrap();
+    let out = comply_with_input(&["check", RULES, "--facts", facts.to_str().unwrap(), "--format", "html"], "");
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("<h2>按规定换算</h2><ul><li>小时工资：给出 150 元/天，按“1 天 = 8 小时”"),
+        "{}",
+        out.stdout
+    );
+}
