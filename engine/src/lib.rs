@@ -83,6 +83,8 @@ pub struct Resolved<'b> {
     pub facts: eval::FactSet,
     pub as_of: jiff::civil::Date,
     pub case: Option<facts::Case>,
+    /// The facts given in another time base and converted by a law the pack cites.
+    pub conversions: Vec<facts::Converted>,
 }
 
 impl Rulebook {
@@ -286,7 +288,8 @@ impl Rulebook {
         let date = as_of.or(file.as_of.as_deref()).ok_or(facts::FactError::NoAsOf)?;
         let as_of = date.trim().parse().map_err(|_| facts::FactError::BadAsOf { given: date.to_string() })?;
         let facts = facts::bind(policy, &file.facts)?;
-        Ok(Resolved { policy, facts, as_of, case: file.case.clone() })
+        let conversions = facts::conversions(policy, &file.facts);
+        Ok(Resolved { policy, facts, as_of, case: file.case.clone(), conversions })
     }
 
     pub fn policy_ids(&self) -> Vec<String> {

@@ -43,8 +43,19 @@ pub struct Policy {
     /// What the report says beyond the rules: the conclusions in the notice's words, the clauses not
     /// checked, the procedure.
     pub(crate) wording: Wording,
+    /// The conversions across 小时/天/月/年 the pack declares with their citation (`convert`).
+    pub(crate) conversions: Vec<Conversion>,
     /// Built on first use: the classes of each fact's domain (`partition`).
     pub(crate) partition: std::sync::OnceLock<crate::partition::Partition>,
+}
+
+/// `convert 1 天 = 8 小时 by "…"`: a conversion that a law fixes, and the law.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conversion {
+    pub link: crate::units::TimeLink,
+    /// As the pack wrote it, for the report: `1 天 = 8 小时`.
+    pub text: String,
+    pub citation: String,
 }
 
 /// The words a pack gives its reports (see `conclusion`, `not_checked` and `administrative` in the grammar).
@@ -136,6 +147,10 @@ impl Policy {
 
     pub fn properties(&self) -> &[Property] {
         &self.properties
+    }
+
+    pub fn conversions(&self) -> &[Conversion] {
+        &self.conversions
     }
 
     pub fn wording(&self) -> &Wording {

@@ -186,6 +186,8 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     );
 
     let mut asked = 0usize;
+    // Answers given in another time base and converted by a law the pack cites, for the report.
+    let mut converted = Vec::new();
     loop {
         let evaluation = interview.evaluate();
         let Some(fact_id) = interview.next_question(&evaluation) else {
@@ -209,7 +211,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
                     let _ =
                         writeln!(io.stdout, "  ✗ {message}{}", pick(lang, "。请重新回答：", ". Please answer again:"));
                 }
-                other => break Some(other),
+                other => break Some((other, line)),
             }
         };
         match reply {
@@ -226,26 +228,32 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
                 );
                 break;
             }
-            Some(Reply::Skip) => {
+            Some((Reply::Skip, _)) => {
                 interview.skip(fact_id);
                 let _ = writeln!(io.stdout, "  → {}", pick(lang, "不知道（跳过）", "don't know (skipped)"));
             }
-            Some(Reply::Value(value)) => {
+            Some((Reply::Value(value), line)) => {
                 let _ = writeln!(io.stdout, "  → {}", show_value(policy, fact, &value, lang));
+                let by_law = facts::conversions(policy, &[(fact.name.clone(), facts::Raw::Text(line))]);
+                for c in &by_law {
+                    let _ = writeln!(io.stdout, "    {}", explain::conversion_line(policy, c, lang).text);
+                }
+                converted.extend(by_law);
                 interview.answer(fact_id, value);
                 if let Some(path) = &args.save {
                     save(path, policy, as_of, interview.facts(), lang)?;
                 }
             }
             // Bad answers are re-asked inside the loop above and never reach here.
-            Some(Reply::Bad(_)) => {}
+            Some((Reply::Bad(_), _)) => {}
         }
     }
     if let Some(path) = &args.save {
         save(path, policy, as_of, interview.facts(), lang)?;
         let _ = writeln!(io.stderr, "{}{}", pick(lang, "回答已保存到 ", "Answers saved to "), path.display());
     }
-    let report = explain::report(policy, interview.facts(), as_of, lang);
+    let mut report = explain::report(policy, interview.facts(), as_of, lang);
+    report.conversions = converted.iter().map(|c| explain::conversion_line(policy, c, lang)).collect();
     let _ = writeln!(io.stdout);
     let _ = write!(io.stdout, "{}", render::text(&report, lang));
     Ok(super::check::verdict_exit_code(report.verdict))

@@ -24,7 +24,7 @@ use super::{
 };
 use crate::eval::{self, Env, FactMask, FactSet, Verdict};
 use crate::explain::{Lang, pick};
-use crate::facts::{self, Case, FactError, Raw, case};
+use crate::facts::{self, Case, Raw, case};
 use crate::policy::{FactId, Policy};
 use input::{CsvRecords, Detected, Encoding, Lines, Problem, Record};
 
@@ -44,7 +44,10 @@ pub enum Format {
 
 const EXIT_CODES: &str = "Exit codes: 0 every row passes or is not applicable; 1 some row fails, is referred or is \
 undetermined; 2 some row is an error row (bad cell, stray quote, …) or the input, the rules or the options are \
-refused.\n退出码：0 每行都符合或不适用；1 有行不符合、须报请研究或无法确定；2 有错误行，或输入、规则、选项有误。";
+refused.";
+/// The same in Chinese, for `--help` in the default language (`usage`).
+pub(super) const EXIT_CODES_ZH: &str =
+    "退出码：0 每行都符合或不适用；1 有行不符合、须报请研究或无法确定；2 有错误行，或输入、规则、选项有误。";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXIT_CODES)]
@@ -111,8 +114,12 @@ struct Result_ {
     line: u64,
     /// The row's case block, from its case columns (CSV) or its `case` object or case keys (JSON Lines).
     case: Case,
-    /// The carried columns' cells, in their order.
-    carried: Vec<String>,
+    /// The carried columns' cells (CSV) or values (JSON Lines), in the order of `Context::carried`; `null` where
+    /// a JSON row lacks the key.
+    carried: Vec<Json>,
+    /// A JSON row's keys that are neither facts nor among `Context::carried` (first seen after the first
+    /// chunk): kept in JSON Lines output; CSV output has no column for them and says so once.
+    extra: Vec<(String, Json)>,
     status: Status,
 }
 
@@ -126,7 +133,8 @@ struct Context<'p> {
     policy: &'p Policy,
     as_of: Date,
     columns: Vec<Column>,
-    carried: usize,
+    /// The names of the carried columns, or of the JSON keys that are carried.
+    carried: Vec<String>,
     /// The case fields the CSV header names, in `FIELDS` order: the CSV output's case columns.
     case_fields: Vec<usize>,
     lang: Lang,
@@ -233,21 +241,27 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
         };
         Source::Csv { records, header }
     };
-    let (columns, carried_names) = match &source {
+    let (columns, carried) = match &source {
         Source::Csv { header, .. } => header_columns(policy, header, io.stderr, lang)?,
         Source::Json(_) => (Vec::new(), Vec::new()),
+    };
+    let mut first: Vec<Row> = Vec::with_capacity(CHUNK_ROWS);
+    source.fill(&mut first, CHUNK_ROWS, lang).map_err(unreadable)?;
+    // JSON Lines has no header: the keys that are no fact, as the first chunk has them, stand for one.
+    let carried = match &source {
+        Source::Json(_) => json_carried_keys(policy, &first, io.stderr, lang),
+        Source::Csv { .. } => carried,
     };
     let mut case_fields: Vec<usize> =
         columns.iter().filter_map(|c| if let Column::Case(i) = c { Some(*i) } else { None }).collect();
     case_fields.sort_unstable();
-    let context = Context { policy, as_of, columns, carried: carried_names.len(), case_fields, lang };
+    let context = Context { policy, as_of, columns, carried, case_fields, lang };
 
     let mut output = match &args.output {
         Some(path) => Some(Partial::create(path, lang)?),
         None => None,
     };
-    let result =
-        stream(&args, &context, &mut source, &carried_names, output.as_mut(), size, io.stdout, io.stderr, &unreadable);
+    let result = stream(&args, &context, &mut source, first, output.as_mut(), size, io.stdout, io.stderr, &unreadable);
     match (result, output) {
         (Ok(code), Some(partial)) => partial.finish(lang).map(|()| code),
         (result, _) => result,
@@ -260,7 +274,7 @@ fn stream(
     args: &Args,
     context: &Context<'_>,
     source: &mut Source<'_>,
-    carried_names: &[String],
+    mut chunk: Vec<Row>,
     output: Option<&mut Partial>,
     size: u64,
     stdout: &mut dyn Write,
@@ -279,7 +293,7 @@ fn stream(
         names.extend(["verdict".to_string(), "rules".into(), "missing".into()]);
         names.extend(policy.outputs().iter().map(|&d| policy.derived()[d as usize].name.clone()));
         names.push("error".into());
-        names.extend(carried_names.iter().cloned());
+        names.extend(context.carried.iter().cloned());
         let mut line = String::new();
         csv_line(&mut line, names.iter().map(String::as_str));
         sink.write_all(line.as_bytes()).map_err(|e| write_failure(&e, lang))?;
@@ -295,8 +309,7 @@ fn stream(
     });
 
     let mut summary = Summary::new(policy);
-    let mut chunk: Vec<Row> = Vec::with_capacity(CHUNK_ROWS);
-    source.fill(&mut chunk, CHUNK_ROWS, lang).map_err(unreadable)?;
+    let mut not_carried = std::collections::BTreeSet::new();
     while !chunk.is_empty() {
         // The next chunk is read on this thread while the pool evaluates and renders this one; `collect` on
         // an indexed parallel iterator keeps the input order. Two chunks at most are ever held.
@@ -309,7 +322,7 @@ fn stream(
                     .par_iter()
                     .map(|row| {
                         let result = evaluate_row(context, row);
-                        let line = render(policy, &context.case_fields, args.format, &result);
+                        let line = render(context, args.format, &result);
                         (result, line)
                     })
                     .collect();
@@ -319,6 +332,24 @@ fn stream(
         read.map_err(unreadable)?;
         for (result, line) in &results {
             summary.add(result, stderr, lang);
+            if args.format == Format::Csv {
+                for (key, _) in &result.extra {
+                    if not_carried.insert(key.clone()) {
+                        let _ = match lang {
+                            Lang::Zh => writeln!(
+                                stderr,
+                                "提示：键 `{key}` 第 {} 行才首次出现，CSV 结果中没有它的列，未带入；用 --format jsonl 可原样保留",
+                                result.line
+                            ),
+                            Lang::En => writeln!(
+                                stderr,
+                                "note: the key `{key}` first appears on line {}, after the CSV columns were fixed, and is not carried; --format jsonl keeps it",
+                                result.line
+                            ),
+                        };
+                    }
+                }
+            }
             sink.write_all(line.as_bytes()).map_err(|e| write_failure(&e, lang))?;
         }
         if let Some(bar) = &progress {
@@ -445,7 +476,6 @@ fn header_columns(
     let mut columns = Vec::with_capacity(header.len());
     let mut carried = Vec::new();
     let mut problems = Vec::new();
-    let mut ignored = Vec::new();
     for (i, name) in header.iter().enumerate() {
         // Spreadsheet exports often start with a byte-order mark.
         let name = if i == 0 { name.trim_start_matches('\u{feff}') } else { name }.trim();
@@ -456,14 +486,6 @@ fn header_columns(
         } else if let Some(field) = case::field(name) {
             Column::Case(field)
         } else {
-            let names: Vec<String> = policy.facts().iter().map(|f| f.name.clone()).collect();
-            let hint = crate::check::did_you_mean(name, &names)
-                .map(|s| match lang {
-                    Lang::Zh => format!("（是否指 `{s}`？）"),
-                    Lang::En => format!(" (did you mean `{s}`?)"),
-                })
-                .unwrap_or_default();
-            ignored.push(format!("`{name}`{hint}"));
             carried.push(name.to_string());
             columns.push(Column::Carried(carried.len() - 1));
             continue;
@@ -483,19 +505,57 @@ fn header_columns(
         };
         return Err(Failure(format!("{head}\n  {}", problems.join("\n  "))));
     }
-    if !ignored.is_empty() {
-        let _ = writeln!(
-            stderr,
-            "{}{}",
-            pick(
-                lang,
-                "提示：以下列不是本政策的事实，未用于判断，原样附在输出末尾：",
-                "note: these columns are not facts of the policy; they are not used and are copied to the end of the output: "
-            ),
-            ignored.join(pick(lang, "、", ", "))
-        );
-    }
+    note_carried(policy, &carried, stderr, lang);
     Ok((columns, carried))
+}
+
+/// Lists once, with a suggestion where a name looks like a misspelt fact, the columns or keys that are no fact
+/// of the policy: they decide nothing and are copied to the output.
+fn note_carried(policy: &Policy, carried: &[String], stderr: &mut dyn Write, lang: Lang) {
+    if carried.is_empty() {
+        return;
+    }
+    let names: Vec<String> = policy.facts().iter().map(|f| f.name.clone()).collect();
+    let listed: Vec<String> = carried
+        .iter()
+        .map(|name| {
+            let hint = crate::check::did_you_mean(name, &names)
+                .map(|s| match lang {
+                    Lang::Zh => format!("（是否指 `{s}`？）"),
+                    Lang::En => format!(" (did you mean `{s}`?)"),
+                })
+                .unwrap_or_default();
+            format!("`{name}`{hint}")
+        })
+        .collect();
+    let _ = writeln!(
+        stderr,
+        "{}{}",
+        pick(
+            lang,
+            "提示：以下列不是本政策的事实，未用于判断，原样附在输出末尾：",
+            "note: these columns are not facts of the policy; they are not used and are copied to the end of the output: "
+        ),
+        listed.join(pick(lang, "、", ", "))
+    );
+}
+
+/// The keys of the first chunk's JSON rows that are neither `id` nor a fact, in the order they first appear.
+fn json_carried_keys(policy: &Policy, rows: &[Row], stderr: &mut dyn Write, lang: Lang) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for row in rows {
+        let Input::Json(text) = &row.input else { continue };
+        let Ok(Json::Object(object)) = serde_json::from_str::<Json>(text) else { continue };
+        for key in object.keys() {
+            // The case block, as an object or as keys, has its own columns.
+            let case_key = key == "case" || case::field(key).is_some();
+            if key != "id" && !case_key && column_fact(policy, key).is_none() && !keys.contains(key) {
+                keys.push(key.clone());
+            }
+        }
+    }
+    note_carried(policy, &keys, stderr, lang);
+    keys
 }
 
 enum Source<'r> {
@@ -567,7 +627,8 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
     let mut facts = FactSet::empty(policy);
     let mut id = String::new();
     let mut case = Case::default();
-    let mut carried = vec![String::new(); context.carried];
+    let mut carried = vec![Json::Null; context.carried.len()];
+    let mut extra = Vec::new();
     let mut messages = Vec::new();
     // An empty column name: the whole row is at fault (it cannot be split, or is not a JSON object).
     let mut bad = |column: &str, message: String| {
@@ -589,7 +650,7 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
             for (column, cell) in context.columns.iter().zip(cells.iter()) {
                 match column {
                     Column::Id => id = cell.trim().to_string(),
-                    Column::Carried(i) => carried[*i] = cell.clone(),
+                    Column::Carried(i) => carried[*i] = Json::String(cell.clone()),
                     Column::Case(_) if cell.trim().is_empty() => {}
                     Column::Case(i) => {
                         if let Err(error) = case.set(*i, cell.trim().to_string()) {
@@ -651,14 +712,12 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
                         }
                         continue;
                     }
+                    // A key that is no fact is carried through, as a CSV column that is no fact is.
                     let Some(fact) = column_fact(policy, &key) else {
-                        let names: Vec<String> = policy.facts().iter().map(|f| f.name.clone()).collect();
-                        let error = FactError::Undeclared {
-                            suggestion: crate::check::did_you_mean(&key, &names),
-                            name: key.clone(),
-                            policy: policy.id().to_string(),
-                        };
-                        bad(&key, error.render(lang));
+                        match context.carried.iter().position(|k| *k == key) {
+                            Some(i) => carried[i] = value,
+                            None => extra.push((key, value)),
+                        }
                         continue;
                     };
                     let Some(raw) = json_to_raw(value) else { continue };
@@ -680,7 +739,7 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
     }
     let line = row.number;
     if !messages.is_empty() {
-        return Result_ { id, line, case, carried, status: Status::Error { messages } };
+        return Result_ { id, line, case, carried, extra, status: Status::Error { messages } };
     }
     let mut env = Env::new(policy, &facts, context.as_of);
     let evaluation = env.evaluation();
@@ -697,7 +756,7 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
         .map(|&d| crate::explain::json_value(policy, policy.derived()[d as usize].ty, env.derived(d)))
         .collect();
     let status = Status::Done { verdict: evaluation.verdict, rules, missing: evaluation.missing, outputs };
-    Result_ { id, line, case, carried, status }
+    Result_ { id, line, case, carried, extra, status }
 }
 
 fn case_message(error: &case::CaseError, lang: Lang) -> String {
@@ -731,14 +790,23 @@ fn csv_cell(value: &Json) -> String {
 
 /// One output row as text, line break included; built on the worker threads so that the writing thread
 /// only copies bytes.
-fn render(policy: &Policy, case_fields: &[usize], format: Format, result: &Result_) -> String {
+fn render(context: &Context<'_>, format: Format, result: &Result_) -> String {
+    let policy = context.policy;
     let rule_ids = |rules: &[usize]| -> Vec<&str> { rules.iter().map(|&i| policy.rules()[i].id.as_str()).collect() };
     let fact_names =
         |mask: &FactMask| -> Vec<&str> { mask.iter().map(|f| policy.facts()[f as usize].name.as_str()).collect() };
     let mut line = String::new();
     let number = result.line.to_string();
-    let carried = result.carried.iter().map(String::as_str);
-    let case: Vec<&str> = case_fields.iter().map(|&i| result.case.get(i).unwrap_or("")).collect();
+    let carried: Vec<std::borrow::Cow<'_, str>> = result
+        .carried
+        .iter()
+        .map(|v| match v {
+            Json::String(s) => s.as_str().into(),
+            other => csv_cell(other).into(),
+        })
+        .collect();
+    let carried = carried.iter().map(|c| c.as_ref());
+    let case: Vec<&str> = context.case_fields.iter().map(|&i| result.case.get(i).unwrap_or("")).collect();
     match (format, &result.status) {
         (Format::Csv, Status::Done { verdict, rules, missing, outputs }) => {
             let (rules, missing) = (rule_ids(rules).join(";"), fact_names(missing).join(";"));
@@ -778,6 +846,17 @@ fn render(policy: &Policy, case_fields: &[usize], format: Format, result: &Resul
                     object.insert("verdict".into(), Json::String("error".into()));
                     object.insert("errors".into(), Json::from(messages.clone()));
                 }
+            }
+            let mut kept: serde_json::Map<String, Json> = context
+                .carried
+                .iter()
+                .zip(&result.carried)
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            kept.extend(result.extra.iter().cloned());
+            if !kept.is_empty() {
+                object.insert("carried".into(), Json::Object(kept));
             }
             line = Json::Object(object).to_string();
             line.push('\n');

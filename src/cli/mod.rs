@@ -11,12 +11,13 @@ mod lint;
 mod records;
 pub mod serve;
 mod test;
+mod usage;
 mod users;
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::Rulebook;
 use crate::explain::Lang;
@@ -108,12 +109,17 @@ pub struct Io<'a> {
 
 /// Runs the command line `args` (without the program name).
 pub fn run(args: &[String], io: &mut Io<'_>) -> u8 {
-    let cli = match Cli::try_parse_from(std::iter::once("comply".to_string()).chain(args.iter().cloned())) {
+    // Help and clap's errors come before the arguments are parsed, in the language they ask for.
+    let lang = usage::lang_of(args);
+    let parsed = usage::command(lang)
+        .try_get_matches_from(std::iter::once("comply".to_string()).chain(args.iter().cloned()))
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(error) => {
             let code = if error.use_stderr() { EXIT_BAD_INPUT } else { EXIT_OK };
             let out: &mut dyn Write = if error.use_stderr() { io.stderr } else { io.stdout };
-            let _ = write!(out, "{}", error.render());
+            let _ = write!(out, "{}", usage::error_text(&error, lang));
             return code;
         }
     };

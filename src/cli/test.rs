@@ -2,7 +2,11 @@
 //!
 //! A case is a fact file in `tests/<policy_id>/` beside the rule files, with an `[expect]` table:
 //! `verdict = "fail"`, optionally `failing = ["rule_id", …]` (exactly the rules that fail) and
-//! `[expect.outputs]` (`name = "value"`, compared with the report's JSON output).
+//! `[expect.outputs]` (`name = "value"`, compared with the report's JSON output). A case that cannot be read
+//! (a misspelt verdict, key, rule or output; no date) and a run that finds no case are bad input (exit 2):
+//! a typo must not pass for a failing rule, nor an empty folder for a passing suite.
+
+mod expect;
 
 use std::path::{Path, PathBuf};
 
@@ -10,7 +14,8 @@ use super::{EXIT_OK, EXIT_VERDICT, Failure, Io, LangArg, Outcome, load_rules, pa
 use crate::explain::{self, Lang, localized, pick, verdict_short};
 use crate::facts;
 use crate::generate::check_property;
-use crate::policy::Property;
+use crate::policy::{Policy, Property};
+use expect::Expected;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -27,11 +32,21 @@ pub struct Args {
     lang: LangArg,
 }
 
-/// A stored case: its name for the report, and its text.
+/// A stored case: its policy (the folder it is in), its file name for the report, its path for errors, and
+/// its text.
 struct Case {
     policy: String,
     name: String,
+    path: String,
     text: String,
+}
+
+/// A case read and ready to run.
+struct Ready<'b> {
+    policy: &'b Policy,
+    as_of: jiff::civil::Date,
+    file: facts::FactFile,
+    expected: Expected,
 }
 
 pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
@@ -39,11 +54,14 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     let book = load_rules(args.rules.as_ref(), lang)?;
     // One mark per line that reads in both languages; the words after it are the reader's.
     let (ok, failed_mark) = (pick(lang, "通过    ", "ok    "), pick(lang, "未通过  ", "FAIL  "));
-    let cases = match &args.rules {
-        None => crate::embedded_files("tests")
-            .into_iter()
-            .filter_map(|(path, text)| stored_case(Path::new(&path), text))
-            .collect(),
+    let (cases, folder) = match &args.rules {
+        None => {
+            let cases = crate::embedded_files("tests")
+                .into_iter()
+                .filter_map(|(path, text)| stored_case(Path::new(&path), text))
+                .collect();
+            (cases, PathBuf::from("tests"))
+        }
         Some(path) => {
             let base = if path.is_dir() { path.clone() } else { path.parent().unwrap_or(Path::new(".")).to_path_buf() };
             let mut found = Vec::new();
@@ -52,13 +70,32 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
             if !path.is_dir() {
                 found.retain(|case: &Case| book.policies().iter().any(|p| p.id() == case.policy));
             }
-            found
+            (found, base.join("tests"))
         }
     };
-    let (mut passed, mut failed) = (0usize, 0usize);
+    if cases.is_empty() {
+        return Err(Failure(no_cases(&folder, &book, lang)));
+    }
+    // Every case is read before any is run, so that all the mistakes in the cases are listed at once.
+    let mut ready = Vec::with_capacity(cases.len());
+    let mut mistakes = Vec::new();
     for case in &cases {
-        let colon = pick(lang, "：", ": ");
-        match run_case(&book, case, lang) {
+        match read_case(&book, case, lang) {
+            Ok(r) => ready.push(r),
+            Err(message) => mistakes.push(message),
+        }
+    }
+    if !mistakes.is_empty() {
+        let count = match lang {
+            Lang::Zh => format!("有 {} 个用例写得不对，未运行任何用例", mistakes.len()),
+            Lang::En => format!("{} case(s) cannot be read; no case was run", mistakes.len()),
+        };
+        return Err(Failure(format!("{}\n{count}", mistakes.join("\n").trim_end())));
+    }
+    let colon = pick(lang, "：", ": ");
+    let (mut passed, mut failed) = (0usize, 0usize);
+    for (case, ready) in cases.iter().zip(&ready) {
+        match run_case(ready, lang) {
             Ok(verdict) => {
                 passed += 1;
                 let _ = writeln!(io.stdout, "{ok}{}/{}{colon}{verdict}", case.policy, case.name);
@@ -107,19 +144,38 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     Ok(if failed == 0 { EXIT_OK } else { EXIT_VERDICT })
 }
 
+/// Where cases were looked for and how they are laid out: an empty run would otherwise look like a pass.
+fn no_cases(folder: &Path, book: &crate::Rulebook, lang: Lang) -> String {
+    let folder = folder.display();
+    let ids = book.policy_ids();
+    let first = ids.first().map_or("POLICY", String::as_str);
+    match lang {
+        Lang::Zh => format!(
+            "在 {folder} 中没有找到测试用例：用例应放在规则文件旁的 tests/<政策编号>/ 下，每个用例一个 .toml 或 .json 文件，\
+             含 [expect] 表（如 {folder}/{first}/example.toml）；已加载的政策：{}",
+            ids.join("、")
+        ),
+        Lang::En => format!(
+            "no test cases found in {folder}: cases go in tests/<policy id>/ beside the rule files, one .toml or .json \
+             file each with an [expect] table (e.g. {folder}/{first}/example.toml); policies loaded: {}",
+            ids.join(", ")
+        ),
+    }
+}
+
 fn indent(text: &str) -> String {
     text.lines().map(|l| format!("      {l}")).collect::<Vec<_>>().join("\n")
 }
 
 /// `…/tests/<policy>/<case>.toml` (or .json) → a case of that policy.
 fn stored_case(path: &Path, text: String) -> Option<Case> {
-    let ext = path.extension()?.to_str()?;
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
     if ext != "toml" && ext != "json" {
         return None;
     }
     let policy = path.parent()?.file_name()?.to_str()?.to_string();
     let name = path.file_name()?.to_str()?.to_string();
-    Some(Case { policy, name, text })
+    Some(Case { policy, name, path: path.display().to_string(), text })
 }
 
 fn read_cases(dir: &Path, out: &mut Vec<Case>) {
@@ -129,41 +185,42 @@ fn read_cases(dir: &Path, out: &mut Vec<Case>) {
     for path in paths {
         if path.is_dir() {
             read_cases(&path, out);
-        } else if let Ok(text) = std::fs::read_to_string(&path) {
+        } else if let Ok(text) = crate::limits::read_text(&path, super::read_limit()) {
             out.extend(stored_case(&path, text));
         }
     }
 }
 
-/// Runs one case; `Ok(verdict)` when everything expected holds, else what differed, in the reader's language.
-fn run_case(book: &crate::Rulebook, case: &Case, lang: Lang) -> Result<String, String> {
-    let file = facts::read_file(&case.name, &case.text).map_err(|e| e.render(lang))?;
-    let expect = file.expect.clone().ok_or(pick(lang, "没有 [expect] 表", "no [expect] table"))?;
+/// Reads a case: its file, its policy, its date and what it expects; a mistake comes back worded for the
+/// reader, with the case's path.
+fn read_case<'b>(book: &'b crate::Rulebook, case: &Case, lang: Lang) -> Result<Ready<'b>, String> {
+    let at = |message: String| format!("{}: {message}", case.path);
+    let file = facts::read_file(&case.path, &case.text).map_err(|e| at(e.render(lang)))?;
     let policy_id = file.policy.clone().unwrap_or_else(|| case.policy.clone());
-    let policy = book.policy(&policy_id).ok_or_else(|| match lang {
-        Lang::Zh => format!("没有政策 `{policy_id}`"),
-        Lang::En => format!("no policy `{policy_id}`"),
-    })?;
-    let as_of = file.as_of.as_deref().ok_or(pick(lang, "没有评估日期 as_of", "no as_of date"))?;
-    let as_of = parse_date(as_of, lang).map_err(|Failure(m)| m)?;
-    let bound = facts::bind(policy, &file.facts).map_err(|e| e.render(lang))?;
-    let report = explain::report(policy, &bound, as_of, lang);
-    let mut problems = Vec::new();
-    // Verdicts in words in Chinese (符合), by their names in English as the [expect] table writes them.
-    let verdict_word = |v: &str| match (lang, v.parse::<crate::eval::Verdict>()) {
-        (Lang::Zh, Ok(verdict)) => verdict_short(verdict, lang).to_string(),
-        _ => v.to_string(),
+    let policy = super::find_policy(book, &policy_id, lang).map_err(|Failure(m)| at(m))?;
+    let as_of = file.as_of.as_deref().ok_or_else(|| at(facts::FactError::NoAsOf.render(lang)))?;
+    let as_of = parse_date(as_of, lang).map_err(|Failure(m)| at(m))?;
+    let expected = expect::read(policy, file.expect.as_ref()).map_err(|e| e.render(&case.path, &case.text, lang))?;
+    Ok(Ready { policy, as_of, file, expected })
+}
+
+/// Runs one case; `Ok(verdict)` when everything expected holds, else what differed.
+fn run_case(case: &Ready<'_>, lang: Lang) -> Result<String, String> {
+    let bound = facts::bind(case.policy, &case.file.facts).map_err(|e| e.render(lang))?;
+    let report = explain::report(case.policy, &bound, case.as_of, lang);
+    let verdict = |v: crate::eval::Verdict| match lang {
+        Lang::Zh => verdict_short(v, lang).to_string(),
+        Lang::En => v.as_str().to_string(),
     };
-    match expect.get("verdict").and_then(|v| v.as_str()) {
-        Some(v) if v == report.verdict.as_str() => {}
-        Some(v) => problems.push(match lang {
-            Lang::Zh => format!("结论应为“{}”，实际为“{}”", verdict_word(v), verdict_word(report.verdict.as_str())),
-            Lang::En => format!("expected verdict {v}, got {}", report.verdict.as_str()),
-        }),
-        None => return Err(pick(lang, "[expect] 表须写明 verdict = \"…\"", "[expect] needs verdict = \"…\"").into()),
+    let mut problems = Vec::new();
+    if case.expected.verdict != report.verdict {
+        problems.push(match lang {
+            Lang::Zh => format!("结论应为“{}”，实际为“{}”", verdict(case.expected.verdict), verdict(report.verdict)),
+            Lang::En => format!("expected verdict {}, got {}", verdict(case.expected.verdict), verdict(report.verdict)),
+        });
     }
-    if let Some(list) = expect.get("failing").and_then(|v| v.as_array()) {
-        let mut want: Vec<&str> = list.iter().filter_map(|v| v.as_str()).collect();
+    if let Some(want) = &case.expected.failing {
+        let mut want: Vec<&str> = want.iter().map(String::as_str).collect();
         let mut got: Vec<&str> =
             report.rules.iter().filter(|r| r.outcome == crate::eval::Outcome::Fail).map(|r| r.id.as_str()).collect();
         want.sort_unstable();
@@ -174,7 +231,7 @@ fn run_case(book: &crate::Rulebook, case: &Case, lang: Lang) -> Result<String, S
                 if ids.is_empty() {
                     return "（无）".to_string();
                 }
-                let title = |id: &&str| policy.rules().iter().find(|r| r.id == *id).map(|r| r.title.zh.as_str());
+                let title = |id: &&str| case.policy.rules().iter().find(|r| r.id == *id).map(|r| r.title.zh.as_str());
                 ids.iter().map(|id| format!("“{}” [{id}]", title(id).unwrap_or(id))).collect::<Vec<_>>().join("、")
             };
             problems.push(match lang {
@@ -183,22 +240,16 @@ fn run_case(book: &crate::Rulebook, case: &Case, lang: Lang) -> Result<String, S
             });
         }
     }
-    if let Some(outputs) = expect.get("outputs").and_then(|v| v.as_object()) {
-        for (name, want) in outputs {
-            let got = report.outputs.get(name).cloned().unwrap_or(serde_json::Value::Null);
-            if !same_value(want, &got) {
-                problems.push(match lang {
-                    Lang::Zh => format!("输出 {name} 应为 {want}，实际为 {got}"),
-                    Lang::En => format!("output {name}: expected {want}, got {got}"),
-                });
-            }
+    for (name, want) in &case.expected.outputs {
+        let got = report.outputs.get(name).cloned().unwrap_or(serde_json::Value::Null);
+        if !same_value(want, &got) {
+            problems.push(match lang {
+                Lang::Zh => format!("输出 {name} 应为 {want}，实际为 {got}"),
+                Lang::En => format!("output {name}: expected {want}, got {got}"),
+            });
         }
     }
-    if problems.is_empty() {
-        Ok(verdict_word(report.verdict.as_str()))
-    } else {
-        Err(problems.join(pick(lang, "；", "; ")))
-    }
+    if problems.is_empty() { Ok(verdict(report.verdict)) } else { Err(problems.join(pick(lang, "；", "; "))) }
 }
 
 /// Outputs are reported as strings (`"140 元/月"`); an expectation may be written as a number or a string,

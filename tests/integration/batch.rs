@@ -141,8 +141,59 @@ fn bad_json_lines_are_error_rows_too() {
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["verdict"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(verdicts, ["pass", "error", "error", "error"]);
-    assert!(err.contains("line 4, column wage: policy minimum_wage declares no fact `wage`"), "{err}");
+    // A key that is no fact is carried through (see below), so the last row is undetermined, not an error.
+    assert_eq!(verdicts, ["pass", "error", "error", "undetermined"]);
+    assert!(err.contains("line 2: the line is not valid JSON"), "{err}");
+}
+
+#[test]
+fn jsonl_unknown_keys_are_carried_through_like_csv_columns() {
+    let dir = scratch("jsonl-carried");
+    let mut text = String::from(
+        "{\"id\": \"E1\", \"姓名\": \"王芳\", \"county\": \"鹿城区\", \"employment\": \"全日制\", \"monthly_wage\": 1900, \"部门\": \"财务\"}\n\
+         {\"id\": \"E2\", \"county\": \"鹿城区\", \"employment\": \"全日制\", \"monthly_wage\": 1700, \"工号\": 17}\n\
+         {\"id\": \"E3\", \"姓名\": \"李强\", \"county\": \"鹿城区\", \"employment\": \"全日制\", \"monthly_wage\": \"x\"}\n",
+    );
+    // Past the first chunk the CSV columns are fixed: a key first seen there is kept by JSON Lines output only.
+    for n in 4..=4100 {
+        text.push_str(&format!(
+            "{{\"id\": \"E{n}\", \"county\": \"鹿城区\", \"employment\": \"全日制\", \"monthly_wage\": 1900}}\n"
+        ));
+    }
+    text.push_str("{\"id\": \"E4101\", \"county\": \"鹿城区\", \"employment\": \"全日制\", \"monthly_wage\": 1900, \"籍贯\": \"瑞安\"}\n");
+    let input = write(&dir, "rows.jsonl", &text);
+
+    let (code, out, err) = batch(&input, &[]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(out.lines().count(), 1 + 4101, "rows in = rows out");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].ends_with(",error,姓名,部门,工号"), "{}", lines[0]);
+    assert!(lines[1].starts_with("E1,1,pass,") && lines[1].ends_with(",王芳,财务,"), "{}", lines[1]);
+    assert!(lines[2].starts_with("E2,2,fail,") && lines[2].ends_with(",,,17"), "{}", lines[2]);
+    assert!(
+        lines[3].starts_with("E3,3,error,") && lines[3].ends_with(",李强,,"),
+        "error rows keep them too: {}",
+        lines[3]
+    );
+    assert_eq!(err.matches("`姓名`").count(), 1, "listed once: {err}");
+    assert!(err.contains("`籍贯` 第 4101 行才首次出现"), "{err}");
+
+    let (code, out, _) = batch(&input, &["--format", "jsonl"]);
+    assert_eq!(code, 2);
+    let rows: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 4101);
+    assert_eq!(rows[0]["carried"], serde_json::json!({"姓名": "王芳", "部门": "财务"}));
+    assert_eq!(rows[1]["carried"], serde_json::json!({"工号": 17}), "values keep their JSON type");
+    assert_eq!(rows[3].get("carried"), None, "a row with nothing to carry has no `carried`");
+    assert_eq!(rows[4100]["carried"], serde_json::json!({"籍贯": "瑞安"}));
+
+    // CSV columns that are no fact reach JSON Lines output as well.
+    let csv = write(&dir, "rows.csv", "id,姓名,county,employment,monthly_wage\nE1,王芳,鹿城区,全日制,1900\n");
+    let (code, out, _) = batch(&csv, &["--format", "jsonl"]);
+    assert_eq!(code, 0);
+    let row: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(row["carried"], serde_json::json!({"姓名": "王芳"}));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -453,7 +504,10 @@ fn input_dash_reads_standard_input() {
 fn batch_help_documents_the_exit_codes() {
     let (code, out, _) = run(&["batch", "--help"]);
     assert_eq!(code, 0);
-    assert!(out.contains("Exit codes: 0") && out.contains("退出码"), "{out}");
+    assert!(out.contains("退出码：0") && !out.contains("Exit codes"), "{out}");
+    let (code, out, _) = run(&["batch", "--help", "--lang", "en"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Exit codes: 0") && !out.contains("退出码"), "{out}");
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! complete, dated parameters proven non-overlapping, and the lints that need no facts.
 //! Every problem becomes a `Diagnostic`; a policy with an error is not returned.
 
+mod conversions;
 mod expr;
 mod lints;
 mod tables;
@@ -182,6 +183,7 @@ impl<'a> Checker<'a> {
         let mut rules = Vec::new();
         let mut properties = Vec::new();
         let mut wording = Wording::default();
+        let mut conversions = Vec::new();
         // Declarations first, so that rules and derived values may use names declared after them.
         for item in &ast.items {
             match item {
@@ -213,6 +215,7 @@ impl<'a> Checker<'a> {
                     }
                 }
                 Item::Rule(_) | Item::Property(_) | Item::Period(..) => {}
+                Item::Conversion(conversion) => self.conversion(conversion, &mut conversions),
                 Item::Conclusion { verdict, text } => {
                     if wording.conclusions.iter().any(|(v, _)| *v == verdict.node) {
                         self.error(repeated("conclusion", verdict.span));
@@ -348,6 +351,7 @@ impl<'a> Checker<'a> {
             properties,
             file: self.file_name.clone(),
             wording,
+            conversions,
             partition: Default::default(),
         })
     }

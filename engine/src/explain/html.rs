@@ -105,6 +105,13 @@ pub fn fragment(report: &Report, lang: Lang) -> String {
     if let Some(reason) = &report.reason {
         let _ = write!(out, "<p>{}{colon}{}</p>", pick(lang, "理由", "Reason"), e(reason));
     }
+    if !report.conversions.is_empty() {
+        let _ = write!(out, "<h2>{}</h2><ul>", pick(lang, "按规定换算", "Converted as the law provides"));
+        for line in &report.conversions {
+            let _ = write!(out, "<li>{}</li>", e(&line.text));
+        }
+        out.push_str("</ul>");
+    }
     for group in Group::ALL {
         let rules: Vec<_> = rules_in(report, group).collect();
         if rules.is_empty() {

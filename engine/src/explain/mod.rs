@@ -16,7 +16,8 @@ use crate::syntax::ast::{Bilingual, CmpOp};
 pub use data::{Atom, Explained, explained};
 use jiff::civil::Date;
 pub use model::{
-    AdministrativeLine, Detail, FactRef, Header, NotChecked, OutputLine, REPORT_VERSION, Report, RuleReport, Truth,
+    AdministrativeLine, ConversionLine, ConversionRule, Detail, FactRef, Header, NotChecked, OutputLine,
+    REPORT_VERSION, Report, RuleReport, Truth,
 };
 pub use phrases::Lang;
 use phrases::SetTest;
@@ -32,7 +33,42 @@ impl crate::Resolved<'_> {
     pub fn report(&self, lang: Lang) -> Report {
         let mut report = report(self.policy, &self.facts, self.as_of, lang);
         report.case = self.case.clone();
+        report.conversions = self.conversions.iter().map(|c| conversion_line(self.policy, c, lang)).collect();
         report
+    }
+}
+
+/// A value converted by law, in words: 小时工资：150 元/天，按“1 天 = 8 小时”（《…》第三条）折合 18.75 元/小时.
+pub fn conversion_line(policy: &Policy, converted: &crate::facts::Converted, lang: Lang) -> ConversionLine {
+    let label = policy
+        .fact_index(&converted.fact)
+        .and_then(|id| policy.facts().get(id as usize))
+        .map_or_else(|| converted.fact.clone(), |f| localized(&f.label, lang).to_string());
+    let laws: Vec<(String, String)> = converted
+        .used
+        .iter()
+        .filter_map(|&i| policy.conversions().get(i))
+        .map(|c| (c.text.clone(), c.citation.clone()))
+        .collect();
+    let (given, value) = (phrases::show_quantity(converted.given), phrases::show_quantity(converted.value));
+    let approx = if converted.exact { "" } else { pick(lang, "约", "about ") };
+    let text = match lang {
+        Lang::Zh => {
+            let by: Vec<String> = laws.iter().map(|(rule, law)| format!("“{rule}”（{law}）")).collect();
+            format!("{label}：给出 {given}，按{}折合{approx} {value}", by.join("、"))
+        }
+        Lang::En => {
+            let by: Vec<String> = laws.iter().map(|(rule, law)| format!("{rule} ({law})")).collect();
+            format!("{label}: {given} given, converted by {} to {approx}{value}", by.join(" and "))
+        }
+    };
+    ConversionLine {
+        fact: converted.fact.clone(),
+        given,
+        value,
+        exact: converted.exact,
+        by: laws.into_iter().map(|(rule, citation)| ConversionRule { rule, citation }).collect(),
+        text,
     }
 }
 
@@ -289,6 +325,7 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
             "This result follows from the facts given and this rule pack; it is for self-assessment only and is not an administrative licensing decision.",
         )
         .to_string(),
+        conversions: Vec::new(),
     }
 }
 

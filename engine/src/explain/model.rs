@@ -61,6 +61,29 @@ pub struct Report {
     /// That the result is a self-assessment aid, not an administrative decision.
     #[serde(default)]
     pub disclaimer: String,
+    /// Facts given in another time base (元/天 for 元/小时) and converted by a law the pack cites.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conversions: Vec<ConversionLine>,
+}
+
+/// A fact converted by law: what was given, what it was read as, by which declared conversions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversionLine {
+    pub fact: String,
+    pub given: String,
+    pub value: String,
+    /// False when the quotient does not terminate and the value shown is rounded.
+    pub exact: bool,
+    pub by: Vec<ConversionRule>,
+    /// The whole line in the reader's language.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversionRule {
+    /// `1 天 = 8 小时`
+    pub rule: String,
+    pub citation: String,
 }
 
 /// Who issued the notice and when it is in force, as written in the rule file's header.

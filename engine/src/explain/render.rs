@@ -152,6 +152,12 @@ pub fn text(report: &Report, lang: Lang) -> String {
     if let Some(reason) = &report.reason {
         let _ = writeln!(out, "{}{colon}{reason}", pick(lang, "理由", "Reason"));
     }
+    if !report.conversions.is_empty() {
+        let _ = writeln!(out, "\n{}", pick(lang, "按规定换算：", "Converted as the law provides:"));
+        for line in &report.conversions {
+            let _ = writeln!(out, "  {}", line.text);
+        }
+    }
     for group in Group::ALL {
         let rules: Vec<&RuleReport> = rules_in(report, group).collect();
         if rules.is_empty() {

@@ -224,6 +224,10 @@ fn quantity(policy: &Policy, fact: &FactDef, text: &str) -> Result<Quantity, Fac
             match over.and_then(|t| Unit::parse(&t).ok()) {
                 Some(u) if u.dimension() == declared.dimension() && !unit_text.contains('/') => u,
                 _ => {
+                    // Across 天/小时/月 only along the conversions the pack declares with their law.
+                    if let Some((converted, ..)) = by_law(policy, Quantity::new(value, unit), declared) {
+                        return Ok(converted);
+                    }
                     let time_rate = crate::units::differs_only_in_time(unit.dimension(), declared.dimension());
                     return Err(bad_unit(time_rate));
                 }
@@ -245,6 +249,30 @@ fn quantity(policy: &Policy, fact: &FactDef, text: &str) -> Result<Quantity, Fac
     let given = Quantity::new(value, unit);
     // Kept in the declared unit when that is exact; otherwise as given (1 亩 is no finite number of m²).
     Ok(given.convert_exact(declared).unwrap_or(given))
+}
+
+/// A quantity in a time base other than the declared one, converted along the pack's declared conversions.
+fn by_law(policy: &Policy, given: Quantity, declared: Unit) -> Option<(Quantity, Vec<usize>, bool)> {
+    if policy.conversions().is_empty() {
+        return None;
+    }
+    let links: Vec<crate::units::TimeLink> = policy.conversions().iter().map(|c| c.link).collect();
+    crate::units::across_time(given, declared, &links)
+}
+
+/// How a value written in another time base was converted by law (`150 元/天` read as 18.75 元/小时), for
+/// the report; `None` when the text needed no such conversion.
+pub(crate) fn converted(policy: &Policy, fact: &FactDef, text: &str) -> Option<super::Converted> {
+    let declared = fact.unit?;
+    let normal = halfwidth(text.trim());
+    let (number, unit_text) = split_number(&normal);
+    let unit = Unit::parse(unit_text.trim()).ok()?;
+    if unit.dimension() == declared.dimension() {
+        return None;
+    }
+    let given = Quantity::new(parse_number(number).ok()?, unit);
+    let (value, used, exact) = by_law(policy, given, declared)?;
+    Some(super::Converted { fact: fact.name.clone(), given, value, used, exact })
 }
 
 /// The number at the start of `text` (sign, digits with `,` separators, a decimal point, an exponent) and the

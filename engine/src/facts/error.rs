@@ -47,8 +47,8 @@ impl NumberProblem {
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FactError {
-    #[error("the {format} is malformed: {message}")]
-    Syntax { format: &'static str, line: Option<usize>, message: String },
+    #[error("the {} is malformed: {}", .0.format, .0.en)]
+    Syntax(Box<super::syntax::SyntaxError>),
     /// The file parsed, but its shape is wrong: the top level, or `facts`, is not a table.
     #[error("`{key}` must be a table of name = value, found {found}")]
     NotATable { key: &'static str, found: String },
@@ -99,6 +99,13 @@ pub struct UnknownUnit {
     pub suggestion: Option<String>,
 }
 
+fn with_excerpt(message: String, excerpt: &Option<String>) -> String {
+    match excerpt {
+        Some(lines) => format!("{message}\n{lines}"),
+        None => message,
+    }
+}
+
 impl FactError {
     /// The message a clerk or an applicant reads.
     pub fn render(&self, lang: Lang) -> String {
@@ -110,10 +117,13 @@ impl FactError {
 
     fn zh(&self) -> String {
         match self {
-            FactError::Syntax { format, line, message } => match line {
-                Some(l) => format!("事实文件格式错误（{format}，第 {l} 行）：{message}"),
-                None => format!("事实文件格式错误（{format}）：{message}"),
-            },
+            FactError::Syntax(e) => {
+                let place = match (e.line, e.column) {
+                    (Some(l), Some(c)) => format!("，第 {l} 行第 {c} 列"),
+                    _ => String::new(),
+                };
+                with_excerpt(format!("事实文件格式错误（{}{place}）：{}", e.format, e.zh), &e.excerpt)
+            }
             FactError::NotATable { key, found } => match *key {
                 "facts" => format!(
                     "事实文件中的 `facts` 应为“事实名 = 取值”的表（TOML 的 [facts] 或 JSON 对象），实际给出 {found}"
@@ -180,10 +190,13 @@ impl FactError {
 
     fn en(&self) -> String {
         match self {
-            FactError::Syntax { format, line, message } => match line {
-                Some(l) => format!("the fact file is not valid {format} (line {l}): {message}"),
-                None => format!("the fact file is not valid {format}: {message}"),
-            },
+            FactError::Syntax(e) => {
+                let place = match (e.line, e.column) {
+                    (Some(l), Some(c)) => format!(" (line {l}, column {c})"),
+                    _ => String::new(),
+                };
+                with_excerpt(format!("the fact file is not valid {}{place}: {}", e.format, e.en), &e.excerpt)
+            }
             FactError::NotATable { key, found } => match *key {
                 "facts" => format!(
                     "`facts` in the fact file must be a table of name = value ([facts] in TOML, an object in JSON), but {found} was given"

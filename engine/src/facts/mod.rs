@@ -5,6 +5,8 @@ pub mod case;
 mod codec;
 pub mod describe;
 mod error;
+pub mod locate;
+mod syntax;
 mod write;
 
 use crate::eval::{FactSet, FactValue};
@@ -15,6 +17,7 @@ pub use case::Case;
 use codec::Given;
 pub use codec::{SET_SEPARATORS, halfwidth, parse_number, read_answer, same};
 pub use error::{Accepted, FactError, NumberProblem};
+pub use syntax::SyntaxError;
 pub use write::{enum_name, fact_file, value_cell, value_json, value_toml};
 
 /// Fact files larger than this are refused before they are read (`--max-input-bytes` overrides it): a fact
@@ -57,16 +60,10 @@ pub struct FactFile {
 /// Reads a fact file; `name` decides the format (`.json`, in any case, is JSON; anything else TOML).
 pub fn read_file(name: &str, text: &str) -> Result<FactFile, FactError> {
     let document: serde_json::Value = if name.to_ascii_lowercase().ends_with(".json") {
-        serde_json::from_str(text).map_err(|e| FactError::Syntax {
-            format: "JSON",
-            line: Some(e.line()),
-            message: e.to_string(),
-        })?
+        serde_json::from_str(text).map_err(|e| FactError::Syntax(Box::new(SyntaxError::json(text, &e))))?
     } else {
-        let document = toml_edit::ImDocument::parse(text).map_err(|e| {
-            let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-            FactError::Syntax { format: "TOML", line, message: e.message().trim().to_string() }
-        })?;
+        let document =
+            toml_edit::ImDocument::parse(text).map_err(|e| FactError::Syntax(Box::new(SyntaxError::toml(text, &e))))?;
         table_to_json(document.as_table(), text)
     };
     let top = match document {
@@ -159,6 +156,33 @@ fn json_to_raw(value: serde_json::Value) -> Option<Raw> {
         J::Array(items) => Raw::List(items.into_iter().filter_map(json_to_raw).collect()),
         J::Object(_) => Raw::Text(value.to_string()),
     })
+}
+
+/// A value given in another time base and converted by a law the pack cites (`convert`): what was given,
+/// what it was read as, and which of the policy's conversions were applied, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Converted {
+    pub fact: String,
+    pub given: crate::units::Quantity,
+    pub value: crate::units::Quantity,
+    /// Indices into `Policy::conversions`.
+    pub used: Vec<usize>,
+    /// False when the quotient does not terminate and was rounded at 28 significant digits.
+    pub exact: bool,
+}
+
+/// The facts of a file that were given in another time base and converted by law, for the report.
+pub fn conversions(policy: &Policy, facts: &[(String, Raw)]) -> Vec<Converted> {
+    facts
+        .iter()
+        .filter_map(|(name, raw)| {
+            let fact = &policy.facts[policy.fact_index(name)? as usize];
+            match raw {
+                Raw::Text(text) => codec::converted(policy, fact, text),
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 /// Checks raw facts against a policy and fills its slots.

@@ -68,6 +68,25 @@ pub enum Item {
     },
     /// `period EXPR`: the date the figures measure.
     Period(Expr, Span),
+    /// `convert 1 天 = 8 小时 by "…"`: a conversion across time bases that a law fixes, with its citation.
+    Conversion(ConversionAst),
+}
+
+/// One side of a `convert` declaration: a number and the unit written after it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measure {
+    pub value: Decimal,
+    pub unit: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversionAst {
+    pub left: Measure,
+    pub right: Measure,
+    /// The law that fixes the conversion; required, checked by the checker (C090).
+    pub citation: Option<Spanned<String>>,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]

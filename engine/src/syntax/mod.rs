@@ -286,6 +286,7 @@ fn describe(grammar_rule: Rule) -> &'static str {
         Rule::not_checked | Rule::k_not_checked => "`not_checked`",
         Rule::not_encoded | Rule::k_not_encoded => "`not_encoded`",
         Rule::administrative | Rule::k_administrative => "`administrative`",
+        Rule::conversion | Rule::k_convert => "`convert`",
         Rule::evidence | Rule::k_evidence => "`evidence`",
         Rule::inapplicable | Rule::k_inapplicable => "`inapplicable`",
         Rule::reading | Rule::k_reading => "`reading`",
@@ -408,6 +409,13 @@ impl Builder {
                 Item::Administrative { label, value, clause, span }
             }
             Rule::period_decl => Item::Period(self.expr(only(pair)?)?, span),
+            Rule::conversion => {
+                let mut inner = children(pair);
+                let left = self.measure(next(&mut inner)?)?;
+                let right = self.measure(next(&mut inner)?)?;
+                let citation = inner.next().map(|c| Spanned { span: self.span(&c), node: self.string(c) });
+                Item::Conversion(ConversionAst { left, right, citation, span })
+            }
             Rule::property => {
                 let prop = only(pair)?;
                 let id = self.ident(only(prop.clone())?);
@@ -418,6 +426,14 @@ impl Builder {
             }
             other => return Err(unexpected(self.file, span, other)),
         })
+    }
+
+    fn measure(&self, pair: Pair<'_, Rule>) -> Built<Measure> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let value = self.decimal(&next(&mut inner)?)?;
+        let unit = inner.next().map(|u| u.as_str().chars().filter(|c| *c != ' ').collect::<String>());
+        Ok(Measure { value, unit, span })
     }
 
     fn source_field(&self, pair: Pair<'_, Rule>) -> Built<SourceField> {

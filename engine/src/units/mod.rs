@@ -4,10 +4,12 @@
 //! conversion factors do not terminate in decimal (1 亩 = 2000/3 m²), so a unit keeps
 //! its size as an integer ratio and comparisons cross-multiply instead of converting.
 
+mod law;
 mod quantity;
 #[cfg(test)]
 mod tests;
 
+pub use law::{TimeLink, across_time, time_atom};
 pub use quantity::Quantity;
 
 use rust_decimal::Decimal;
