@@ -7,6 +7,7 @@ mod batch;
 mod diagnostics;
 mod diff;
 mod differential;
+mod exactness;
 mod examples;
 mod fast_path;
 mod fuzz;
