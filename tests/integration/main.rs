@@ -14,6 +14,7 @@ mod fuzz;
 mod hostile;
 mod inputs;
 mod packs;
+mod plan;
 mod printable;
 mod properties;
 mod records;

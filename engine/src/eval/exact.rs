@@ -35,10 +35,22 @@ pub const BUDGET: usize = 2_000;
 
 /// Refines a Kleene decision of `facts` to the exact one (see the module doc).
 pub fn refine(policy: &Policy, facts: &FactSet, as_of: Date, kleene: Decision, scratch: &mut Scratch) -> Decision {
+    refine_within(policy, facts, as_of, kleene, scratch, BUDGET)
+}
+
+/// `refine` with a budget of `budget` Kleene evaluations instead of `BUDGET` (the planner's probes).
+pub fn refine_within(
+    policy: &Policy,
+    facts: &FactSet,
+    as_of: Date,
+    kleene: Decision,
+    scratch: &mut Scratch,
+    budget: usize,
+) -> Decision {
     if kleene.verdict != Verdict::Undetermined {
         return kleene;
     }
-    let mut search = Search { policy, rule: None, as_of, scratch, budget: BUDGET, inexact: false };
+    let mut search = Search { policy, rule: None, as_of, scratch, budget, inexact: false };
     let mut case = facts.clone();
     let mut seen = Seen::default();
     search.verdicts(&mut case, &mut seen);
