@@ -101,9 +101,9 @@ fn reports_outputs(verdict: Verdict) -> bool {
 
 /// Kleene evaluations all the probes of one plan may spend refining their answers; past it the probes
 /// are Kleene's alone (a gate Kleene cannot see is then missed, never invented).
-const PROBE_BUDGET: usize = 3_000;
+const PROBE_BUDGET: usize = 600;
 /// The share of it one probe may spend.
-const PER_PROBE: usize = 150;
+const PER_PROBE: usize = 40;
 
 /// The open facts of a case: the verdict's missing facts (refined while `budget` lasts) and those an
 /// unknown output waits for.
