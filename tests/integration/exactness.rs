@@ -387,3 +387,32 @@ proptest! {
 }
 
 type Check = fn(&Generator<'_>, &FactSet, Date, &mut Rng) -> Result<(), String>;
+
+/// Where the exact search runs out of work the batch says so, never silently: the JSONL row carries
+/// `missing_approximate` and the summary counts the rows.
+#[test]
+fn batch_says_when_a_missing_list_may_be_larger_than_necessary() {
+    let dir = std::env::temp_dir().join(format!("comply-exact-batch-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("rows.jsonl");
+    // examples/features/equipment_subsidy/undetermined_missing_facts.toml as one row.
+    let row = r#"{"id": "A1", "registered_here": true, "industry": "制造业", "energy_intensity": 0.42, "fatalities": 0, "acceptance_done": true, "acceptance_date": "2021-11-30", "project_kinds": ["数字化改造"], "equipment_investment": 700, "revenue": 1.2, "digital_plan_filed": true, "new_jobs": 40}"#;
+    std::fs::write(&input, format!("{row}\n")).unwrap();
+    let rules = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/features");
+    let args = [
+        "batch",
+        rules,
+        "--policy",
+        "equipment_subsidy",
+        "--as-of",
+        "2022-01-10",
+        "--input",
+        input.to_str().unwrap(),
+        "--format",
+        "jsonl",
+    ];
+    let out = common::comply_with_input(&args, "");
+    assert!(out.stdout.contains("\"missing_approximate\":true"), "{}", out.stdout);
+    assert!(out.stderr.contains("其中 1 行情形较复杂"), "{}", out.stderr);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
