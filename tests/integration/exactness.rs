@@ -216,6 +216,44 @@ fn a_decided_verdict_holds_for_every_completion() {
     for_all("decided", decided_holds);
 }
 
+#[test]
+fn a_rule_decided_regardless_of_its_missing_facts_holds_for_every_completion() {
+    for_all("rule", refined_rules_hold);
+}
+
+/// (d) A rule the refinement decided although Kleene left it unknown (`missing` then names the facts it is
+/// decided regardless of) has that outcome in every completion tried.
+fn refined_rules_hold(g: &Generator<'_>, facts: &FactSet, as_of: Date, rng: &mut Rng) -> Result<(), String> {
+    let p = g.policy;
+    let ev = eval::evaluate(p, facts, as_of);
+    let refined: Vec<(usize, eval::Outcome)> = ev
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.outcome != eval::Outcome::Unknown && !r.missing.is_empty())
+        .map(|(i, r)| (i, r.outcome))
+        .collect();
+    if refined.is_empty() {
+        return Ok(());
+    }
+    let open = unknown(p, facts);
+    for _ in 0..TRIES / 2 {
+        let case = complete(p, facts, &open, as_of, g, rng);
+        let now = eval::kleene(p, &case, as_of);
+        for (i, outcome) in &refined {
+            if now.rules[*i].outcome != *outcome {
+                return Err(format!(
+                    "rule `{}` reported {outcome:?} regardless, but a completion gives {:?}:\n{}",
+                    p.rules()[*i].id,
+                    now.rules[*i].outcome,
+                    to_toml(p, &case, Some(as_of))
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// (c) A decided verdict is the verdict of every completion: exhaustively over the classes while there
 /// are few, then sampled.
 fn decided_holds(g: &Generator<'_>, facts: &FactSet, as_of: Date, rng: &mut Rng) -> Result<(), String> {
@@ -274,6 +312,13 @@ fn the_wage_decides_where_the_tier_does_not_matter() {
         let ev = case(&facts);
         assert_eq!((ev.verdict, ev.missing, ev.approximate), (verdict, FactMask::EMPTY, false), "{facts:?}");
     }
+    // The report does not call the deciding rule "not affecting the verdict": it fails (or is met) whatever
+    // the subdistrict is.
+    let floor = policy.rules().iter().position(|r| r.id == "monthly_floor").unwrap();
+    let below = case(&[("county", "洞头区"), ("employment", "full_time"), ("monthly_wage", "1600 元/月")]);
+    assert_eq!(below.rules[floor].outcome, eval::Outcome::Fail);
+    let above = case(&[("county", "洞头区"), ("employment", "full_time"), ("monthly_wage", "1900 元/月")]);
+    assert_eq!(above.rules[floor].outcome, eval::Outcome::Pass);
     // Between the tiers the subdistrict decides: it alone is missing.
     let ev = case(&[("county", "洞头区"), ("employment", "full_time"), ("monthly_wage", "1700 元/月")]);
     assert_eq!(ev.verdict, Verdict::Undetermined);
@@ -378,6 +423,7 @@ proptest! {
                 ("undetermined", undetermined_differs as Check),
                 ("pivotal", missing_is_pivotal),
                 ("decided", decided_holds),
+                ("rule", refined_rules_hold),
             ] {
                 check_policy(name, policy, 16, check, &mut failures);
             }

@@ -25,7 +25,7 @@
 
 use jiff::civil::Date;
 
-use super::{Decision, Env, FactMask, FactSet, FactValue, Outcome, RuleResult, Scratch, Verdict};
+use super::{Decision, Env, FactMask, FactSet, FactValue, Outcome, RuleResult, Scratch, Value, Verdict};
 use crate::partition::Point;
 use crate::policy::{FactId, Policy, RuleDef};
 
@@ -175,7 +175,21 @@ impl Search<'_> {
                     Outcome::Fail | Outcome::Refer | Outcome::Warn => Verdict::Fail,
                     Outcome::Unknown => Verdict::Undetermined,
                 };
-                Decision { verdict, inapplicable: None, missing: result.missing, approximate: false }
+                // A met requirement passes whether or not the rule applies, yet a completion where it does
+                // not apply is `skipped`: while `when` is open, this node is not one outcome, so split on it.
+                let unknown_when = match (&rule.applies, result.outcome) {
+                    (Some(condition), Outcome::Pass) => match env.eval(condition) {
+                        Value::Unknown { facts, .. } => Some(facts),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                match unknown_when {
+                    Some(missing) => {
+                        Decision { verdict: Verdict::Undetermined, inapplicable: None, missing, approximate: false }
+                    }
+                    None => Decision { verdict, inapplicable: None, missing: result.missing, approximate: false },
+                }
             }
         };
         env.release(self.scratch);
