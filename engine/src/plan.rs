@@ -15,13 +15,17 @@
 //!    (`partition`), refined by the exact search within a small budget per probe and per plan
 //!    (`PROBE_BUDGET`), so the cost is bounded whatever the number of open facts. A question's depth is
 //!    the longest chain of gates above it;
-//! 3. then by how many open rules and outputs the answer can settle, more first;
-//! 4. ties in the rule file's order of the facts.
+//!    An answer that fails the case or puts it out of scope is not counted: it drops every other fact, which
+//!    makes it a question to ask early, not one the others depend on;
+//! 3. then by the highest level of the verdict lattice among the rules it can settle (scope, then fail,
+//!    then refer: whether the notice applies at all is asked first);
+//! 4. then by how many open rules and outputs the answer can settle, more first;
+//! 5. ties in the rule file's order of the facts.
 
 use jiff::civil::Date;
 
 use crate::eval::{self, Env, FactMask, FactSet, Outcome, Value, Verdict};
-use crate::policy::{FactId, Policy};
+use crate::policy::{FactId, Level, Policy, RuleDef};
 
 /// The verdict so far and the questions that can still change the answer, most useful first.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,24 +49,36 @@ pub struct Question {
 
 /// The plan for `facts` on `as_of`, leaving out facts the applicant said they cannot answer (`skipped`).
 pub fn plan(policy: &Policy, facts: &FactSet, as_of: Date, skipped: &[FactId]) -> Plan {
+    plan_for(policy, facts, as_of, skipped, true)
+}
+
+/// The plan for the verdict alone (`ask --until-verdict`): no output's facts, and the ranking ignores the
+/// outputs too, so a fact a route waits for does not jump ahead of the one that decides the case.
+pub fn verdict_plan(policy: &Policy, facts: &FactSet, as_of: Date, skipped: &[FactId]) -> Plan {
+    plan_for(policy, facts, as_of, skipped, false)
+}
+
+fn plan_for(policy: &Policy, facts: &FactSet, as_of: Date, skipped: &[FactId], outputs: bool) -> Plan {
     let evaluation = eval::evaluate(policy, facts, as_of);
     let asked = |f: &FactId| !skipped.contains(f) && facts.get(*f).is_none();
     let mut wanted: Vec<(FactId, Vec<String>, bool)> = Vec::new();
+    let mut levels: Vec<Option<Level>> = Vec::new();
     for id in evaluation.missing.iter().filter(asked) {
-        let why = policy
+        let open: Vec<&RuleDef> = policy
             .rules()
             .iter()
             .zip(&evaluation.rules)
             .filter(|(_, r)| r.outcome == Outcome::Unknown && r.missing.contains(id))
-            .map(|(rule, _)| rule.id.clone())
+            .map(|(rule, _)| rule)
             .collect();
-        wanted.push((id, why, false));
+        levels.push(open.iter().filter_map(|rule| rule.consequence.level()).min());
+        wanted.push((id, open.iter().map(|rule| rule.id.clone()).collect(), false));
     }
     // A fact Kleene waited for but the exact search proved cannot change the verdict (the subdistrict of a
     // 洞头区 wage above both tiers) is not asked merely to name an output (the tier): the answer no longer
     // matters to the applicant. Facts only an output reads (an approval route's) are asked.
     let settled = eval::kleene(policy, facts, as_of).missing.difference(evaluation.missing);
-    if reports_outputs(evaluation.verdict) {
+    if outputs && reports_outputs(evaluation.verdict) {
         let mut env = Env::new(policy, facts, as_of);
         for output in policy.outputs() {
             let Value::Unknown { facts: waiting, .. } = env.derived(*output) else { continue };
@@ -70,23 +86,28 @@ pub fn plan(policy: &Policy, facts: &FactSet, as_of: Date, skipped: &[FactId]) -
             for id in waiting.iter().filter(asked).filter(|f| !settled.contains(*f)) {
                 match wanted.iter_mut().find(|(f, _, _)| *f == id) {
                     Some((_, why, _)) => why.push(name.clone()),
-                    None => wanted.push((id, vec![name.clone()], true)),
+                    None => {
+                        levels.push(None);
+                        wanted.push((id, vec![name.clone()], true));
+                    }
                 }
             }
         }
     }
     let ids: Vec<FactId> = wanted.iter().map(|(f, _, _)| *f).collect();
-    let gates = gates(policy, facts, as_of, &ids);
+    let gates = gates(policy, facts, as_of, &ids, outputs);
     let depth = depths(&gates);
-    let mut questions: Vec<(usize, Question)> = wanted
+    let mut questions: Vec<((usize, Option<Level>), Question)> = wanted
         .into_iter()
         .enumerate()
         .map(|(i, (fact, why, output_only))| {
             let after = ids.iter().enumerate().filter(|(a, _)| gates[*a][i]).map(|(_, f)| *f).collect();
-            (depth[i], Question { fact, why, after, output_only })
+            ((depth[i], levels.get(i).copied().flatten()), Question { fact, why, after, output_only })
         })
         .collect();
-    questions.sort_by_key(|(depth, q)| (q.output_only, *depth, std::cmp::Reverse(q.why.len()), q.fact));
+    questions.sort_by_key(|((depth, level), q)| {
+        (q.output_only, *depth, level.is_none(), *level, std::cmp::Reverse(q.why.len()), q.fact)
+    });
     Plan {
         verdict: evaluation.verdict,
         approximate: evaluation.approximate,
@@ -106,8 +127,8 @@ const PROBE_BUDGET: usize = 600;
 const PER_PROBE: usize = 40;
 
 /// The open facts of a case: the verdict's missing facts (refined while `budget` lasts) and those an
-/// unknown output waits for.
-fn open(policy: &Policy, facts: &FactSet, as_of: Date, budget: &mut usize) -> FactMask {
+/// unknown output waits for; `None` when the case fails or is out of scope.
+fn open(policy: &Policy, facts: &FactSet, as_of: Date, outputs: bool, budget: &mut usize) -> Option<FactMask> {
     let mut env = Env::new(policy, facts, as_of);
     let evaluation = env.kleene_evaluation();
     let mut decision = eval::Decision {
@@ -123,28 +144,41 @@ fn open(policy: &Policy, facts: &FactSet, as_of: Date, budget: &mut usize) -> Fa
     }
     // As in `plan`: a fact proved unable to change the verdict is not asked for an output.
     let settled = evaluation.missing.difference(decision.missing);
+    if !reports_outputs(decision.verdict) {
+        return None;
+    }
     let mut open = decision.missing;
-    if reports_outputs(decision.verdict) {
-        for output in policy.outputs() {
-            if let Value::Unknown { facts: waiting, .. } = env.derived(*output) {
-                open = open.union(waiting.difference(settled));
-            }
+    for output in policy.outputs().iter().filter(|_| outputs) {
+        if let Value::Unknown { facts: waiting, .. } = env.derived(*output) {
+            open = open.union(waiting.difference(settled));
         }
     }
-    open
+    Some(open)
+}
+
+/// How many rules fail (or refer) by Kleene: a probe that adds one has answered with a failure.
+fn failures(policy: &Policy, facts: &FactSet, as_of: Date) -> usize {
+    let evaluation = eval::kleene(policy, facts, as_of);
+    evaluation.rules.iter().filter(|r| matches!(r.outcome, Outcome::Fail | Outcome::Refer)).count()
 }
 
 /// `gates[a][b]`: `ids[a]` gates `ids[b]` (see the module doc).
-fn gates(policy: &Policy, facts: &FactSet, as_of: Date, ids: &[FactId]) -> Vec<Vec<bool>> {
+fn gates(policy: &Policy, facts: &FactSet, as_of: Date, ids: &[FactId], outputs: bool) -> Vec<Vec<bool>> {
     // drops[a][b]: some answer to ids[a] leaves ids[b] irrelevant.
     let mut drops = vec![vec![false; ids.len()]; ids.len()];
     let mut budget = PROBE_BUDGET;
+    let failed = failures(policy, facts, as_of);
     for (a, &fact) in ids.iter().enumerate() {
         let Some(classes) = policy.partition().classes(policy, fact, facts, as_of, &[]) else { continue };
         let mut probe = facts.clone();
         for class in classes.classes {
             probe.set(fact, Some(class.value));
-            let open = open(policy, &probe, as_of, &mut budget);
+            // An answer that fails the case or puts it out of scope makes every other fact irrelevant: that
+            // is a question worth asking early (the lattice level sees to it), not a dependency.
+            if failures(policy, &probe, as_of) > failed {
+                continue;
+            }
+            let Some(open) = open(policy, &probe, as_of, outputs, &mut budget) else { continue };
             for (b, &other) in ids.iter().enumerate() {
                 drops[a][b] |= b != a && !open.contains(other);
             }

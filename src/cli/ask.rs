@@ -85,8 +85,11 @@ impl<'p> Interview<'p> {
             return None;
         }
         let skipped: Vec<FactId> = self.skipped.iter().collect();
-        let plan = crate::plan::plan(self.policy, &self.facts, self.as_of, &skipped);
-        let first = plan.questions.iter().find(|q| !(self.until_verdict && q.output_only)).map(|q| q.fact);
+        let plan = match self.until_verdict {
+            true => crate::plan::verdict_plan(self.policy, &self.facts, self.as_of, &skipped),
+            false => crate::plan::plan(self.policy, &self.facts, self.as_of, &skipped),
+        };
+        let first = plan.questions.first().map(|q| q.fact);
         if first.is_some() || self.until_verdict {
             return first;
         }
