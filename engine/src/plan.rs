@@ -13,10 +13,10 @@
 //!    drops the subdistrict; no subdistrict drops the county; a wage above both of 洞头区's tiers drops
 //!    the subdistrict too). Relevance is the missing set after the answer, one probe per class of A
 //!    (`partition`), refined by the exact search within a small budget per probe and per plan
-//!    (`PROBE_BUDGET`), so the cost is bounded whatever the number of open facts. A question's depth is
-//!    the longest chain of gates above it;
-//!    An answer that fails the case or puts it out of scope is not counted: it drops every other fact, which
-//!    makes it a question to ask early, not one the others depend on;
+//!    (`PROBE_BUDGET`), so the cost is bounded whatever the number of open facts. An answer that fails
+//!    the case or puts it out of scope is not counted: it drops every other fact, which makes it a question
+//!    to ask early, not one the others depend on. A question's depth is the longest chain of gates above
+//!    it;
 //! 3. then by the highest level of the verdict lattice among the rules it can settle (scope, then fail,
 //!    then refer: whether the notice applies at all is asked first);
 //! 4. then by how many open rules and outputs the answer can settle, more first;
