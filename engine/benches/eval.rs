@@ -562,12 +562,31 @@ fn zero_land_fixture() -> Fixture<Project> {
 }
 
 impl<N> Fixture<N> {
-    /// The baseline is only a baseline if it decides every case the way the engine does.
+    /// The baseline is only a baseline if it decides every case the way the engine does. It is written as
+    /// Kleene propagation, so it is compared with Kleene's verdict; where Kleene decides, the exact verdict
+    /// is the same (the refinement only runs on an undetermined case).
     fn assert_agrees(&self, native: impl Fn(&N, Date) -> Verdict) {
+        let mut scratch = Scratch::new();
         for (i, (facts, case)) in self.facts.iter().zip(&self.native).enumerate() {
-            let engine = eval::evaluate(&self.policy, facts, self.as_of).verdict;
-            assert_eq!(engine, native(case, self.as_of), "{} case {i}: engine and baseline disagree", self.policy.id());
+            let kleene = eval::decide_kleene(&self.policy, facts, self.as_of, &mut scratch).verdict;
+            assert_eq!(kleene, native(case, self.as_of), "{} case {i}: engine and baseline disagree", self.policy.id());
+            if kleene != Verdict::Undetermined {
+                assert_eq!(eval::evaluate(&self.policy, facts, self.as_of).verdict, kleene);
+            }
         }
+    }
+
+    /// The cases Kleene decides (`true`) or leaves undetermined (`false`), with their baselines.
+    fn split(&self, decided: bool) -> (Vec<&FactSet>, Vec<&N>) {
+        let mut scratch = Scratch::new();
+        self.facts
+            .iter()
+            .zip(&self.native)
+            .filter(|(f, _)| {
+                (eval::decide_kleene(&self.policy, f, self.as_of, &mut scratch).verdict != Verdict::Undetermined)
+                    == decided
+            })
+            .unzip()
     }
 
     fn mix(&self) -> String {
@@ -622,6 +641,24 @@ mod minimum_wage {
         cycle(bencher, &fx.facts, |f| eval::evaluate(&fx.policy, f, fx.as_of));
     }
 
+    /// The cases Kleene leaves undetermined, refined to the exact verdict (`decide`).
+    #[divan::bench]
+    fn refined(bencher: Bencher) {
+        let fx = wage_fixture();
+        let (open, _) = fx.split(false);
+        let mut scratch = Scratch::new();
+        cycle(bencher, &open, |f| eval::decide(&fx.policy, f, fx.as_of, &mut scratch));
+    }
+
+    /// The same undetermined cases with Kleene alone: what the refinement adds is `refined` minus this.
+    #[divan::bench]
+    fn undetermined_kleene(bencher: Bencher) {
+        let fx = wage_fixture();
+        let (open, _) = fx.split(false);
+        let mut scratch = Scratch::new();
+        cycle(bencher, &open, |f| eval::decide_kleene(&fx.policy, f, fx.as_of, &mut scratch));
+    }
+
     #[divan::bench]
     fn native(bencher: Bencher) {
         let fx = wage_fixture();
@@ -659,6 +696,24 @@ mod zero_land {
     fn evaluate(bencher: Bencher) {
         let fx = zero_land_fixture();
         cycle(bencher, &fx.facts, |f| eval::evaluate(&fx.policy, f, fx.as_of));
+    }
+
+    /// The cases Kleene leaves undetermined, refined to the exact verdict (`decide`).
+    #[divan::bench]
+    fn refined(bencher: Bencher) {
+        let fx = zero_land_fixture();
+        let (open, _) = fx.split(false);
+        let mut scratch = Scratch::new();
+        cycle(bencher, &open, |f| eval::decide(&fx.policy, f, fx.as_of, &mut scratch));
+    }
+
+    /// The same undetermined cases with Kleene alone: what the refinement adds is `refined` minus this.
+    #[divan::bench]
+    fn undetermined_kleene(bencher: Bencher) {
+        let fx = zero_land_fixture();
+        let (open, _) = fx.split(false);
+        let mut scratch = Scratch::new();
+        cycle(bencher, &open, |f| eval::decide_kleene(&fx.policy, f, fx.as_of, &mut scratch));
     }
 
     #[divan::bench]
@@ -771,9 +826,67 @@ fn summary() {
     }
 
     let table = WageTable::new();
-    row(&wage_fixture(), &mut |c, d| minimum_wage_native(&table, c, d));
+    let (wage, land) = (wage_fixture(), zero_land_fixture());
+    row(&wage, &mut |c, d| minimum_wage_native(&table, c, d));
     let limits = ZeroLandLimits::new();
-    row(&zero_land_fixture(), &mut |p, d| zero_land_native(&limits, p, d));
+    row(&land, &mut |p, d| zero_land_native(&limits, p, d));
+
+    println!();
+    println!("exact refinement: median ns per case over the cases Kleene decides and over those it leaves open;");
+    println!("`kleene` is the path before the refinement (decide_kleene), `exact` the path now (decide)");
+    println!(
+        "{:<14} {:<13} {:>6} {:>10} {:>10} {:>10} {:>13} {:>13} {:>11}",
+        "policy", "cases", "count", "native", "kleene", "exact", "kleene/native", "exact/native", "exact/kleene"
+    );
+    split_rows(&wage, &mut |c, d| minimum_wage_native(&table, c, d));
+    split_rows(&land, &mut |p, d| zero_land_native(&limits, p, d));
+
+    /// The decided path is the one that must not get slower: `exact/native` against `kleene/native` in the
+    /// same run. On the open cases `exact/kleene` is the cost of the refinement.
+    fn split_rows<N>(fx: &Fixture<N>, native: &mut dyn FnMut(&N, Date) -> Verdict) {
+        for (decided, name) in [(true, "decided"), (false, "undetermined")] {
+            let (facts, cases) = fx.split(decided);
+            if facts.is_empty() {
+                continue;
+            }
+            let mut baseline = || {
+                for c in &cases {
+                    black_box(native(black_box(c), fx.as_of));
+                }
+            };
+            type Decide = fn(&Policy, &FactSet, Date, &mut Scratch) -> eval::Decision;
+            let facts = &facts;
+            let path = |decide: Decide| {
+                let mut scratch = Scratch::new();
+                move || {
+                    for f in facts {
+                        black_box(decide(&fx.policy, black_box(f), fx.as_of, &mut scratch));
+                    }
+                }
+            };
+            let (mut kleene, mut exact) = (path(eval::decide_kleene), path(eval::decide));
+            let (mut exact_again, mut kleene_again) = (path(eval::decide), path(eval::decide_kleene));
+            // Each path is timed twice a round, before and after the other, so neither gains from its place.
+            let m = interleaved_medians(
+                &mut [&mut baseline, &mut kleene, &mut exact, &mut exact_again, &mut kleene_again],
+                facts.len(),
+                101,
+            );
+            let m = [m[0], (m[1] + m[4]) / 2.0, (m[2] + m[3]) / 2.0];
+            println!(
+                "{:<14} {:<13} {:>6} {:>10.1} {:>10.1} {:>10.1} {:>12.2}x {:>12.2}x {:>10.2}x",
+                fx.policy.id(),
+                name,
+                facts.len(),
+                m[0],
+                m[1],
+                m[2],
+                m[1] / m[0],
+                m[2] / m[0],
+                m[2] / m[1]
+            );
+        }
+    }
 
     let mut load = || {
         black_box(book());

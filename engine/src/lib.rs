@@ -37,6 +37,7 @@ pub mod generate;
 pub mod identity;
 pub mod limits;
 pub mod partition;
+pub mod plan;
 pub mod policy;
 pub mod syntax;
 pub mod units;

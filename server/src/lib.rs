@@ -15,7 +15,7 @@ mod html;
 mod http;
 mod openapi;
 pub mod page;
-mod plan;
+pub mod plan;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

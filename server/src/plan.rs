@@ -1,12 +1,8 @@
-//! TEMPORARY STAND-IN for the engine's question plan (`comply plan`, issue #10), which is being written
-//! elsewhere. It only lists the evaluator's `missing` facts in the rule file's order; it does not rank
-//! them (a fact that matters only through another one may come first) and inherits the evaluator's
-//! soundness without exactness. Facts an unknown output (an approval route) waits for are asked after
-//! those of the verdict, unless the verdict is a failure or out of scope, where the outputs do not
-//! apply. Replace every use with the engine's plan as soon as it is on main.
+//! The engine's question plan (`comply_engine::plan`, the same as `comply plan`) in the words of the API:
+//! each question with its label, prompt, type, unit and choices in the reader's language.
 
-use comply_engine::eval::{FactSet, Outcome, Value, Verdict};
-use comply_engine::explain::{self, Lang, localized};
+use comply_engine::eval::FactSet;
+use comply_engine::explain::{Lang, localized};
 use comply_engine::policy::{FactId, Policy};
 use jiff::civil::Date;
 use serde::Serialize;
@@ -18,6 +14,9 @@ use crate::api::{Choice, choices, kind_of, unit_text};
 pub struct Plan {
     /// The verdict with the facts given so far.
     pub verdict: &'static str,
+    /// The exact search ran out of work: some questions may not in fact be able to change the verdict.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub approximate: bool,
     /// The questions that can still change it, most useful first.
     pub questions: Vec<Question>,
 }
@@ -35,39 +34,20 @@ pub struct Question {
     pub choices: Vec<Choice>,
     /// The rules (and outputs) whose outcome the answer can settle.
     pub why: Vec<String>,
+    /// The open facts this one is asked after: it only matters through them (the subdistrict through the
+    /// county).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub after: Vec<String>,
 }
 
 /// The open questions of a case, leaving out facts the applicant said they cannot answer.
 pub fn plan(policy: &Policy, facts: &FactSet, as_of: Date, skipped: &[FactId], lang: Lang) -> Plan {
-    let data = explain::explained(policy, facts, as_of);
-    let evaluation = &data.evaluation;
-    let mut wanted: Vec<(FactId, Vec<String>)> = Vec::new();
-    for id in evaluation.missing.iter().filter(|f| !skipped.contains(f)) {
-        let why = policy
-            .rules()
-            .iter()
-            .zip(&evaluation.rules)
-            .filter(|(_, r)| r.outcome == Outcome::Unknown && r.missing.contains(id))
-            .map(|(rule, _)| rule.id.clone())
-            .collect();
-        wanted.push((id, why));
-    }
-    if !matches!(evaluation.verdict, Verdict::Fail | Verdict::NotApplicable) {
-        for (output, value) in &data.outputs {
-            let Value::Unknown { facts: waiting, .. } = value else { continue };
-            let name = policy.derived()[*output as usize].name.clone();
-            for id in waiting.iter().filter(|f| !skipped.contains(f)) {
-                match wanted.iter_mut().find(|(f, _)| *f == id) {
-                    Some((_, why)) => why.push(name.clone()),
-                    None => wanted.push((id, vec![name.clone()])),
-                }
-            }
-        }
-    }
-    let questions = wanted
+    let plan = comply_engine::plan::plan(policy, facts, as_of, skipped);
+    let questions = plan
+        .questions
         .into_iter()
-        .map(|(id, why)| {
-            let fact = &policy.facts()[id as usize];
+        .map(|q| {
+            let fact = &policy.facts()[q.fact as usize];
             Question {
                 fact: fact.name.clone(),
                 label: localized(&fact.label, lang).to_string(),
@@ -76,9 +56,10 @@ pub fn plan(policy: &Policy, facts: &FactSet, as_of: Date, skipped: &[FactId], l
                 unit: unit_text(fact),
                 whole: fact.whole,
                 choices: choices(policy, fact.ty, lang),
-                why,
+                why: q.why,
+                after: q.after.iter().map(|f| policy.facts()[*f as usize].name.clone()).collect(),
             }
         })
         .collect();
-    Plan { verdict: evaluation.verdict.as_str(), questions }
+    Plan { verdict: plan.verdict.as_str(), approximate: plan.approximate, questions }
 }

@@ -1,6 +1,10 @@
-//! `comply ask`: an interview that asks only the questions whose answer can still change the verdict,
-//! then prints the same explained report as `check`. `Interview` is the question-picking core, kept apart
-//! from the terminal so that tests can drive it with an oracle instead of a script.
+//! `comply ask`: an interview that asks only the questions whose answer can still change the answer, in
+//! the order of the engine's question plan (`comply_engine::plan`), then prints the same explained report
+//! as `check`. By default it tells everything at once (一次性告知, 《行政许可法》第三十二条): it keeps asking
+//! until every rule and every output (the approval routes) is decided or the applicant stops, so the
+//! report lists every failing condition with its remedy and every open question together;
+//! `--until-verdict` stops as soon as the verdict is decided. `Interview` is the question-picking core,
+//! kept apart from the terminal so that tests can drive it with an oracle instead of a script.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,16 +21,25 @@ use crate::policy::{FactDef, FactId, Policy, Type};
 pub struct Args {
     /// A rule file or a folder of *.rules files (default: the shipped packs).
     rules: Option<PathBuf>,
-    /// The policy to assess against.
+    /// The policy to assess against (taken from the file with `--resume`).
     #[arg(long)]
-    policy: String,
+    policy: Option<String>,
     /// The date to evaluate on, YYYY-MM-DD (required: the verdict never depends on the clock).
     #[arg(long = "as-of")]
     as_of: Option<String>,
     /// Write the answers to this fact file (TOML) after every answer, so that an interrupted interview
     /// loses nothing; `comply check --facts FILE` accepts it.
+    /// An existing file is read first: the answers already in it are kept, never erased.
     #[arg(long)]
     save: Option<PathBuf>,
+    /// Continue a saved interview: the answers in this fact file are kept and the next question is asked
+    /// (its policy and date are used unless given here). Saves back to it unless `--save` names another.
+    #[arg(long)]
+    resume: Option<PathBuf>,
+    /// Stop as soon as the verdict is decided (the quick mode), instead of asking until every rule and
+    /// output is decided.
+    #[arg(long = "until-verdict")]
+    until_verdict: bool,
     #[arg(long, value_enum, default_value_t)]
     lang: LangArg,
 }
@@ -37,26 +50,19 @@ pub struct Interview<'p> {
     as_of: Date,
     facts: FactSet,
     skipped: FactMask,
-    /// Per rule, the facts its `when` condition reads: a fact that decides whether a rule applies at all is
-    /// asked before the facts of its requirement (whether there are illegal buildings before whether their
-    /// rectification was committed).
-    gates: Vec<FactMask>,
+    /// Stop at a decided verdict (`--until-verdict`) rather than ask until every rule and output is decided.
+    until_verdict: bool,
 }
 
 impl<'p> Interview<'p> {
     pub fn new(policy: &'p Policy, as_of: Date) -> Interview<'p> {
-        let gates = policy
-            .rules()
-            .iter()
-            .map(|rule| {
-                let mut mask = FactMask::EMPTY;
-                for fact in rule.applies.iter().flat_map(|condition| policy.facts_read(condition)) {
-                    mask.insert(fact);
-                }
-                mask
-            })
-            .collect();
-        Interview { policy, as_of, facts: FactSet::empty(policy), skipped: FactMask::EMPTY, gates }
+        Interview { policy, as_of, facts: FactSet::empty(policy), skipped: FactMask::EMPTY, until_verdict: false }
+    }
+
+    /// The quick mode: no question once the verdict is decided.
+    pub fn until_verdict(mut self) -> Interview<'p> {
+        self.until_verdict = true;
+        self
     }
 
     pub fn facts(&self) -> &FactSet {
@@ -67,80 +73,32 @@ impl<'p> Interview<'p> {
         eval::evaluate(self.policy, &self.facts, self.as_of)
     }
 
-    /// The next fact to ask, or `None` when the verdict is decided or no open fact is left to ask.
+    /// The next fact to ask, or `None` when nothing left can change the answer.
     ///
-    /// Only facts in `evaluation.missing` are candidates: exactly those that can still change the verdict.
-    /// Among them, a cheap heuristic that reaches a verdict in few questions: facts of the highest verdict
-    /// level first (scope, then fail, then refer, as the lattice ranks them); then a fact that decides a
-    /// rule on its own; then one some answer of which decides a rule (see `inert`); then one that decides
-    /// whether a rule applies; then the fact most unknown rules wait for; then yes/no and choices before
-    /// figures; then declaration order.
+    /// The first question of the engine's plan (`comply_engine::plan`: facts that can change the verdict,
+    /// a fact after those it only matters through, then facts an open output waits for). In the quick mode
+    /// only the verdict's questions, and none once it is decided. Telling everything at once, when the plan
+    /// is done (a failed case has no route to ask for), any fact a rule still waits for, in the rule file's
+    /// order, so that every failing condition is found.
     pub fn next_question(&self, evaluation: &Evaluation) -> Option<FactId> {
-        if evaluation.verdict != Verdict::Undetermined {
+        if self.until_verdict && evaluation.verdict != Verdict::Undetermined {
             return None;
         }
-        let policy = self.policy;
-        evaluation.missing.iter().filter(|f| !self.skipped.contains(*f) && self.facts.get(*f).is_none()).min_by_key(
-            |&fact| {
-                let mut level = None;
-                let mut alone = false;
-                let mut gate = false;
-                let mut count = 0usize;
-                let open = policy.rules().iter().zip(&evaluation.rules).zip(&self.gates);
-                for ((rule, result), gates) in open {
-                    if result.outcome != eval::Outcome::Unknown || !result.missing.contains(fact) {
-                        continue;
-                    }
-                    let Some(rule_level) = rule.consequence.level() else { continue };
-                    count += 1;
-                    gate |= gates.contains(fact);
-                    let decides_alone = result.missing == FactMask::single(fact);
-                    match level {
-                        Some(current) if current < rule_level => {}
-                        Some(current) if current == rule_level => alone |= decides_alone,
-                        _ => {
-                            level = Some(rule_level);
-                            alone = decides_alone;
-                        }
-                    }
-                }
-                // A yes/no or a pick from a list is quicker to answer than a figure someone must look up.
-                let kind = match policy.facts()[fact as usize].ty {
-                    Type::Bool | Type::Enum(_) => 0,
-                    Type::Set(_) => 1,
-                    _ => 2,
-                };
-                (
-                    level.is_none(),
-                    level,
-                    !alone,
-                    self.inert(fact, evaluation),
-                    !gate,
-                    std::cmp::Reverse(count),
-                    kind,
-                    fact,
-                )
-            },
-        )
-    }
-
-    /// A yes/no or choice fact none of whose answers would decide any open rule by itself (whether a project
-    /// is a new-industry one, while its land share is unknown): asking it first only adds a question, since
-    /// the figures may settle the rule without it. Figures cannot be enumerated and are never inert.
-    fn inert(&self, fact: FactId, evaluation: &Evaluation) -> bool {
-        let answers: Vec<FactValue> = match self.policy.facts()[fact as usize].ty {
-            Type::Bool => vec![FactValue::Bool(false), FactValue::Bool(true)],
-            Type::Enum(id) => (0..self.policy.enum_def(id).values.len() as u16).map(FactValue::Enum).collect(),
-            Type::Set(id) => (0..self.policy.enum_def(id).values.len()).map(|i| FactValue::Set(1 << i)).collect(),
-            _ => return false,
+        let skipped: Vec<FactId> = self.skipped.iter().collect();
+        let plan = match self.until_verdict {
+            true => crate::plan::verdict_plan(self.policy, &self.facts, self.as_of, &skipped),
+            false => crate::plan::plan(self.policy, &self.facts, self.as_of, &skipped),
         };
-        let mut probe = self.facts.clone();
-        answers.into_iter().all(|answer| {
-            probe.set(fact, Some(answer));
-            let after = eval::evaluate(self.policy, &probe, self.as_of);
-            after.verdict == evaluation.verdict
-                && after.rules.iter().zip(&evaluation.rules).all(|(a, b)| a.outcome == b.outcome)
-        })
+        let first = plan.questions.first().map(|q| q.fact);
+        if first.is_some() || self.until_verdict {
+            return first;
+        }
+        evaluation
+            .rules
+            .iter()
+            .filter(|r| r.outcome == eval::Outcome::Unknown)
+            .flat_map(|r| r.missing.iter().collect::<Vec<_>>())
+            .find(|f| !self.skipped.contains(*f) && self.facts.get(*f).is_none())
     }
 
     pub fn answer(&mut self, fact: FactId, value: FactValue) {
@@ -160,13 +118,66 @@ enum Reply {
     Bad(String),
 }
 
+/// A saved interview's fact file, when one is to be continued: `--resume`, else an existing `--save` file
+/// (whose answers must not be erased).
+fn earlier_answers(args: &Args, lang: Lang) -> Result<Option<(String, facts::FactFile)>, Failure> {
+    let path = match (&args.resume, &args.save) {
+        (Some(path), _) => path,
+        (None, Some(path)) if path.is_file() => path,
+        _ => return Ok(None),
+    };
+    let name = path.display().to_string();
+    let text = crate::limits::read_text(path, super::read_limit()).map_err(|e| {
+        Failure(match lang {
+            Lang::Zh => format!("无法读取事实文件 `{name}`：{}", e.zh()),
+            Lang::En => format!("cannot read the fact file `{name}`: {}", e.en()),
+        })
+    })?;
+    let file = facts::read_file(&name, &text).map_err(|e| Failure(e.render(lang)))?;
+    Ok(Some((name, file)))
+}
+
 pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     let lang: Lang = args.lang.into();
     let book = load_rules(args.rules.as_ref(), lang)?;
-    let policy = find_policy(&book, &args.policy, lang)?;
-    let as_of = required_date(args.as_of.as_deref(), lang)?;
+    let earlier = earlier_answers(&args, lang)?;
+    let (policy, as_of, known) = match &earlier {
+        Some((_, file)) => {
+            let resolved = book
+                .resolve(file, args.policy.as_deref(), args.as_of.as_deref())
+                .map_err(|e| Failure(e.render(lang)))?;
+            (resolved.policy, resolved.as_of, resolved.facts)
+        }
+        None => {
+            let id = args.policy.as_deref().ok_or_else(|| {
+                Failure(
+                    pick(
+                        lang,
+                        "未指明政策：请用 --policy 给出政策编号，或用 --resume 继续已保存的问答",
+                        "no policy: pass --policy ID, or --resume a saved interview",
+                    )
+                    .to_string(),
+                )
+            })?;
+            let policy = find_policy(&book, id, lang)?;
+            (policy, required_date(args.as_of.as_deref(), lang)?, FactSet::empty(policy))
+        }
+    };
+    let save_to = args.save.clone().or_else(|| args.resume.clone());
+    // An unwritable path is refused before the first question, not after the applicant has answered them.
+    if let Some(path) = &save_to {
+        save(path, policy, as_of, &known, lang)?;
+    }
 
     let mut interview = Interview::new(policy, as_of);
+    if args.until_verdict {
+        interview = interview.until_verdict();
+    }
+    for (id, value) in known.values.iter().enumerate() {
+        if let Some(value) = value {
+            interview.answer(id as FactId, value.clone());
+        }
+    }
     let title = localized(policy.title(), lang);
     let out = &mut *io.stdout;
     match lang {
@@ -175,6 +186,13 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     }
     .ok();
     let _ = writeln!(out, "{}{}", pick(lang, "评估日期：", "As of: "), explain::date_text(as_of, lang));
+    if let Some((name, _)) = &earlier {
+        let count = known.values.iter().filter(|v| v.is_some()).count();
+        let _ = match lang {
+            Lang::Zh => writeln!(out, "接着 `{name}` 中已有的 {count} 项回答继续提问。"),
+            Lang::En => writeln!(out, "Continuing from the {count} answer(s) already in `{name}`."),
+        };
+    }
     let _ = writeln!(
         out,
         "{}",
@@ -194,8 +212,14 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
             let _ = writeln!(io.stdout);
             let message = if evaluation.verdict == Verdict::Undetermined {
                 pick(lang, "没有其他能改变结论的问题了", "No other question can change the verdict")
-            } else {
+            } else if args.until_verdict {
                 pick(lang, "结论已确定，不再提问", "The verdict is decided; no more questions")
+            } else {
+                pick(
+                    lang,
+                    "各项条件和办理方式均已问完，以下一次性告知全部结果",
+                    "Every condition and route has been asked about; everything is reported below at once",
+                )
             };
             let _ = writeln!(io.stdout, "{message}{}", count_note(asked, lang));
             break;
@@ -240,7 +264,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
                 }
                 converted.extend(by_law);
                 interview.answer(fact_id, value);
-                if let Some(path) = &args.save {
+                if let Some(path) = &save_to {
                     save(path, policy, as_of, interview.facts(), lang)?;
                 }
             }
@@ -248,7 +272,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
             Some((Reply::Bad(_), _)) => {}
         }
     }
-    if let Some(path) = &args.save {
+    if let Some(path) = &save_to {
         save(path, policy, as_of, interview.facts(), lang)?;
         let _ = writeln!(io.stderr, "{}{}", pick(lang, "回答已保存到 ", "Answers saved to "), path.display());
     }

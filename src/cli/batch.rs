@@ -124,8 +124,17 @@ struct Result_ {
 }
 
 enum Status {
-    Done { verdict: Verdict, rules: Vec<usize>, missing: FactMask, outputs: Vec<Json> },
-    Error { messages: Vec<String> },
+    /// `approximate`: the exact search ran out of work, so `missing` may list more than necessary.
+    Done {
+        verdict: Verdict,
+        rules: Vec<usize>,
+        missing: FactMask,
+        approximate: bool,
+        outputs: Vec<Json>,
+    },
+    Error {
+        messages: Vec<String>,
+    },
 }
 
 /// Everything a row's evaluation reads; shared by the worker threads.
@@ -755,7 +764,13 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
         .iter()
         .map(|&d| crate::explain::json_value(policy, policy.derived()[d as usize].ty, env.derived(d)))
         .collect();
-    let status = Status::Done { verdict: evaluation.verdict, rules, missing: evaluation.missing, outputs };
+    let status = Status::Done {
+        verdict: evaluation.verdict,
+        rules,
+        missing: evaluation.missing,
+        approximate: evaluation.approximate,
+        outputs,
+    };
     Result_ { id, line, case, carried, extra, status }
 }
 
@@ -808,7 +823,7 @@ fn render(context: &Context<'_>, format: Format, result: &Result_) -> String {
     let carried = carried.iter().map(|c| c.as_ref());
     let case: Vec<&str> = context.case_fields.iter().map(|&i| result.case.get(i).unwrap_or("")).collect();
     match (format, &result.status) {
-        (Format::Csv, Status::Done { verdict, rules, missing, outputs }) => {
+        (Format::Csv, Status::Done { verdict, rules, missing, outputs, .. }) => {
             let (rules, missing) = (rule_ids(rules).join(";"), fact_names(missing).join(";"));
             let outputs: Vec<String> = outputs.iter().map(csv_cell).collect();
             let fields = [result.id.as_str(), &number].into_iter().chain(case);
@@ -830,10 +845,14 @@ fn render(context: &Context<'_>, format: Format, result: &Result_) -> String {
                 object.insert("case".into(), serde_json::to_value(&result.case).unwrap_or(Json::Null));
             }
             match status {
-                Status::Done { verdict, rules, missing, outputs } => {
+                Status::Done { verdict, rules, missing, approximate, outputs } => {
                     object.insert("verdict".into(), Json::String(verdict.as_str().into()));
                     object.insert("rules".into(), Json::from(rule_ids(rules)));
                     object.insert("missing".into(), Json::from(fact_names(missing)));
+                    // As in the JSON report: present only when the missing list may be larger than necessary.
+                    if *approximate {
+                        object.insert("missing_approximate".into(), Json::Bool(true));
+                    }
                     let outputs = policy
                         .outputs()
                         .iter()
@@ -893,20 +912,29 @@ struct Summary {
     verdicts: BTreeMap<&'static str, u64>,
     errors: u64,
     failing: Vec<u64>,
+    /// Rows whose missing list may be larger than necessary (the exact search ran out of work).
+    approximate: u64,
 }
 
 const VERDICT_ORDER: [&str; 6] = ["pass", "refer", "fail", "undetermined", "not_applicable", "error"];
 
 impl Summary {
     fn new(policy: &Policy) -> Summary {
-        Summary { rows: 0, verdicts: BTreeMap::new(), errors: 0, failing: vec![0; policy.rules().len()] }
+        Summary {
+            rows: 0,
+            verdicts: BTreeMap::new(),
+            errors: 0,
+            failing: vec![0; policy.rules().len()],
+            approximate: 0,
+        }
     }
 
     fn add(&mut self, result: &Result_, stderr: &mut dyn Write, lang: Lang) {
         self.rows += 1;
         match &result.status {
-            Status::Done { verdict, rules, .. } => {
+            Status::Done { verdict, rules, approximate, .. } => {
                 *self.verdicts.entry(verdict.as_str()).or_default() += 1;
+                self.approximate += u64::from(*approximate);
                 for &i in rules {
                     self.failing[i] += 1;
                 }
@@ -945,6 +973,17 @@ impl Summary {
             Lang::Zh => writeln!(stderr, "共 {} 行：{}", self.rows, counts.join("，")),
             Lang::En => writeln!(stderr, "{} rows: {}", self.rows, counts.join(", ")),
         };
+        if self.approximate > 0 {
+            let n = self.approximate;
+            let _ = match lang {
+                Lang::Zh => {
+                    writeln!(stderr, "其中 {n} 行情形较复杂，未能逐一排除：所列待补充事项中可能有并不影响结论的")
+                }
+                Lang::En => {
+                    writeln!(stderr, "in {n} rows some listed missing facts may not in fact change the verdict")
+                }
+            };
+        }
         let mut ranked: Vec<(usize, u64)> = self.failing.iter().copied().enumerate().filter(|(_, n)| *n > 0).collect();
         // Most frequent first; ties in the policy's order, so the summary is the same on every run.
         ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));

@@ -8,6 +8,7 @@ mod clauses;
 mod diff;
 mod facts_sheet;
 mod lint;
+mod plan;
 mod records;
 pub mod serve;
 mod test;
@@ -60,6 +61,8 @@ enum Command {
     Clauses(clauses::Args),
     /// Interview an applicant, asking only what can still change the verdict, then explain it.
     Ask(ask::Args),
+    /// The verdict so far and the questions that can still change it, in the order to ask them.
+    Plan(plan::Args),
     /// Check every row of a CSV or JSON Lines file and summarise the verdicts.
     Batch(batch::Args),
     /// Run the test cases kept with the rule files and the properties they declare.
@@ -131,6 +134,7 @@ pub fn run(args: &[String], io: &mut Io<'_>) -> u8 {
         Command::Facts(args) => facts_sheet::run(args, io),
         Command::Clauses(args) => clauses::run(args, io),
         Command::Ask(args) => ask::run(args, io),
+        Command::Plan(args) => plan::run(args, io),
         Command::Batch(args) => batch::run(args, io),
         Command::Test(args) => test::run(args, io),
         Command::Diff(args) => diff::run(args, io),

@@ -90,6 +90,7 @@ fn about_zh(path: &str) -> Option<&'static str> {
         "facts" => "列出一项政策的申请材料清单和事实清单：申请人须提供什么",
         "clauses" => "列出规则文件的条款对照表（哪些条款已编码、哪些未编码及原因），或用 --write 改写 rules/README.md",
         "ask" => "逐项询问申请人，只问仍可能改变结论的事实，最后说明结论",
+        "plan" => "列出目前的结论，以及仍可能改变结论的问题（按应问的先后排列）",
         "batch" => "逐行核对 CSV 或 JSON Lines 文件，并汇总各行结论",
         "test" => "运行规则文件旁保存的测试用例及其声明的性质",
         "diff" => "比较规则文件的两个版本：哪些案件的结论会不同",
@@ -127,6 +128,14 @@ fn arg_zh(path: &str, id: &str) -> Option<&'static str> {
         ("ask", "save") => {
             "每答一题就把答案写入此事实文件（TOML），中断也不丢失；`comply check --facts 文件` 可直接读取"
         }
+        ("ask", "resume") => {
+            "继续一次已保存的问答：保留此事实文件中的答案，接着问下一题（未另行指定时沿用其中的政策和日期）；除非 --save 另指文件，答案仍写回此文件"
+        }
+        ("ask", "until_verdict") => "结论一经确定即停止提问（快速模式），而不是问到每一条件和每一审批方式都确定",
+        ("plan", "facts") => "目前已知的事实：TOML；文件名以 .json 结尾时为 JSON",
+        ("plan", "policy") => "政策编号（优先于事实文件中的 policy）",
+        ("plan", "as_of") => "按哪一天的规定评估，格式 YYYY-MM-DD（优先于事实文件中的 as_of）",
+        ("plan", "format") => "输出格式",
         ("batch", "policy") => "每一行按哪项政策核对",
         ("batch", "input") => {
             "要核对的行：CSV（.csv；表头为事实名或其中文名称，可有 id 列，其他列原样带到结果中）或 JSON Lines（.jsonl、.json）；`-` 表示从标准输入读取"

@@ -39,7 +39,7 @@ fn help_is_in_chinese_unless_lang_en() {
     assert_eq!(code, 0);
     assert_eq!(english_sentences(&check), Vec::<String>::new(), "{check}");
     insta::assert_snapshot!("help_check_zh", check);
-    for command in ["lint", "facts", "clauses", "ask", "batch", "test", "diff", "serve", "records", "users"] {
+    for command in ["lint", "facts", "clauses", "ask", "plan", "batch", "test", "diff", "serve", "records", "users"] {
         let (code, help, _) = run(&[command, "--help"]);
         assert_eq!(code, 0, "{command}");
         assert_eq!(english_sentences(&help), Vec::<String>::new(), "{command}: {help}");

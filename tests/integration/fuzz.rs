@@ -20,7 +20,7 @@ fn config() -> ProptestConfig {
     ProptestConfig { cases: crate::common::proptest_cases(24), failure_persistence: None, ..ProptestConfig::default() }
 }
 
-const FACTS: &str = "  fact x: number { label \"数\" }\n  fact w: 元/月 { label \"月工资\" }\n  fact b: bool { label \"是否\" }\n  \
+pub(crate) const FACTS: &str = "  fact x: number { label \"数\" }\n  fact w: 元/月 { label \"月工资\" }\n  fact b: bool { label \"是否\" }\n  \
     fact k: enum { 甲 aka \"甲区\", 乙, 丙 \"丙区\" } { label \"区\" }\n  fact s: set of { a \"改建\", c \"扩建\" } { label \"内容\" }\n";
 
 fn policy(extra: &str, requirement: &str) -> String {
@@ -53,7 +53,7 @@ fn number(depth: u32) -> BoxedStrategy<String> {
     .boxed()
 }
 
-fn condition(depth: u32) -> BoxedStrategy<String> {
+pub(crate) fn condition(depth: u32) -> BoxedStrategy<String> {
     let leaf = prop_oneof![
         Just("b".to_string()),
         Just("k = 甲".to_string()),
@@ -150,7 +150,7 @@ fn stressed(shape: &Stress) -> (String, Option<&'static str>) {
     }
 }
 
-fn load(text: &str) -> Result<Rulebook, comply::LoadError> {
+pub(crate) fn load(text: &str) -> Result<Rulebook, comply::LoadError> {
     let no_sources =
         |_: &str, _: &str| Err(comply::check::SourceProblem::Read(comply::limits::ReadProblem::Io("none".into())));
     Rulebook::from_texts(vec![("fuzz.rules".to_string(), text.to_string())], &no_sources)

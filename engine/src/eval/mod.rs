@@ -1,6 +1,7 @@
 //! Three-valued evaluation of a checked policy over facts held in slots, and the verdict lattice.
 //! `evaluate` decides every rule and the verdict; `explain` reads the same `Env` to say why.
 
+pub mod exact;
 mod value;
 
 use std::cmp::Ordering;
@@ -100,7 +101,8 @@ impl Verdict {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RuleResult {
     pub outcome: Outcome,
-    /// For an unknown rule: the missing facts that left it undecided.
+    /// For an unknown rule: the missing facts that left it undecided. For a rule Kleene left unknown and the
+    /// exact refinement decided (`exact::rule_outcome`): the facts it is decided regardless of.
     pub missing: FactMask,
     pub undefined: Option<Undefined>,
 }
@@ -119,13 +121,24 @@ pub struct Evaluation {
     pub inapplicable: Option<Inapplicable>,
     /// One result per rule, in the policy's order; empty when the date is outside the validity.
     pub rules: Vec<RuleResult>,
-    /// The facts that could still change an undetermined verdict.
+    /// The facts that could still change an undetermined verdict: exactly the pivotal ones (`exact`).
     pub missing: FactMask,
+    /// The exact refinement ran out of work (`exact::BUDGET`) or met a fact it cannot split: `missing` may
+    /// be larger than necessary, and an undetermined verdict may in fact be decided. Reports say so.
+    pub approximate: bool,
 }
 
-/// Evaluates every rule and combines them into the verdict.
+/// Evaluates every rule and combines them into the exact verdict (`exact`).
 pub fn evaluate(policy: &Policy, facts: &FactSet, as_of: Date) -> Evaluation {
     Env::new(policy, facts, as_of).evaluation()
+}
+
+/// Kleene propagation alone, without the exact refinement: sound, and the same rule results, but an
+/// undetermined verdict may be decided in fact and `missing` may list more than the pivotal facts. For
+/// work that reports no verdict (an interview's probes, `diff`'s search, `generate`) and for tests that
+/// compare the two.
+pub fn kleene(policy: &Policy, facts: &FactSet, as_of: Date) -> Evaluation {
+    Env::new(policy, facts, as_of).kleene_evaluation()
 }
 
 /// The verdict of one case without the per-rule results, for bulk work (`batch`, `diff`, property tests).
@@ -135,6 +148,18 @@ pub struct Decision {
     pub inapplicable: Option<Inapplicable>,
     /// The facts that could still change an undetermined verdict; the same set `evaluate` gives.
     pub missing: FactMask,
+    /// See `Evaluation::approximate`.
+    pub approximate: bool,
+}
+
+impl Decision {
+    fn settled(verdict: Verdict, inapplicable: Option<Inapplicable>) -> Decision {
+        Decision { verdict, inapplicable, missing: FactMask::EMPTY, approximate: false }
+    }
+
+    fn open(missing: FactMask) -> Decision {
+        Decision { verdict: Verdict::Undetermined, inapplicable: None, missing, approximate: false }
+    }
 }
 
 /// Working memory reused across cases, so that deciding a case allocates nothing once it has grown to the
@@ -153,9 +178,21 @@ impl Scratch {
 /// The verdict and missing facts `evaluate` would give, computed on the fast path: rules in
 /// `policy.eval_order` (cheap decisive checks first), stopping at the first failure that settles the
 /// verdict, warnings not evaluated, no allocation once `scratch` is warm.
+///
+/// Kleene's answer is refined (`exact::refine`) only when it is undetermined: a case Kleene decides pays
+/// one comparison more than before.
 pub fn decide(policy: &Policy, facts: &FactSet, as_of: Date, scratch: &mut Scratch) -> Decision {
+    let decision = decide_kleene(policy, facts, as_of, scratch);
+    if decision.verdict != Verdict::Undetermined {
+        return decision;
+    }
+    exact::refine(policy, facts, as_of, decision, scratch)
+}
+
+/// `decide` without the exact refinement; see `kleene`.
+pub fn decide_kleene(policy: &Policy, facts: &FactSet, as_of: Date, scratch: &mut Scratch) -> Decision {
     if let Some(why) = validity(policy, as_of) {
-        return Decision { verdict: Verdict::NotApplicable, inapplicable: Some(why), missing: FactMask::EMPTY };
+        return Decision::settled(Verdict::NotApplicable, Some(why));
     }
     let mut env = Env::with_scratch(policy, facts, as_of, scratch);
     let decision = env.decide();
@@ -291,20 +328,12 @@ impl Lattice {
             Outcome::Fail | Outcome::Refer => {
                 let verdict = match level {
                     Level::Scope => {
-                        return Some(Decision {
-                            verdict: Verdict::NotApplicable,
-                            inapplicable: Some(Inapplicable::ScopeRule),
-                            missing: FactMask::EMPTY,
-                        });
+                        return Some(Decision::settled(Verdict::NotApplicable, Some(Inapplicable::ScopeRule)));
                     }
                     Level::Fail => Verdict::Fail,
                     Level::Refer => Verdict::Refer,
                 };
-                Some(if self.open {
-                    Decision { verdict: Verdict::Undetermined, inapplicable: None, missing: self.missing }
-                } else {
-                    Decision { verdict, inapplicable: None, missing: FactMask::EMPTY }
-                })
+                Some(if self.open { Decision::open(self.missing) } else { Decision::settled(verdict, None) })
             }
             Outcome::Unknown => {
                 self.level_open = true;
@@ -318,13 +347,9 @@ impl Lattice {
     /// The verdict when every rule was pushed without settling it.
     pub fn finish(self) -> Decision {
         if self.open || self.level_open {
-            Decision {
-                verdict: Verdict::Undetermined,
-                inapplicable: None,
-                missing: self.missing.union(self.level_missing),
-            }
+            Decision::open(self.missing.union(self.level_missing))
         } else {
-            Decision { verdict: Verdict::Pass, inapplicable: None, missing: FactMask::EMPTY }
+            Decision::settled(Verdict::Pass, None)
         }
     }
 
@@ -365,19 +390,41 @@ impl<'a> Env<'a> {
     }
 
     /// An environment whose cache reuses `scratch`'s memory; hand it back with `Env::release`.
-    fn with_scratch(policy: &'a Policy, facts: &'a FactSet, as_of: Date, scratch: &mut Scratch) -> Env<'a> {
+    pub(crate) fn with_scratch(policy: &'a Policy, facts: &'a FactSet, as_of: Date, scratch: &mut Scratch) -> Env<'a> {
         let mut cache = recycle(std::mem::take(&mut scratch.cache));
         cache.resize(policy.derived.len() + policy.tables.len(), None);
         Env { policy, facts, as_of, cache }
     }
 
-    fn release(self, scratch: &mut Scratch) {
+    pub(crate) fn release(self, scratch: &mut Scratch) {
         scratch.cache = recycle(self.cache);
     }
 
     /// Every rule's result and the verdict; the derived values computed on the way stay cached, so the
     /// outputs of the same case cost nothing more.
+    ///
+    /// An undetermined Kleene verdict is refined (`exact::refine`), and so is each rule Kleene leaves unknown
+    /// (`exact::rule_outcome`): a rule decided whatever its missing facts are takes that outcome and keeps
+    /// those facts in `missing`, so the report can say it holds regardless of them.
     pub fn evaluation(&mut self) -> Evaluation {
+        let mut evaluation = self.kleene_evaluation();
+        if evaluation.verdict != Verdict::Undetermined {
+            return evaluation;
+        }
+        let kleene = Decision::open(evaluation.missing);
+        let exact = exact::refine(self.policy, self.facts, self.as_of, kleene, &mut Scratch::new());
+        (evaluation.verdict, evaluation.inapplicable, evaluation.missing, evaluation.approximate) =
+            (exact.verdict, exact.inapplicable, exact.missing, exact.approximate);
+        for (rule, result) in self.policy.rules.iter().zip(evaluation.rules.iter_mut()) {
+            if let Some(outcome) = exact::rule_outcome(self.policy, rule, self.facts, self.as_of, *result) {
+                result.outcome = outcome;
+            }
+        }
+        evaluation
+    }
+
+    /// Every rule's result and the Kleene verdict, before the exact refinement.
+    pub fn kleene_evaluation(&mut self) -> Evaluation {
         let policy = self.policy;
         if let Some(why) = validity(policy, self.as_of) {
             return Evaluation {
@@ -385,11 +432,12 @@ impl<'a> Env<'a> {
                 inapplicable: Some(why),
                 rules: Vec::new(),
                 missing: FactMask::EMPTY,
+                approximate: false,
             };
         }
         let rules: Vec<RuleResult> = policy.rules.iter().map(|rule| self.rule(rule)).collect();
-        let Decision { verdict, inapplicable, missing } = Lattice::fold(policy, &rules);
-        Evaluation { verdict, inapplicable, rules, missing }
+        let Decision { verdict, inapplicable, missing, approximate } = Lattice::fold(policy, &rules);
+        Evaluation { verdict, inapplicable, rules, missing, approximate }
     }
 
     pub fn rule(&mut self, rule: &'a RuleDef) -> RuleResult {
@@ -435,7 +483,7 @@ impl<'a> Env<'a> {
     /// The verdict and the facts that could change it, as `Lattice::fold` would give them, deciding rules in
     /// `policy.eval_order` and stopping at the first decided failure: the levels of the lattice are
     /// walked top down, so no rule after that failure can move the verdict or the missing facts.
-    fn decide(&mut self) -> Decision {
+    pub(crate) fn decide(&mut self) -> Decision {
         let policy = self.policy;
         Lattice::run(policy, |_, rule| Some(self.rule(rule)))
     }

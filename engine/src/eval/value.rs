@@ -35,6 +35,15 @@ impl FactMask {
         out
     }
 
+    /// The facts in `self` and not in `other`.
+    pub fn difference(self, other: FactMask) -> FactMask {
+        let mut out = self;
+        for (a, b) in out.0.iter_mut().zip(other.0) {
+            *a &= !b;
+        }
+        out
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.iter().all(|w| *w == 0)
     }

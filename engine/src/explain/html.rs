@@ -145,6 +145,9 @@ pub fn fragment(report: &Report, lang: Lang) -> String {
             let _ = write!(out, "<li>{}</li>", e(&fact.label));
         }
         out.push_str("</ul>");
+        if report.missing_approximate {
+            let _ = write!(out, "<p>{}</p>", e(super::render::approximate_note(lang)));
+        }
     }
     if !report.output_details.is_empty() {
         let _ = write!(out, "<h2>{}</h2><dl class=\"facts\" id=\"outputs\">", pick(lang, "结果", "Outputs"));

@@ -96,6 +96,15 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
                 Some(format!("{}{}", pick(lang, "缺少：", "Missing: "), labels.join(pick(lang, "、", ", "))))
             }
             Outcome::Unknown => Some(undefined_text(policy, result.undefined, as_of, lang)),
+            // Decided by the exact refinement although these facts are not known: every value they could
+            // take gives this outcome.
+            _ if !result.missing.is_empty() => {
+                let labels = fact_labels(policy, result.missing.iter(), lang);
+                Some(match lang {
+                    Lang::Zh => format!("无论{}如何填写，本条结果都相同", labels.join("、")),
+                    Lang::En => format!("The same whatever {} turns out to be", labels.join(", ")),
+                })
+            }
             _ => None,
         };
         let consequence = match result.outcome {
@@ -285,6 +294,7 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
         reason,
         rules,
         missing: evaluation.missing.iter().map(|f| policy.facts[f as usize].name.clone()).collect(),
+        missing_approximate: evaluation.approximate,
         outputs,
         warnings,
         progress: targets::progress(&data.rules.iter().map(|r| (r.rule, r.target)).collect::<Vec<_>>()),

@@ -21,6 +21,10 @@ pub struct Report {
     pub rules: Vec<RuleReport>,
     /// Names of the facts that could still change the verdict.
     pub missing: Vec<String>,
+    /// The exact refinement ran out of work: `missing` may list facts that cannot in fact change the
+    /// verdict (and an undetermined verdict may in fact be decided). Never silently: the text says so too.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub missing_approximate: bool,
     /// Each output's value by name: quantities as exact strings with their unit; `null` when unknown or
     /// when the policy does not apply.
     pub outputs: serde_json::Map<String, serde_json::Value>,

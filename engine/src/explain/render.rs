@@ -91,6 +91,15 @@ pub fn rules_in(report: &Report, group: Group) -> impl Iterator<Item = &RuleRepo
     report.rules.iter().filter(move |r| shown && Group::of(r, &report.missing) == group)
 }
 
+/// Said under the missing facts when the exact search ran out of work (`Report::missing_approximate`).
+pub fn approximate_note(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "（情形较复杂，未能逐一排除：以上事项中可能有并不影响结论的）",
+        "(too many combinations to rule out each one: some of these may not in fact change the verdict)",
+    )
+}
+
 pub fn detail_mark(holds: Truth) -> &'static str {
     match holds {
         Truth::Holds => "✓",
@@ -191,6 +200,9 @@ pub fn text(report: &Report, lang: Lang) -> String {
         );
         for fact in &report.missing_facts {
             let _ = writeln!(out, "  - {}", fact.label);
+        }
+        if report.missing_approximate {
+            let _ = writeln!(out, "  {}", approximate_note(lang));
         }
     }
     if !report.output_details.is_empty() {

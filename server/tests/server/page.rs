@@ -411,7 +411,6 @@ fn a_bad_answer_is_asked_again_with_the_message_beside_the_field() {
 }
 
 #[test]
-#[ignore = "needs the exact evaluation of issue #10: today the evaluator still lists the subdistrict as missing"]
 fn a_dongtou_worker_is_decided_without_being_asked_the_subdistrict() {
     let _one = crate::BROWSER.lock().unwrap_or_else(|e| e.into_inner());
     let server = client::start();
