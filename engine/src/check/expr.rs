@@ -230,6 +230,32 @@ impl Checker<'_> {
         if let Some(Type::Enum(e) | Type::Set(e)) = expected {
             candidates.extend(self.enums[e as usize].values.iter().map(|v| v.name.clone()));
         }
+        // A value of a named enum where no enum is expected: the table or value needs that enum as its type.
+        if expected.is_none()
+            && let Some(owner) = self
+                .named_enums
+                .iter()
+                .find(|(_, e)| self.enums[**e as usize].index(&id.name).is_some())
+                .map(|(n, _)| n.clone())
+        {
+            self.error(
+                Diagnostic::error(
+                    "C022",
+                    id.span,
+                    format!("`{}` is a value of the enum `{owner}`, but no enum is expected here", id.name),
+                )
+                .label("the type is not known here")
+                .help(format!(
+                    "give the table or value its type, e.g. `table NAME: {owner} by …` or `let NAME: {owner} = …`"
+                ))
+                .zh(
+                    format!("`{}` 是单选项 `{owner}` 的取值，但这里不知道要哪种单选项", id.name),
+                    "此处类型未知",
+                    format!("请写明表或值的类型，如 `table 名称: {owner} by …` 或 `let 名称: {owner} = …`"),
+                ),
+            );
+            return;
+        }
         let d = Diagnostic::error("C022", id.span, format!("unknown name `{}`", id.name))
             .label("not declared in this policy");
         let (zh_message, zh_label) = (format!("未知名称 `{}`", id.name), "本政策中没有声明");
@@ -291,6 +317,11 @@ impl Checker<'_> {
 
     /// Types both sides; a bare enum value on the left takes its type from the right (`鹿城区 = county`).
     pub(crate) fn pair(&mut self, lhs: &ast::Expr, rhs: &ast::Expr) -> Option<((Expr, Type), (Expr, Type))> {
+        // A side whose declaration already failed was reported there; the other side has no type to take.
+        let poisoned = |e: &ast::Expr| matches!(&e.kind, ExprKind::Name(id) if self.poisoned.contains(&id.name));
+        if poisoned(lhs) || poisoned(rhs) {
+            return None;
+        }
         let lhs_is_free_name = matches!(&lhs.kind, ExprKind::Name(id) if !self.symbols.contains_key(&id.name));
         if lhs_is_free_name {
             let right = self.expr(rhs, None)?;
@@ -355,15 +386,17 @@ impl Checker<'_> {
                 return None;
             }
             (a, b) if a == b && !ordered && !matches!(a, Type::Set(_)) => {}
+            // Grades and ranks: an ordered enum compares by position, lowest first.
+            (Type::Enum(a), Type::Enum(b)) if a == b && self.enums[a as usize].ordered => {}
             (a, b) if a == b => {
                 self.error(
                     Diagnostic::error("C020", span, format!("{} can only be compared with = or !=", self.describe(a)))
                         .label("no order")
-                        .help("for a grade such as “B类(含)以上”, list the values: `grade in {A, B}`")
+                        .help("for grades or ranks, declare the values from the lowest to the highest with `enum NAME ordered { … }`; or list the values: `grade in {A, B}`")
                         .zh(
                             format!("{}只能用 = 或 != 比较", self.describe_zh(a)),
                             "没有大小顺序",
-                            "“B类(含)以上”这样的等级请列出取值：`grade in {A, B}`",
+                            "等级、名次请用 `enum 名称 ordered { … }` 从低到高声明取值；或列出取值：`grade in {A, B}`",
                         ),
                 );
                 return None;

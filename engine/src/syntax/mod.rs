@@ -229,6 +229,8 @@ fn describe(grammar_rule: Rule) -> &'static str {
             "a type (bool, count, date, text, number, enum {…}, set of {…}, or a unit such as 万元/亩)"
         }
         Rule::t_enum | Rule::k_enum => "`enum`",
+        Rule::enum_decl => "`enum NAME { … }`",
+        Rule::k_ordered => "`ordered`",
         Rule::t_set | Rule::k_set => "`set`",
         Rule::k_of => "`of`",
         Rule::enum_value => "an enum value",
@@ -350,20 +352,28 @@ impl Builder {
                 let details = inner.next().map(|d| self.details(d)).transpose()?.unwrap_or_default();
                 Item::Fact(FactAst { id, ty, details })
             }
+            Rule::enum_decl => {
+                let ordered = pair.clone().into_inner().any(|p| p.as_rule() == Rule::k_ordered);
+                let mut inner = children(pair.clone());
+                let id = self.ident(next(&mut inner)?);
+                Item::Enum(EnumDeclAst { id, ordered, values: self.enum_values(pair)? })
+            }
             Rule::table => {
                 let mut inner = children(pair);
                 let id = self.ident(next(&mut inner)?);
                 let mut keys = Vec::new();
                 let mut rows = Vec::new();
                 let mut label = None;
+                let mut ty = None;
                 for child in inner {
                     match child.as_rule() {
+                        Rule::fact_type => ty = Some(self.fact_type(child)?),
                         Rule::expr => keys.push(self.expr(child)?),
                         Rule::label => label = Some(self.bilingual(only(child)?)?),
                         _ => rows.push(self.table_row(child)?),
                     }
                 }
-                Item::Table(TableAst { id, label, keys, rows })
+                Item::Table(TableAst { id, ty, label, keys, rows })
             }
             Rule::param => {
                 let mut inner = children(pair);
@@ -470,8 +480,14 @@ impl Builder {
             Rule::t_date => TypeAst::Date,
             Rule::t_text => TypeAst::Text,
             Rule::t_number => TypeAst::Number,
-            Rule::t_enum => TypeAst::Enum(self.enum_values(inner)?),
-            Rule::t_set => TypeAst::Set(self.enum_values(inner)?),
+            Rule::t_enum => {
+                let ordered = inner.clone().into_inner().any(|p| p.as_rule() == Rule::k_ordered);
+                TypeAst::Enum { values: self.enum_values(inner)?, ordered }
+            }
+            Rule::t_set => match children(inner.clone()).next() {
+                Some(name) if name.as_rule() == Rule::ident => TypeAst::SetOf(self.ident(name)),
+                _ => TypeAst::Set(self.enum_values(inner)?),
+            },
             _ => TypeAst::Unit(inner.as_str().to_string()),
         };
         Ok(Spanned { node, span })
@@ -479,6 +495,7 @@ impl Builder {
 
     fn enum_values(&self, pair: Pair<'_, Rule>) -> Built<Vec<EnumValueAst>> {
         children(pair)
+            .filter(|value| value.as_rule() == Rule::enum_value)
             .map(|value| {
                 let mut inner = value.into_inner();
                 let id = self.ident(next(&mut inner)?);
