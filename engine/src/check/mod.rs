@@ -275,7 +275,14 @@ impl<'a> Checker<'a> {
                 Item::Property(property) => {
                     let (ast::PropertyAst::Increasing(name) | ast::PropertyAst::Decreasing(name)) = property;
                     match self.symbols.get(&name.name) {
-                        Some((Symbol::Fact(id), _)) if matches!(self.facts[*id as usize].ty, Type::Num(_)) => {
+                        // A grade or a stage is monotone along its declared order, like a quantity.
+                        Some((Symbol::Fact(id), _))
+                            if match self.facts[*id as usize].ty {
+                                Type::Num(_) => true,
+                                Type::Enum(e) => self.enums[e as usize].ordered,
+                                _ => false,
+                            } =>
+                        {
                             properties.push(match property {
                                 ast::PropertyAst::Increasing(_) => Property::Increasing(*id),
                                 ast::PropertyAst::Decreasing(_) => Property::Decreasing(*id),
@@ -284,7 +291,7 @@ impl<'a> Checker<'a> {
                         _ => self.error(
                             Diagnostic::error("C027", name.span, format!("`{}` is not a numeric fact", name.name))
                                 .label("a monotonicity property needs a quantity fact")
-                                .help("write `property increasing FACT` with a fact declared as a quantity, count or number").zh(format!("`{}` 不是数值型事实", name.name), "单调性声明需要数量型事实", "写 `property increasing 事实`，事实须声明为数量、整数或数值"),
+                                .help("write `property increasing FACT` with a fact declared as a quantity, count, number or ordered enum").zh(format!("`{}` 不是数值型事实", name.name), "单调性声明需要数量型事实", "写 `property increasing 事实`，事实须声明为数量、整数、数值或有序单选项"),
                         ),
                     }
                 }

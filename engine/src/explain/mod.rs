@@ -530,7 +530,7 @@ impl Words<'_> {
                 let word = c
                     .word
                     .as_ref()
-                    .map(|w| phrases::statute_note(w, c.word_source.as_deref(), lang))
+                    .map(|w| phrases::statute_note(w, c.word_source.as_deref(), lang, matches!(ty, Type::Enum(_))))
                     .unwrap_or_default();
                 let verb = if ty == Type::Date {
                     phrases::date_relation(c.op, atom.holds, lang)
