@@ -302,6 +302,30 @@ impl std::fmt::Display for Counterexample {
     }
 }
 
+/// The counterexample when setting `fact` to `after` turns the case's `pass` into `fail`; `texts` are the
+/// fact's value before and after, as the report of `comply test` prints them.
+fn worse_after(
+    policy: &Policy,
+    facts: &FactSet,
+    as_of: Date,
+    fact: FactId,
+    after: FactValue,
+    texts: (String, String),
+) -> Option<Counterexample> {
+    let v1 = crate::eval::evaluate(policy, facts, as_of).verdict;
+    let mut changed = facts.clone();
+    changed.set(fact, Some(after));
+    let v2 = crate::eval::evaluate(policy, &changed, as_of).verdict;
+    (v1 == Verdict::Pass && v2 == Verdict::Fail).then(|| Counterexample {
+        policy: policy.id.clone(),
+        fact: policy.facts[fact as usize].name.clone(),
+        before: texts.0,
+        after: texts.1,
+        verdicts: (v1, v2),
+        case: to_toml(policy, facts, Some(as_of)),
+    })
+}
+
 /// The same property for a fact of an ordered enum (a grade, a stage): moving it to any higher (or lower)
 /// value never turns `pass` into `fail`.
 fn check_grade_property(
@@ -332,22 +356,10 @@ fn check_grade_property(
         }
         let step = 1 + rng.below(room as usize) as u16;
         let after = if up { before + step } else { before - step };
-        let v1 = crate::eval::evaluate(policy, &facts, as_of).verdict;
-        let mut changed = facts.clone();
-        changed.set(fact, Some(FactValue::Enum(after)));
-        let v2 = crate::eval::evaluate(policy, &changed, as_of).verdict;
-        if v1 == Verdict::Pass && v2 == Verdict::Fail {
-            found.push(Counterexample {
-                policy: policy.id.clone(),
-                fact: def.name.clone(),
-                before: crate::facts::enum_name(policy, def, before),
-                after: crate::facts::enum_name(policy, def, after),
-                verdicts: (v1, v2),
-                case: to_toml(policy, &facts, Some(as_of)),
-            });
-            if found.len() >= 3 {
-                break;
-            }
+        let texts = (crate::facts::enum_name(policy, def, before), crate::facts::enum_name(policy, def, after));
+        found.extend(worse_after(policy, &facts, as_of, fact, FactValue::Enum(after), texts));
+        if found.len() >= 3 {
+            break;
         }
     }
     found
@@ -390,22 +402,10 @@ pub fn check_property(policy: &Policy, property: Property, cases: usize, seed: u
         if !after.cmp_exact(&before).is_ok_and(|o| if up { o.is_ge() } else { o.is_le() }) {
             continue;
         }
-        let v1 = crate::eval::evaluate(policy, &facts, as_of).verdict;
-        let mut changed = facts.clone();
-        changed.set(fact, Some(FactValue::Num(after)));
-        let v2 = crate::eval::evaluate(policy, &changed, as_of).verdict;
-        if v1 == Verdict::Pass && v2 == Verdict::Fail {
-            found.push(Counterexample {
-                policy: policy.id.clone(),
-                fact: policy.facts[fact as usize].name.clone(),
-                before: before.normalized().to_string(),
-                after: after.normalized().to_string(),
-                verdicts: (v1, v2),
-                case: to_toml(policy, &facts, Some(as_of)),
-            });
-            if found.len() >= 3 {
-                break;
-            }
+        let texts = (before.normalized().to_string(), after.normalized().to_string());
+        found.extend(worse_after(policy, &facts, as_of, fact, FactValue::Num(after), texts));
+        if found.len() >= 3 {
+            break;
         }
     }
     found
