@@ -184,3 +184,19 @@ fn the_shipped_packs_lint_clean_with_every_quote_found_in_its_gazette_text() {
         ]
     );
 }
+
+/// The fact sheet a county office fills in: the shared county enum, and each ordered scale (the hospital
+/// grade, the sports standing, the title) listed from the lowest to the highest and said to be so.
+#[test]
+fn the_county_fact_sheet_lists_grades_lowest_first() {
+    let zh = crate::common::comply_with_input(&["facts", "--policy", "liucheng_2013_county"], "");
+    assert_eq!(zh.code, 0, "{}", zh.stderr);
+    assert!(
+        zh.stdout.contains("单选（从低到高） {未定级, 一级, 二级乙等, 二级甲等, 三级乙等, 三级甲等}"),
+        "{}",
+        zh.stdout
+    );
+    let en = crate::common::comply_with_input(&["facts", "--policy", "liucheng_2013_county", "--lang", "en"], "");
+    assert!(en.stdout.contains("one of (lowest first) {未定级, 一级, 二级乙等"), "{}", en.stdout);
+    insta::assert_snapshot!("liucheng_2013_county_fact_sheet", zh.stdout);
+}
