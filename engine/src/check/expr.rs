@@ -7,7 +7,7 @@ use crate::policy::*;
 use crate::syntax::ast::{self, ArithOp, CmpOp, ExprKind, SetItem};
 use crate::units::{Atom, Dimension, Quantity, Unit};
 
-type Typed = Option<(Expr, Type)>;
+pub(crate) type Typed = Option<(Expr, Type)>;
 
 /// The boundary a statutory word fixes, after PRC convention (民法典 第1259条): 以上/以下 include the number.
 pub fn statute_operator(word: &str) -> Option<CmpOp> {
@@ -58,6 +58,7 @@ impl Checker<'_> {
             ExprKind::Bool(b) => Some((Expr::Const(Constant::Bool(*b)), Type::Bool)),
             ExprKind::AsOf => Some((Expr::AsOf, Type::Date)),
             ExprKind::Name(id) => self.name(id, expected),
+            ExprKind::Index { series, year } => self.series_year(series, year),
             ExprKind::Call { function, args } => self.call(function, args, e.span),
             ExprKind::If { condition, then, otherwise } => {
                 let condition = self.boolean(condition)?;
@@ -197,6 +198,10 @@ impl Checker<'_> {
         {
             return Some((Expr::Const(Constant::Enum(index)), Type::Enum(e)));
         }
+        if self.series.contains_key(&id.name) {
+            self.bare_series(id);
+            return None;
+        }
         match self.symbols.get(&id.name).map(|(s, _)| *s) {
             Some(Symbol::Fact(f)) => {
                 self.fact_uses[f as usize] += 1;
@@ -274,6 +279,9 @@ impl Checker<'_> {
         if let Some(lowered) = self.plan_call(function, args, span) {
             return lowered;
         }
+        if let Some(lowered) = self.series_call(function, args, span) {
+            return lowered;
+        }
         let mut parts = Vec::with_capacity(args.len());
         let mut dimension = None;
         for arg in args {
@@ -294,18 +302,18 @@ impl Checker<'_> {
             "max" => Some((Expr::Max(parts), ty)),
             "sum" => Some((Expr::Sum(parts), ty)),
             other => {
-                let known = ["min".into(), "max".into(), "sum".into(), "abs".into(), "pow".into()];
+                let known = ["min", "max", "sum", "abs", "pow", "mean", "each", "rising", "falling"].map(String::from);
                 let suggestion = did_you_mean(other, &known);
                 self.error(
                     Diagnostic::error("C022", span, format!("unknown function `{other}`"))
                         .label("not a function")
-                        .help(suggestion.clone().map_or("the functions are min, max, sum, abs and pow".into(), |s| {
+                        .help(suggestion.clone().map_or("the functions are min, max, sum, abs and pow; over a series: sum, mean, each, rising, falling".into(), |s| {
                             format!("did you mean `{s}`?")
                         }))
                         .zh(
                             format!("未知函数 `{other}`"),
                             "不是函数",
-                            suggestion.map_or("可用函数：min、max、sum、abs、pow".into(), |s| {
+                            suggestion.map_or("可用函数：min、max、sum、abs、pow；逐年序列另有 sum、mean、each、rising、falling".into(), |s| {
                                 format!("是否指 `{s}`？")
                             }),
                         ),
@@ -333,7 +341,7 @@ impl Checker<'_> {
         Some((left, right))
     }
 
-    fn compare(
+    pub(crate) fn compare(
         &mut self,
         op: CmpOp,
         lhs: &ast::Expr,
@@ -342,6 +350,9 @@ impl Checker<'_> {
         word_source: Option<&str>,
         span: Span,
     ) -> Typed {
+        if let Some(lowered) = self.each_year(op, lhs, rhs, word, word_source, span) {
+            return lowered;
+        }
         let ((lhs_expr, lhs_ty), (rhs_expr, rhs_ty)) = self.pair(lhs, rhs)?;
         let ordered = matches!(op, CmpOp::Ge | CmpOp::Gt | CmpOp::Le | CmpOp::Lt);
         match (lhs_ty, rhs_ty) {
@@ -409,7 +420,7 @@ impl Checker<'_> {
         if let Some(word) = word {
             self.check_word(op, word);
         }
-        let lhs_text = self.source_text(lhs.span);
+        let lhs_text = self.series_text(lhs).unwrap_or_else(|| self.source_text(lhs.span));
         let rhs_expr = self.in_fact_unit(rhs_expr, &lhs_expr);
         let lhs_expr = self.in_fact_unit(lhs_expr, &rhs_expr);
         Some((

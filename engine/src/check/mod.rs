@@ -4,6 +4,7 @@
 
 mod expr;
 mod lints;
+mod series;
 mod tables;
 mod targets;
 
@@ -126,6 +127,8 @@ pub(crate) struct Checker<'a> {
     pub(crate) enums: Vec<EnumDef>,
     /// Enums declared by name (`enum county { … }`), shared by every fact, table and output naming them.
     pub(crate) named_enums: BTreeMap<String, EnumId>,
+    /// Series of yearly facts (`fact gdp: 亿元 yearly 2021..2025`), by name.
+    pub(crate) series: BTreeMap<String, series::Series>,
     derived_ast: Vec<(&'a ast::DerivedAst, bool)>,
     derived: Vec<Option<DerivedDef>>,
     derived_progress: Vec<Progress>,
@@ -157,6 +160,7 @@ impl<'a> Checker<'a> {
             facts: Vec::new(),
             enums: Vec::new(),
             named_enums: BTreeMap::new(),
+            series: BTreeMap::new(),
             derived_ast: Vec::new(),
             derived: Vec::new(),
             derived_progress: Vec::new(),
@@ -365,17 +369,8 @@ impl<'a> Checker<'a> {
 
     /// Registers a name; reports a duplicate and returns false if it is taken.
     fn declare(&mut self, id: &ast::Ident, symbol: Symbol) -> bool {
-        if self.symbols.contains_key(&id.name) {
-            self.error(
-                Diagnostic::error("C010", id.span, format!("`{}` is declared twice", id.name))
-                    .label("second declaration")
-                    .help("facts, tables, params, lets and outputs share one namespace; rename one of them")
-                    .zh(
-                        format!("`{}` 声明了两次", id.name),
-                        "重复声明",
-                        "事实、表、参数、let 和 output 共用一个命名空间；请改掉其中一个名字",
-                    ),
-            );
+        if self.symbols.contains_key(&id.name) || self.series.contains_key(&id.name) {
+            self.error(twice(id));
             return false;
         }
         self.symbols.insert(id.name.clone(), (symbol, id.span));
@@ -568,22 +563,37 @@ impl<'a> Checker<'a> {
             self.poisoned.insert(fact.id.name.clone());
             return;
         };
+        let label = fact.details.label.clone().unwrap_or_else(|| Bilingual { zh: fact.id.name.clone(), en: None });
+        if let Some(years) = &fact.yearly {
+            self.declare_series(fact, years, (ty, unit, whole), &label);
+            return;
+        }
+        self.push_fact(fact, &fact.id, (ty, unit, whole), label);
+    }
+
+    /// Adds one fact (or one year of a series) with the type resolved once for all its years.
+    pub(crate) fn push_fact(
+        &mut self,
+        fact: &ast::FactAst,
+        id: &ast::Ident,
+        (ty, unit, whole): (Type, Option<Unit>, bool),
+        label: Bilingual,
+    ) -> bool {
         if self.facts.len() >= MAX_FACTS {
             self.error(
-                Diagnostic::error("C029", fact.id.span, format!("a policy may declare at most {MAX_FACTS} facts"))
+                Diagnostic::error("C029", id.span, format!("a policy may declare at most {MAX_FACTS} facts"))
                     .label("one fact too many")
                     .help("split the policy into several policies")
                     .zh(format!("一个政策最多声明 {MAX_FACTS} 个事实"), "事实过多", "请把政策拆成几个"),
             );
-            return;
+            return false;
         }
-        let id = self.facts.len() as FactId;
-        if !self.declare(&fact.id, Symbol::Fact(id)) {
-            return;
+        let slot = self.facts.len() as FactId;
+        if !self.declare(id, Symbol::Fact(slot)) {
+            return false;
         }
-        let label = fact.details.label.clone().unwrap_or_else(|| Bilingual { zh: fact.id.name.clone(), en: None });
         self.facts.push(FactDef {
-            name: fact.id.name.clone(),
+            name: id.name.clone(),
             ty,
             unit,
             whole,
@@ -591,9 +601,10 @@ impl<'a> Checker<'a> {
             ask: fact.details.ask.clone(),
             clauses: fact.details.clauses.iter().map(|c| c.reference.clone()).collect(),
             evidence: fact.details.evidence.clone(),
-            span: fact.id.span,
+            span: id.span,
         });
         self.fact_uses.push(0);
+        true
     }
 
     fn declare_param(&mut self, param: &ast::ParamAst) {
@@ -967,6 +978,18 @@ impl<'a> Checker<'a> {
     pub(crate) fn ast(&self) -> &PolicyAst {
         self.ast
     }
+}
+
+/// C010: a name declared a second time.
+fn twice(id: &ast::Ident) -> Diagnostic {
+    Diagnostic::error("C010", id.span, format!("`{}` is declared twice", id.name))
+        .label("second declaration")
+        .help("facts, series, tables, params, lets and outputs share one namespace; rename one of them")
+        .zh(
+            format!("`{}` 声明了两次", id.name),
+            "重复声明",
+            "事实、序列、表、参数、let 和 output 共用一个命名空间；请改掉其中一个名字",
+        )
 }
 
 fn set_once<T>(slot: &mut Option<T>, value: T, what: &'static str, diagnostics: &mut Vec<Diagnostic>)

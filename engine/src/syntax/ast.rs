@@ -135,6 +135,8 @@ pub struct Details {
 pub struct FactAst {
     pub id: Ident,
     pub ty: Spanned<TypeAst>,
+    /// `yearly 2021..2025`: a series, one fact per year (first and last year, inclusive).
+    pub yearly: Option<Spanned<(i16, i16)>>,
     pub details: Details,
 }
 
@@ -323,6 +325,11 @@ pub enum ExprKind {
     Bool(bool),
     AsOf,
     Name(Ident),
+    /// One year of a series: `gdp[2025]`.
+    Index {
+        series: Ident,
+        year: Spanned<i16>,
+    },
     Call {
         function: Ident,
         args: Vec<Expr>,

@@ -230,6 +230,9 @@ fn describe(grammar_rule: Rule) -> &'static str {
         }
         Rule::t_enum | Rule::k_enum => "`enum`",
         Rule::enum_decl => "`enum NAME { … }`",
+        Rule::yearly | Rule::k_yearly => "`yearly FROM..TO`",
+        Rule::year => "a year (four digits)",
+        Rule::index => "one year of a series (`gdp[2025]`)",
         Rule::k_ordered => "`ordered`",
         Rule::t_set | Rule::k_set => "`set`",
         Rule::k_of => "`of`",
@@ -349,8 +352,20 @@ impl Builder {
                 let mut inner = children(pair);
                 let id = self.ident(next(&mut inner)?);
                 let ty = self.fact_type(next(&mut inner)?)?;
-                let details = inner.next().map(|d| self.details(d)).transpose()?.unwrap_or_default();
-                Item::Fact(FactAst { id, ty, details })
+                let mut yearly = None;
+                let mut details = Details::default();
+                for child in inner {
+                    if child.as_rule() == Rule::yearly {
+                        let span = self.span(&child);
+                        let mut years = children(child);
+                        let from = self.year(next(&mut years)?)?;
+                        let to = self.year(next(&mut years)?)?;
+                        yearly = Some(Spanned { node: (from.node, to.node), span });
+                    } else {
+                        details = self.details(child)?;
+                    }
+                }
+                Item::Fact(FactAst { id, ty, yearly, details })
             }
             Rule::enum_decl => {
                 let ordered = pair.clone().into_inner().any(|p| p.as_rule() == Rule::k_ordered);
@@ -469,6 +484,12 @@ impl Builder {
                 .help("write dates as YYYY-MM-DD, e.g. 2015-11-01")
                 .zh(format!("`{}` 不是有效的日期", pair.as_str()), "没有这一天", "日期写作 YYYY-MM-DD，如 2015-11-01")
         })
+    }
+
+    fn year(&self, pair: Pair<'_, Rule>) -> Built<Spanned<i16>> {
+        let span = self.span(&pair);
+        let node = pair.as_str().parse::<i16>().map_err(|_| unexpected(self.file, span, Rule::year))?;
+        Ok(Spanned { node, span })
     }
 
     fn fact_type(&self, pair: Pair<'_, Rule>) -> Built<Spanned<TypeAst>> {
@@ -796,6 +817,12 @@ impl Builder {
                 let then = Box::new(self.expr(next(&mut inner)?)?);
                 let otherwise = Box::new(self.expr(next(&mut inner)?)?);
                 ExprKind::If { condition, then, otherwise }
+            }
+            Rule::index => {
+                let mut inner = pair.into_inner();
+                let series = self.ident(next(&mut inner)?);
+                let year = self.year(next(&mut inner)?)?;
+                ExprKind::Index { series, year }
             }
             Rule::call => {
                 let mut inner = pair.into_inner();
