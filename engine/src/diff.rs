@@ -201,8 +201,15 @@ fn enum_of(p: &Policy, e: &Expr) -> Option<EnumId> {
 fn type_text(p: &Policy, ty: Type, unit: Option<crate::units::Unit>) -> String {
     match ty {
         Type::Enum(id) | Type::Set(id) => {
-            let names: Vec<&str> = p.enums[id as usize].values.iter().map(|v| v.name.as_str()).collect();
-            format!("{}{names:?}", if matches!(ty, Type::Set(_)) { "set" } else { "enum" })
+            let def = &p.enums[id as usize];
+            let names: Vec<&str> = def.values.iter().map(|v| v.name.as_str()).collect();
+            // An ordered enum's order is part of its meaning: reordering its values changes `>=`.
+            let kind = match (ty, def.ordered) {
+                (Type::Set(_), _) => "set",
+                (_, true) => "ordered",
+                _ => "enum",
+            };
+            format!("{kind}{names:?}")
         }
         Type::Num(_) => format!("num[{}]", unit.map(|u| u.to_string()).unwrap_or_default()),
         other => format!("{other:?}"),

@@ -302,6 +302,69 @@ impl std::fmt::Display for Counterexample {
     }
 }
 
+/// The counterexample when setting `fact` to `after` turns the case's `pass` into `fail`; `texts` are the
+/// fact's value before and after, as the report of `comply test` prints them.
+fn worse_after(
+    policy: &Policy,
+    facts: &FactSet,
+    as_of: Date,
+    fact: FactId,
+    after: FactValue,
+    texts: (String, String),
+) -> Option<Counterexample> {
+    let v1 = crate::eval::evaluate(policy, facts, as_of).verdict;
+    let mut changed = facts.clone();
+    changed.set(fact, Some(after));
+    let v2 = crate::eval::evaluate(policy, &changed, as_of).verdict;
+    (v1 == Verdict::Pass && v2 == Verdict::Fail).then(|| Counterexample {
+        policy: policy.id.clone(),
+        fact: policy.facts[fact as usize].name.clone(),
+        before: texts.0,
+        after: texts.1,
+        verdicts: (v1, v2),
+        case: to_toml(policy, facts, Some(as_of)),
+    })
+}
+
+/// The same property for a fact of an ordered enum (a grade, a stage): moving it to any higher (or lower)
+/// value never turns `pass` into `fail`.
+fn check_grade_property(
+    policy: &Policy,
+    generator: &Generator<'_>,
+    fact: FactId,
+    up: bool,
+    cases: usize,
+    seed: u64,
+) -> Vec<Counterexample> {
+    let def = &policy.facts[fact as usize];
+    let ordered =
+        matches!(def.ty, crate::policy::Type::Enum(id) if policy.enums.get(id as usize).is_some_and(|e| e.ordered));
+    let Some(Domain::Enum { size }) = generator.domains.get(fact as usize) else { return Vec::new() };
+    if !ordered || *size < 2 {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    for case in 0..cases as u64 {
+        let mut rng = Rng::new(seed.wrapping_mul(1_000_003).wrapping_add(case));
+        let as_of = generator.as_of(&mut rng);
+        let mut facts = generator.fact_set(&mut rng, as_of);
+        let before = rng.below(*size) as u16;
+        facts.set(fact, Some(FactValue::Enum(before)));
+        let room = if up { *size as u16 - 1 - before } else { before };
+        if room == 0 {
+            continue;
+        }
+        let step = 1 + rng.below(room as usize) as u16;
+        let after = if up { before + step } else { before - step };
+        let texts = (crate::facts::enum_name(policy, def, before), crate::facts::enum_name(policy, def, after));
+        found.extend(worse_after(policy, &facts, as_of, fact, FactValue::Enum(after), texts));
+        if found.len() >= 3 {
+            break;
+        }
+    }
+    found
+}
+
 /// Checks a declared monotonicity over `cases` generated cases: moving the fact in the declared direction
 /// (to a threshold ahead of it, one step past it, or further) never turns `pass` into `fail`.
 pub fn check_property(policy: &Policy, property: Property, cases: usize, seed: u64) -> Vec<Counterexample> {
@@ -311,7 +374,7 @@ pub fn check_property(policy: &Policy, property: Property, cases: usize, seed: u
         Property::Decreasing(f) => (f, false),
     };
     let Some(Domain::Num { unit, thresholds, step, whole, signed }) = generator.domains.get(fact as usize) else {
-        return Vec::new();
+        return check_grade_property(policy, &generator, fact, up, cases, seed);
     };
     let mut found = Vec::new();
     for case in 0..cases as u64 {
@@ -339,22 +402,10 @@ pub fn check_property(policy: &Policy, property: Property, cases: usize, seed: u
         if !after.cmp_exact(&before).is_ok_and(|o| if up { o.is_ge() } else { o.is_le() }) {
             continue;
         }
-        let v1 = crate::eval::evaluate(policy, &facts, as_of).verdict;
-        let mut changed = facts.clone();
-        changed.set(fact, Some(FactValue::Num(after)));
-        let v2 = crate::eval::evaluate(policy, &changed, as_of).verdict;
-        if v1 == Verdict::Pass && v2 == Verdict::Fail {
-            found.push(Counterexample {
-                policy: policy.id.clone(),
-                fact: policy.facts[fact as usize].name.clone(),
-                before: before.normalized().to_string(),
-                after: after.normalized().to_string(),
-                verdicts: (v1, v2),
-                case: to_toml(policy, &facts, Some(as_of)),
-            });
-            if found.len() >= 3 {
-                break;
-            }
+        let texts = (before.normalized().to_string(), after.normalized().to_string());
+        found.extend(worse_after(policy, &facts, as_of, fact, FactValue::Num(after), texts));
+        if found.len() >= 3 {
+            break;
         }
     }
     found

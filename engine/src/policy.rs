@@ -335,6 +335,11 @@ pub struct FactDef {
 #[derive(Debug, Clone)]
 pub struct EnumDef {
     pub values: Vec<EnumValue>,
+    /// The name of an enum declared with `enum NAME { … }`; `None` for one written in place.
+    pub name: Option<String>,
+    /// The values run from the lowest to the highest (`enum NAME ordered { … }`): `>=` and `<` compare
+    /// them by position.
+    pub ordered: bool,
 }
 
 impl EnumDef {

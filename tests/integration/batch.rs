@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 const MINIMUM_WAGE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/minimum_wage.rules");
 const ZERO_LAND: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/zero_land.rules");
 const LUCHENG_14TH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/lucheng_14th.rules");
+const LIUCHENG_2013: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/liucheng_2013.rules");
 const AS_OF: &str = "2016-03-01";
 
 fn run(args: &[&str]) -> (u8, String, String) {
@@ -253,6 +254,9 @@ fn shipped_examples_check_without_errors() {
         // One row per year of the plan, as a district office keeps it: 2024's water sections (98.5%) fail the
         // rule kept every year; the earlier years' targets are not yet due, so those rows pass.
         (LUCHENG_14TH, "lucheng_14th", "lucheng_14th_years.csv", "2026-03-01"),
+        // One row per county, as the city's 联创办 collects them at the end of 2013: a county short of its
+        // quality-education bases or below its hospital grade fails; the others pass.
+        (LIUCHENG_2013, "liucheng_2013_county", "liucheng_2013_counties.csv", "2014-01-20"),
     ] {
         let input = format!("{examples}/{file}");
         let rows = std::fs::read_to_string(&input).unwrap().lines().count() - 1;

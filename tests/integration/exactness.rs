@@ -59,14 +59,19 @@ fn each_completion(
     cap: &mut usize,
     visit: &mut dyn FnMut(&FactSet) -> bool,
 ) -> bool {
+    // Checked before the leaves too: once the cap is spent, no branch is walked any further (with many open
+    // facts the tree above the leaves is itself exponential).
+    if *cap == 0 {
+        return false;
+    }
     let Some((first, rest)) = open.split_first() else {
-        if *cap == 0 {
-            return false;
-        }
         *cap -= 1;
         return visit(facts);
     };
-    let Some(classes) = policy.partition().classes(policy, *first, facts, as_of, &[]) else {
+    // A fact without classes is left unknown; one with an empty list would otherwise end every branch
+    // below it without a visit, and the search above it would never reach the cap.
+    let classes = policy.partition().classes(policy, *first, facts, as_of, &[]).filter(|c| !c.classes.is_empty());
+    let Some(classes) = classes else {
         return each_completion(policy, facts, rest, as_of, cap, visit);
     };
     for class in classes.classes {

@@ -146,12 +146,57 @@ fn the_2015_volume_cap_is_exactly_a_3_percent_cut_from_114_89() {
     run(&case("waste_volume_reduction/cut_2015_given_in_tonnes.toml", "pass"));
 }
 
+/// 「二级乙等以上」 on the ordered grades: 二级乙等 itself is inside, 一级 is not; a district is not asked for a
+/// grade at all (its task is an institution), whatever grade it reports.
+#[test]
+fn grade_2b_or_better_includes_2b_and_districts_are_not_graded() {
+    run(&case("liucheng_2013_county/wencheng_end_2013_met.toml", "pass"));
+    run(&Expect { failing: &["r25_quality_bases"], ..case("liucheng_2013_county/lucheng_end_2013.toml", "fail") });
+    run(&case("liucheng_2013_county/dongtou_mid_2013.toml", "pass"));
+}
+
+/// The 2013 tasks fall due at the end of 2013 and name their lead unit; a stage further along than required
+/// meets a 「开工建设」 task, one stage short misses it.
+#[test]
+fn the_2013_table_fails_the_missed_tasks_and_never_a_target_not_yet_due() {
+    run(&Expect {
+        failing: &["r5_west_plant", "r17_transit_share", "r29_doctors_2013"],
+        ..case("liucheng_2013/end_2013_city_report.toml", "fail")
+    });
+    run(&case("liucheng_2013/mid_2013_progress.toml", "pass"));
+}
+
 #[test]
 fn the_shipped_packs_lint_clean_with_every_quote_found_in_its_gazette_text() {
     let book = Rulebook::embedded_verified().unwrap_or_else(|e| panic!("{}", e.render()));
     assert_eq!(book.sources.render(&book.warnings), "", "the shipped packs must lint without warnings");
     assert_eq!(
         book.policy_ids(),
-        ["lucheng_14th", "minimum_wage", "waste_sorting_targets", "waste_volume_reduction", "waste_bins", "zero_land"]
+        [
+            "liucheng_2013",
+            "liucheng_2013_county",
+            "lucheng_14th",
+            "minimum_wage",
+            "waste_sorting_targets",
+            "waste_volume_reduction",
+            "waste_bins",
+            "zero_land"
+        ]
     );
+}
+
+/// The fact sheet a county office fills in: the shared county enum, and each ordered scale (the hospital
+/// grade, the sports standing, the title) listed from the lowest to the highest and said to be so.
+#[test]
+fn the_county_fact_sheet_lists_grades_lowest_first() {
+    let zh = crate::common::comply_with_input(&["facts", "--policy", "liucheng_2013_county"], "");
+    assert_eq!(zh.code, 0, "{}", zh.stderr);
+    assert!(
+        zh.stdout.contains("单选（从低到高） {未定级, 一级, 二级乙等, 二级甲等, 三级乙等, 三级甲等}"),
+        "{}",
+        zh.stdout
+    );
+    let en = crate::common::comply_with_input(&["facts", "--policy", "liucheng_2013_county", "--lang", "en"], "");
+    assert!(en.stdout.contains("one of (lowest first) {未定级, 一级, 二级乙等"), "{}", en.stdout);
+    insta::assert_snapshot!("liucheng_2013_county_fact_sheet", zh.stdout);
 }

@@ -319,3 +319,31 @@ fn declared_monotonicity_holds() {
     }
     assert!(checked >= 2, "the shipped packs declare monotonicity properties; found {checked}");
 }
+
+/// The monotonicity check of an ordered enum can fail: a rule that reads the grade against its order
+/// (「一级以下」 required) is caught when the property claims that a better grade never hurts.
+#[test]
+fn a_grade_property_against_the_order_is_caught() {
+    let text = r#"
+policy grades {
+  title "等级" en "Grades"
+  source { title "示例通知" number none issuer "示例局" signed 2021-01-01 }
+  in_force from 2021-01-01
+  enum grade ordered { 未定级, 一级, 二级乙等, 二级甲等 }
+  fact hospital: grade { label "医院等级" }
+  rule r { title "一级以下" clause "一" require hospital <= 一级（以下） }
+  property increasing hospital
+}
+"#;
+    let no_sources =
+        |_: &str, _: &str| Err(comply::check::SourceProblem::Read(comply::limits::ReadProblem::Io("none".into())));
+    let book = comply::Rulebook::from_texts(vec![("grades.rules".to_string(), text.to_string())], &no_sources)
+        .unwrap_or_else(|e| panic!("{}", e.render()));
+    let policy = book.policy("grades").expect("policy");
+    let property = policy.properties()[0];
+    let found = comply::generate::check_property(policy, property, CASES as usize, 7);
+    let first = found.first().expect("a better grade that fails must be found");
+    // Before: a grade that passes (未定级 or 一级); after: a better one that fails.
+    assert!(["未定级", "一级"].contains(&first.before.as_str()), "{first}");
+    assert!(["二级乙等", "二级甲等"].contains(&first.after.as_str()), "{first}");
+}

@@ -155,7 +155,10 @@ fn an_edited_verdict_makes_verify_fail_naming_the_record() {
             assert!(out.code < 2, "{}", out.stderr);
         }
         let mut conn = comply_records::db::connect(&db).unwrap();
-        conn.execute("UPDATE records SET verdict = 'pass' WHERE case_no = 'A-1'", &[]).unwrap();
+        // Flip the stored verdict whatever it is, so that the edit is an edit whichever example comes second.
+        let flip =
+            "UPDATE records SET verdict = CASE WHEN verdict = 'pass' THEN 'fail' ELSE 'pass' END WHERE case_no = 'A-1'";
+        conn.execute(flip, &[]).unwrap();
         let verify = comply(&["records", "verify", &db]);
         assert_eq!(verify.code, 1);
         assert_eq!(

@@ -7,7 +7,7 @@ use crate::policy::*;
 use crate::syntax::ast::{self, ArithOp, CmpOp, ExprKind, SetItem};
 use crate::units::{Atom, Dimension, Quantity, Unit};
 
-type Typed = Option<(Expr, Type)>;
+pub(crate) type Typed = Option<(Expr, Type)>;
 
 /// The boundary a statutory word fixes, after PRC convention (民法典 第1259条): 以上/以下 include the number.
 pub fn statute_operator(word: &str) -> Option<CmpOp> {
@@ -58,6 +58,7 @@ impl Checker<'_> {
             ExprKind::Bool(b) => Some((Expr::Const(Constant::Bool(*b)), Type::Bool)),
             ExprKind::AsOf => Some((Expr::AsOf, Type::Date)),
             ExprKind::Name(id) => self.name(id, expected),
+            ExprKind::Index { series, year } => self.series_year(series, year),
             ExprKind::Call { function, args } => self.call(function, args, e.span),
             ExprKind::If { condition, then, otherwise } => {
                 let condition = self.boolean(condition)?;
@@ -197,6 +198,10 @@ impl Checker<'_> {
         {
             return Some((Expr::Const(Constant::Enum(index)), Type::Enum(e)));
         }
+        if self.series.contains_key(&id.name) {
+            self.bare_series(id);
+            return None;
+        }
         match self.symbols.get(&id.name).map(|(s, _)| *s) {
             Some(Symbol::Fact(f)) => {
                 self.fact_uses[f as usize] += 1;
@@ -230,6 +235,32 @@ impl Checker<'_> {
         if let Some(Type::Enum(e) | Type::Set(e)) = expected {
             candidates.extend(self.enums[e as usize].values.iter().map(|v| v.name.clone()));
         }
+        // A value of a named enum where no enum is expected: the table or value needs that enum as its type.
+        if expected.is_none()
+            && let Some(owner) = self
+                .named_enums
+                .iter()
+                .find(|(_, e)| self.enums[**e as usize].index(&id.name).is_some())
+                .map(|(n, _)| n.clone())
+        {
+            self.error(
+                Diagnostic::error(
+                    "C022",
+                    id.span,
+                    format!("`{}` is a value of the enum `{owner}`, but no enum is expected here", id.name),
+                )
+                .label("the type is not known here")
+                .help(format!(
+                    "give the table or value its type, e.g. `table NAME: {owner} by …` or `let NAME: {owner} = …`"
+                ))
+                .zh(
+                    format!("`{}` 是单选项 `{owner}` 的取值，但这里不知道要哪种单选项", id.name),
+                    "此处类型未知",
+                    format!("请写明表或值的类型，如 `table 名称: {owner} by …` 或 `let 名称: {owner} = …`"),
+                ),
+            );
+            return;
+        }
         let d = Diagnostic::error("C022", id.span, format!("unknown name `{}`", id.name))
             .label("not declared in this policy");
         let (zh_message, zh_label) = (format!("未知名称 `{}`", id.name), "本政策中没有声明");
@@ -246,6 +277,9 @@ impl Checker<'_> {
 
     fn call(&mut self, function: &ast::Ident, args: &[ast::Expr], span: Span) -> Typed {
         if let Some(lowered) = self.plan_call(function, args, span) {
+            return lowered;
+        }
+        if let Some(lowered) = self.series_call(function, args, span) {
             return lowered;
         }
         let mut parts = Vec::with_capacity(args.len());
@@ -268,18 +302,18 @@ impl Checker<'_> {
             "max" => Some((Expr::Max(parts), ty)),
             "sum" => Some((Expr::Sum(parts), ty)),
             other => {
-                let known = ["min".into(), "max".into(), "sum".into(), "abs".into(), "pow".into()];
+                let known = ["min", "max", "sum", "abs", "pow", "mean", "each", "rising", "falling"].map(String::from);
                 let suggestion = did_you_mean(other, &known);
                 self.error(
                     Diagnostic::error("C022", span, format!("unknown function `{other}`"))
                         .label("not a function")
-                        .help(suggestion.clone().map_or("the functions are min, max, sum, abs and pow".into(), |s| {
+                        .help(suggestion.clone().map_or("the functions are min, max, sum, abs and pow; over a series: sum, mean, each, rising, falling".into(), |s| {
                             format!("did you mean `{s}`?")
                         }))
                         .zh(
                             format!("未知函数 `{other}`"),
                             "不是函数",
-                            suggestion.map_or("可用函数：min、max、sum、abs、pow".into(), |s| {
+                            suggestion.map_or("可用函数：min、max、sum、abs、pow；逐年序列另有 sum、mean、each、rising、falling".into(), |s| {
                                 format!("是否指 `{s}`？")
                             }),
                         ),
@@ -291,6 +325,11 @@ impl Checker<'_> {
 
     /// Types both sides; a bare enum value on the left takes its type from the right (`鹿城区 = county`).
     pub(crate) fn pair(&mut self, lhs: &ast::Expr, rhs: &ast::Expr) -> Option<((Expr, Type), (Expr, Type))> {
+        // A side whose declaration already failed was reported there; the other side has no type to take.
+        let poisoned = |e: &ast::Expr| matches!(&e.kind, ExprKind::Name(id) if self.poisoned.contains(&id.name));
+        if poisoned(lhs) || poisoned(rhs) {
+            return None;
+        }
         let lhs_is_free_name = matches!(&lhs.kind, ExprKind::Name(id) if !self.symbols.contains_key(&id.name));
         if lhs_is_free_name {
             let right = self.expr(rhs, None)?;
@@ -302,7 +341,7 @@ impl Checker<'_> {
         Some((left, right))
     }
 
-    fn compare(
+    pub(crate) fn compare(
         &mut self,
         op: CmpOp,
         lhs: &ast::Expr,
@@ -311,6 +350,9 @@ impl Checker<'_> {
         word_source: Option<&str>,
         span: Span,
     ) -> Typed {
+        if let Some(lowered) = self.each_year(op, lhs, rhs, word, word_source, span) {
+            return lowered;
+        }
         let ((lhs_expr, lhs_ty), (rhs_expr, rhs_ty)) = self.pair(lhs, rhs)?;
         let ordered = matches!(op, CmpOp::Ge | CmpOp::Gt | CmpOp::Le | CmpOp::Lt);
         match (lhs_ty, rhs_ty) {
@@ -355,15 +397,17 @@ impl Checker<'_> {
                 return None;
             }
             (a, b) if a == b && !ordered && !matches!(a, Type::Set(_)) => {}
+            // Grades and ranks: an ordered enum compares by position, lowest first.
+            (Type::Enum(a), Type::Enum(b)) if a == b && self.enums[a as usize].ordered => {}
             (a, b) if a == b => {
                 self.error(
                     Diagnostic::error("C020", span, format!("{} can only be compared with = or !=", self.describe(a)))
                         .label("no order")
-                        .help("for a grade such as “B类(含)以上”, list the values: `grade in {A, B}`")
+                        .help("for grades or ranks, declare the values from the lowest to the highest with `enum NAME ordered { … }`; or list the values: `grade in {A, B}`")
                         .zh(
                             format!("{}只能用 = 或 != 比较", self.describe_zh(a)),
                             "没有大小顺序",
-                            "“B类(含)以上”这样的等级请列出取值：`grade in {A, B}`",
+                            "等级、名次请用 `enum 名称 ordered { … }` 从低到高声明取值；或列出取值：`grade in {A, B}`",
                         ),
                 );
                 return None;
@@ -376,7 +420,7 @@ impl Checker<'_> {
         if let Some(word) = word {
             self.check_word(op, word);
         }
-        let lhs_text = self.source_text(lhs.span);
+        let lhs_text = self.series_text(lhs).unwrap_or_else(|| self.source_text(lhs.span));
         let rhs_expr = self.in_fact_unit(rhs_expr, &lhs_expr);
         let lhs_expr = self.in_fact_unit(lhs_expr, &rhs_expr);
         Some((

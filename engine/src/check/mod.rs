@@ -5,6 +5,7 @@
 mod conversions;
 mod expr;
 mod lints;
+mod series;
 mod tables;
 mod targets;
 
@@ -125,6 +126,10 @@ pub(crate) struct Checker<'a> {
     pub(crate) symbols: BTreeMap<String, (Symbol, Span)>,
     pub(crate) facts: Vec<FactDef>,
     pub(crate) enums: Vec<EnumDef>,
+    /// Enums declared by name (`enum county { … }`), shared by every fact, table and output naming them.
+    pub(crate) named_enums: BTreeMap<String, EnumId>,
+    /// Series of yearly facts (`fact gdp: 亿元 yearly 2021..2025`), by name.
+    pub(crate) series: BTreeMap<String, series::Series>,
     derived_ast: Vec<(&'a ast::DerivedAst, bool)>,
     derived: Vec<Option<DerivedDef>>,
     derived_progress: Vec<Progress>,
@@ -155,6 +160,8 @@ impl<'a> Checker<'a> {
             symbols: BTreeMap::new(),
             facts: Vec::new(),
             enums: Vec::new(),
+            named_enums: BTreeMap::new(),
+            series: BTreeMap::new(),
             derived_ast: Vec::new(),
             derived: Vec::new(),
             derived_progress: Vec::new(),
@@ -184,6 +191,12 @@ impl<'a> Checker<'a> {
         let mut properties = Vec::new();
         let mut wording = Wording::default();
         let mut conversions = Vec::new();
+        // Named enums before anything, so that a fact or table may name an enum declared further down.
+        for item in &ast.items {
+            if let Item::Enum(decl) = item {
+                self.declare_enum(decl);
+            }
+        }
         // Declarations first, so that rules and derived values may use names declared after them.
         for item in &ast.items {
             match item {
@@ -214,7 +227,7 @@ impl<'a> Checker<'a> {
                         self.derived_depth.push(0);
                     }
                 }
-                Item::Rule(_) | Item::Property(_) | Item::Period(..) => {}
+                Item::Rule(_) | Item::Property(_) | Item::Period(..) | Item::Enum(_) => {}
                 Item::Conversion(conversion) => self.conversion(conversion, &mut conversions),
                 Item::Conclusion { verdict, text } => {
                     if wording.conclusions.iter().any(|(v, _)| *v == verdict.node) {
@@ -274,7 +287,14 @@ impl<'a> Checker<'a> {
                 Item::Property(property) => {
                     let (ast::PropertyAst::Increasing(name) | ast::PropertyAst::Decreasing(name)) = property;
                     match self.symbols.get(&name.name) {
-                        Some((Symbol::Fact(id), _)) if matches!(self.facts[*id as usize].ty, Type::Num(_)) => {
+                        // A grade or a stage is monotone along its declared order, like a quantity.
+                        Some((Symbol::Fact(id), _))
+                            if match self.facts[*id as usize].ty {
+                                Type::Num(_) => true,
+                                Type::Enum(e) => self.enums[e as usize].ordered,
+                                _ => false,
+                            } =>
+                        {
                             properties.push(match property {
                                 ast::PropertyAst::Increasing(_) => Property::Increasing(*id),
                                 ast::PropertyAst::Decreasing(_) => Property::Decreasing(*id),
@@ -283,7 +303,7 @@ impl<'a> Checker<'a> {
                         _ => self.error(
                             Diagnostic::error("C027", name.span, format!("`{}` is not a numeric fact", name.name))
                                 .label("a monotonicity property needs a quantity fact")
-                                .help("write `property increasing FACT` with a fact declared as a quantity, count or number").zh(format!("`{}` 不是数值型事实", name.name), "单调性声明需要数量型事实", "写 `property increasing 事实`，事实须声明为数量、整数或数值"),
+                                .help("write `property increasing FACT` with a fact declared as a quantity, count, number or ordered enum").zh(format!("`{}` 不是数值型事实", name.name), "单调性声明需要数量型事实", "写 `property increasing 事实`，事实须声明为数量、整数、数值或有序单选项"),
                         ),
                     }
                 }
@@ -358,17 +378,8 @@ impl<'a> Checker<'a> {
 
     /// Registers a name; reports a duplicate and returns false if it is taken.
     fn declare(&mut self, id: &ast::Ident, symbol: Symbol) -> bool {
-        if self.symbols.contains_key(&id.name) {
-            self.error(
-                Diagnostic::error("C010", id.span, format!("`{}` is declared twice", id.name))
-                    .label("second declaration")
-                    .help("facts, tables, params, lets and outputs share one namespace; rename one of them")
-                    .zh(
-                        format!("`{}` 声明了两次", id.name),
-                        "重复声明",
-                        "事实、表、参数、let 和 output 共用一个命名空间；请改掉其中一个名字",
-                    ),
-            );
+        if self.symbols.contains_key(&id.name) || self.series.contains_key(&id.name) {
+            self.error(twice(id));
             return false;
         }
         self.symbols.insert(id.name.clone(), (symbol, id.span));
@@ -400,7 +411,25 @@ impl<'a> Checker<'a> {
         out
     }
 
-    pub(crate) fn new_enum(&mut self, values: &[ast::EnumValueAst]) -> EnumId {
+    fn declare_enum(&mut self, decl: &ast::EnumDeclAst) {
+        if self.named_enums.contains_key(&decl.id.name) {
+            self.error(
+                Diagnostic::error("C010", decl.id.span, format!("the enum `{}` is declared twice", decl.id.name))
+                    .label("second declaration")
+                    .help("declare each enum once; every fact, table and output that names it shares it")
+                    .zh(
+                        format!("单选项 `{}` 声明了两次", decl.id.name),
+                        "重复声明",
+                        "每个单选项只声明一次；凡写它名字的事实、表和输出都共用它",
+                    ),
+            );
+            return;
+        }
+        let id = self.new_enum(&decl.values, Some(&decl.id.name), decl.ordered);
+        self.named_enums.insert(decl.id.name.clone(), id);
+    }
+
+    pub(crate) fn new_enum(&mut self, values: &[ast::EnumValueAst], name: Option<&str>, ordered: bool) -> EnumId {
         let mut seen = BTreeMap::new();
         for value in values {
             if seen.insert(value.id.name.clone(), ()).is_some() {
@@ -449,6 +478,8 @@ impl<'a> Checker<'a> {
             }
         }
         self.enums.push(EnumDef {
+            name: name.map(str::to_string),
+            ordered,
             values: values
                 .iter()
                 .map(|v| EnumValue {
@@ -469,13 +500,46 @@ impl<'a> Checker<'a> {
             TypeAst::Number => (Type::Num(crate::units::Dimension::NONE), Some(Unit::ONE), false),
             TypeAst::Date => (Type::Date, None, false),
             TypeAst::Text => (Type::Text, None, false),
-            TypeAst::Enum(values) => (Type::Enum(self.new_enum(values)), None, false),
-            TypeAst::Set(values) => (Type::Set(self.new_enum(values)), None, false),
+            TypeAst::Enum { values, ordered } => (Type::Enum(self.new_enum(values, None, *ordered)), None, false),
+            TypeAst::Set(values) => (Type::Set(self.new_enum(values, None, false)), None, false),
+            TypeAst::SetOf(name) => match self.named_enums.get(&name.name) {
+                Some(id) => (Type::Set(*id), None, false),
+                None => {
+                    self.unknown_enum(&name.name, name.span);
+                    return None;
+                }
+            },
+            TypeAst::Unit(text) if self.named_enums.contains_key(text) => {
+                (Type::Enum(*self.named_enums.get(text)?), None, false)
+            }
+            // A name-like word that is no unit but close to a declared enum's name: a misspelt enum.
+            TypeAst::Unit(text)
+                if crate::units::Unit::parse(text).is_err()
+                    && did_you_mean(text, &self.named_enums.keys().cloned().collect::<Vec<_>>()).is_some() =>
+            {
+                self.unknown_enum(text, ty.span);
+                return None;
+            }
             TypeAst::Unit(text) => {
                 let unit = self.unit(text, ty.span)?;
                 (Type::Num(unit.dimension()), Some(unit), unit.is_whole_count())
             }
         })
+    }
+
+    fn unknown_enum(&mut self, name: &str, span: Span) {
+        let names: Vec<String> = self.named_enums.keys().cloned().collect();
+        let d = Diagnostic::error("C022", span, format!("no enum named `{name}` is declared in this policy"))
+            .label("unknown enum");
+        let (zh_message, zh_label) = (format!("本政策没有声明名为 `{name}` 的单选项"), "未知单选项");
+        self.error(match did_you_mean(name, &names) {
+            Some(s) => d.help(format!("did you mean `{s}`?")).zh(zh_message, zh_label, format!("是否指 `{s}`？")),
+            None => d.help("declare it once with `enum NAME { value, value }` and name it in the fact").zh(
+                zh_message,
+                zh_label,
+                "请先用 `enum 名称 { 取值, 取值 }` 声明一次，再在事实中写它的名称",
+            ),
+        });
     }
 
     pub(crate) fn unit(&mut self, text: &str, span: Span) -> Option<Unit> {
@@ -508,22 +572,37 @@ impl<'a> Checker<'a> {
             self.poisoned.insert(fact.id.name.clone());
             return;
         };
+        let label = fact.details.label.clone().unwrap_or_else(|| Bilingual { zh: fact.id.name.clone(), en: None });
+        if let Some(years) = &fact.yearly {
+            self.declare_series(fact, years, (ty, unit, whole), &label);
+            return;
+        }
+        self.push_fact(fact, &fact.id, (ty, unit, whole), label);
+    }
+
+    /// Adds one fact (or one year of a series) with the type resolved once for all its years.
+    pub(crate) fn push_fact(
+        &mut self,
+        fact: &ast::FactAst,
+        id: &ast::Ident,
+        (ty, unit, whole): (Type, Option<Unit>, bool),
+        label: Bilingual,
+    ) -> bool {
         if self.facts.len() >= MAX_FACTS {
             self.error(
-                Diagnostic::error("C029", fact.id.span, format!("a policy may declare at most {MAX_FACTS} facts"))
+                Diagnostic::error("C029", id.span, format!("a policy may declare at most {MAX_FACTS} facts"))
                     .label("one fact too many")
                     .help("split the policy into several policies")
                     .zh(format!("一个政策最多声明 {MAX_FACTS} 个事实"), "事实过多", "请把政策拆成几个"),
             );
-            return;
+            return false;
         }
-        let id = self.facts.len() as FactId;
-        if !self.declare(&fact.id, Symbol::Fact(id)) {
-            return;
+        let slot = self.facts.len() as FactId;
+        if !self.declare(id, Symbol::Fact(slot)) {
+            return false;
         }
-        let label = fact.details.label.clone().unwrap_or_else(|| Bilingual { zh: fact.id.name.clone(), en: None });
         self.facts.push(FactDef {
-            name: fact.id.name.clone(),
+            name: id.name.clone(),
             ty,
             unit,
             whole,
@@ -532,9 +611,10 @@ impl<'a> Checker<'a> {
             clauses: fact.details.clauses.iter().map(|c| c.reference.clone()).collect(),
             evidence: fact.details.evidence.clone(),
             evidence_when: fact.details.evidence_when.clone(),
-            span: fact.id.span,
+            span: id.span,
         });
         self.fact_uses.push(0);
+        true
     }
 
     fn declare_param(&mut self, param: &ast::ParamAst) {
@@ -841,8 +921,8 @@ impl<'a> Checker<'a> {
             Type::Num(d) => format!("a quantity of {}", d.describe_en()),
             Type::Date => "a date".into(),
             Type::Text => "a text".into(),
-            Type::Enum(e) => format!("one of {{{}}}", self.enum_names(e)),
-            Type::Set(e) => format!("a set of {{{}}}", self.enum_names(e)),
+            Type::Enum(e) => format!("one of {}", self.enum_names(e)),
+            Type::Set(e) => format!("a set of {}", self.enum_names(e)),
             Type::Mixed => "a value whose unit depends on a condition".into(),
         }
     }
@@ -854,22 +934,45 @@ impl<'a> Checker<'a> {
             Type::Num(d) => format!("{}数量", d.describe_zh()),
             Type::Date => "日期".into(),
             Type::Text => "文字".into(),
-            Type::Enum(e) => format!("{{{}}} 中的一个取值", self.enum_names(e)),
-            Type::Set(e) => format!("{{{}}} 的多选集合", self.enum_names(e)),
+            Type::Enum(e) => format!("{} 中的一个取值", self.enum_names(e)),
+            Type::Set(e) => format!("{} 的多选集合", self.enum_names(e)),
             Type::Mixed => "单位随条件而变的值".into(),
         }
     }
 
     fn enum_names(&self, id: EnumId) -> String {
-        let values = &self.enums[id as usize].values;
-        let mut names: Vec<&str> = values.iter().take(6).map(|v| v.name.as_str()).collect();
-        if values.len() > 6 {
+        let def = &self.enums[id as usize];
+        let mut names: Vec<&str> = def.values.iter().take(6).map(|v| v.name.as_str()).collect();
+        if def.values.len() > 6 {
             names.push("…");
         }
-        names.join(", ")
+        // A named enum is called by its name, so that two enums with the same values read apart.
+        match &def.name {
+            Some(name) => format!("{name} {{{}}}", names.join(", ")),
+            None => format!("{{{}}}", names.join(", ")),
+        }
     }
 
     pub(crate) fn type_mismatch(&mut self, span: Span, expected: Type, found: Type) {
+        // Two enums written in place with the same values are two types that read alike: say so, instead
+        // of "expected {a, b}, found {a, b}".
+        if let (Type::Enum(a), Type::Enum(b)) | (Type::Set(a), Type::Set(b)) = (expected, found)
+            && self.describe(expected) == self.describe(found)
+        {
+            let names = self.enum_names(a);
+            debug_assert_ne!(a, b);
+            self.error(
+                Diagnostic::error("C020", span, format!("two separate enums have the values {names}"))
+                    .label("another enum with the same values")
+                    .help("declare the enum once with `enum NAME { … }` and write NAME as the type of both")
+                    .zh(
+                        format!("取值为 {names} 的单选项写了两处，是两种不同的类型"),
+                        "另一个取值相同的单选项",
+                        "请用 `enum 名称 { … }` 声明一次，两处都写这个名称作为类型",
+                    ),
+            );
+            return;
+        }
         let message = format!("expected {}, found {}", self.describe(expected), self.describe(found));
         self.error(
             Diagnostic::error("C020", span, message)
@@ -886,6 +989,18 @@ impl<'a> Checker<'a> {
     pub(crate) fn ast(&self) -> &PolicyAst {
         self.ast
     }
+}
+
+/// C010: a name declared a second time.
+fn twice(id: &ast::Ident) -> Diagnostic {
+    Diagnostic::error("C010", id.span, format!("`{}` is declared twice", id.name))
+        .label("second declaration")
+        .help("facts, series, tables, params, lets and outputs share one namespace; rename one of them")
+        .zh(
+            format!("`{}` 声明了两次", id.name),
+            "重复声明",
+            "事实、序列、表、参数、let 和 output 共用一个命名空间；请改掉其中一个名字",
+        )
 }
 
 fn set_once<T>(slot: &mut Option<T>, value: T, what: &'static str, diagnostics: &mut Vec<Diagnostic>)

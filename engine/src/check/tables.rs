@@ -67,7 +67,11 @@ pub(crate) fn check_table(checker: &mut Checker<'_>, table: &ast::TableAst) -> O
 
     let mut row_sets: Vec<Vec<Vec<bool>>> = Vec::new();
     let mut values = Vec::new();
-    let mut ty: Option<Type> = None;
+    // A declared type (`table kind: county_kind by …`) lets the rows name values of that enum.
+    let mut ty: Option<Type> = match &table.ty {
+        Some(declared) => Some(checker.resolve_type(declared)?.0),
+        None => None,
+    };
     let mut ok = true;
     for row in &table.rows {
         if row.patterns.len() != keys.len() {

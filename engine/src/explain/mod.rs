@@ -550,7 +550,9 @@ impl Words<'_> {
                     },
                 };
                 // A choice or a yes/no reads as “环评方式：承诺备案”, adding the expected value only when it differs.
-                if !matches!(ty, Type::Num(_) | Type::Date) {
+                // A grade compared by its order (`grade >= 二级乙等`) reads like a number: 达到 / 未达到.
+                let by_order = matches!(c.op, CmpOp::Ge | CmpOp::Gt | CmpOp::Le | CmpOp::Lt);
+                if !matches!(ty, Type::Num(_) | Type::Date) && !by_order {
                     return match eval::compare(CmpOp::Eq, lhs_value, rhs_value) {
                         Value::Bool(true) => format!("{subject}{colon}{lhs}"),
                         Value::Bool(false) => format!("{subject}{colon}{lhs}{}{rhs}", pick(lang, "，不是 ", ", not ")),
@@ -576,7 +578,7 @@ impl Words<'_> {
                 let word = c
                     .word
                     .as_ref()
-                    .map(|w| phrases::statute_note(w, c.word_source.as_deref(), lang))
+                    .map(|w| phrases::statute_note(w, c.word_source.as_deref(), lang, matches!(ty, Type::Enum(_))))
                     .unwrap_or_default();
                 let verb = if ty == Type::Date {
                     phrases::date_relation(c.op, atom.holds, lang)

@@ -154,7 +154,8 @@ pub fn inclusive(word: &str) -> bool {
 
 /// The word a comparison carries and where it comes from: the notice (条文) unless `source` names another
 /// text (《劳动法》第四十八条).
-pub fn statute_note(word: &str, source: Option<&str>, lang: Lang) -> String {
+/// `grade`: the comparison is between values of an ordered enum, so the boundary is a grade (本级), not a number.
+pub fn statute_note(word: &str, source: Option<&str>, lang: Lang, grade: bool) -> String {
     // Tolerances and double readings are the pack's reading of the word: the report says so.
     if crate::check::tolerance_word(word).is_some() {
         return match lang {
@@ -173,15 +174,16 @@ pub fn statute_note(word: &str, source: Option<&str>, lang: Lang) -> String {
         };
     }
     let inclusive = inclusive(word);
+    let (own, itself) = if grade { ("本级", "that grade itself") } else { ("本数", "the number itself") };
     match (lang, source, inclusive) {
-        (Lang::Zh, None, true) => format!("〔条文“{word}”，含本数〕"),
-        (Lang::Zh, None, false) => format!("〔条文“{word}”，不含本数〕"),
-        (Lang::Zh, Some(s), true) => format!("〔{s}“{word}”，含本数〕"),
-        (Lang::Zh, Some(s), false) => format!("〔{s}“{word}”，不含本数〕"),
-        (Lang::En, None, true) => format!(" [the clause says “{word}”: the number itself included]"),
-        (Lang::En, None, false) => format!(" [the clause says “{word}”: the number itself excluded]"),
-        (Lang::En, Some(s), true) => format!(" [{s} says “{word}”: the number itself included]"),
-        (Lang::En, Some(s), false) => format!(" [{s} says “{word}”: the number itself excluded]"),
+        (Lang::Zh, None, true) => format!("〔条文“{word}”，含{own}〕"),
+        (Lang::Zh, None, false) => format!("〔条文“{word}”，不含{own}〕"),
+        (Lang::Zh, Some(s), true) => format!("〔{s}“{word}”，含{own}〕"),
+        (Lang::Zh, Some(s), false) => format!("〔{s}“{word}”，不含{own}〕"),
+        (Lang::En, None, true) => format!(" [the clause says “{word}”: {itself} included]"),
+        (Lang::En, None, false) => format!(" [the clause says “{word}”: {itself} excluded]"),
+        (Lang::En, Some(s), true) => format!(" [{s} says “{word}”: {itself} included]"),
+        (Lang::En, Some(s), false) => format!(" [{s} says “{word}”: {itself} excluded]"),
     }
 }
 

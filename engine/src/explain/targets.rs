@@ -154,11 +154,11 @@ pub fn counts_text(counts: &BTreeMap<TargetStatus, usize>, lang: Lang) -> String
     parts.join(pick(lang, "、", ", "))
 }
 
-/// 「考核时点 2025-12-31；牵头单位：…；责任单位：…」
+/// 「考核时点 2025年12月31日；牵头单位：…；责任单位：…」
 pub fn responsibility_line(rule: &RuleDef, lang: Lang) -> Option<String> {
     let mut parts = Vec::new();
     if let Some(target) = &rule.target {
-        parts.push(format!("{}{}", pick(lang, "考核时点 ", "due "), target.due));
+        parts.push(format!("{}{}", pick(lang, "考核时点 ", "due "), super::phrases::date_text(target.due, lang)));
     }
     if let Some(lead) = &rule.lead {
         parts.push(format!("{}{lead}", pick(lang, "牵头单位：", "lead: ")));

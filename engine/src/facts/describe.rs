@@ -19,20 +19,16 @@ pub fn type_text(policy: &Policy, fact: &FactDef, lang: Lang) -> String {
         Type::Date => (if zh { "日期" } else { "date" }).to_string(),
         Type::Text => (if zh { "文字" } else { "text" }).to_string(),
         Type::Enum(id) | Type::Set(id) => {
-            let values: Vec<String> = policy
-                .enum_def(id)
-                .values
-                .iter()
-                .map(|v| match (&v.label, lang) {
-                    (Some(l), Lang::Zh) => l.zh.clone(),
-                    _ => v.name.clone(),
-                })
-                .collect();
-            let kind = match (fact.ty, zh) {
-                (Type::Set(_), true) => "多选",
-                (Type::Set(_), false) => "any of",
-                (_, true) => "单选",
-                (_, false) => "one of",
+            let values = choices(policy, id, lang);
+            // A grade scale is listed in its declared order, and the sheet says which end is the top.
+            let ordered = policy.enum_def(id).ordered;
+            let kind = match (fact.ty, zh, ordered) {
+                (Type::Set(_), true, _) => "多选",
+                (Type::Set(_), false, _) => "any of",
+                (_, true, true) => "单选（从低到高）",
+                (_, false, true) => "one of (lowest first)",
+                (_, true, false) => "单选",
+                (_, false, false) => "one of",
             };
             format!("{kind} {{{}}}", values.join(", "))
         }

@@ -35,6 +35,8 @@ pub enum Item {
         until: Option<Date>,
         span: Span,
     },
+    /// `enum NAME [ordered] { … }`: a named enum, shared by the facts, tables and outputs that name it.
+    Enum(EnumDeclAst),
     Fact(FactAst),
     Table(TableAst),
     Param(ParamAst),
@@ -112,14 +114,29 @@ pub struct EnumValueAst {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+pub struct EnumDeclAst {
+    pub id: Ident,
+    /// The values run from the lowest to the highest, so `>=` and `<` compare them.
+    pub ordered: bool,
+    pub values: Vec<EnumValueAst>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub enum TypeAst {
     Bool,
     Count,
     Date,
     Text,
     Number,
-    Enum(Vec<EnumValueAst>),
+    /// `enum [ordered] { … }` written in place.
+    Enum {
+        values: Vec<EnumValueAst>,
+        ordered: bool,
+    },
     Set(Vec<EnumValueAst>),
+    /// `set of NAME`: several values of a named enum.
+    SetOf(Ident),
+    /// Any other word: a unit, or the name of an enum declared with `enum NAME { … }`.
     Unit(String),
 }
 
@@ -145,12 +162,16 @@ pub struct Details {
 pub struct FactAst {
     pub id: Ident,
     pub ty: Spanned<TypeAst>,
+    /// `yearly 2021..2025`: a series, one fact per year (first and last year, inclusive).
+    pub yearly: Option<Spanned<(i16, i16)>>,
     pub details: Details,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TableAst {
     pub id: Ident,
+    /// `table NAME: TYPE by …`: the type of the rows' values, so that they may name values of a named enum.
+    pub ty: Option<Spanned<TypeAst>>,
     pub label: Option<Bilingual>,
     pub keys: Vec<Expr>,
     pub rows: Vec<TableRowAst>,
@@ -331,6 +352,11 @@ pub enum ExprKind {
     Bool(bool),
     AsOf,
     Name(Ident),
+    /// One year of a series: `gdp[2025]`.
+    Index {
+        series: Ident,
+        year: Spanned<i16>,
+    },
     Call {
         function: Ident,
         args: Vec<Expr>,

@@ -229,6 +229,11 @@ fn describe(grammar_rule: Rule) -> &'static str {
             "a type (bool, count, date, text, number, enum {…}, set of {…}, or a unit such as 万元/亩)"
         }
         Rule::t_enum | Rule::k_enum => "`enum`",
+        Rule::enum_decl => "`enum NAME { … }`",
+        Rule::yearly | Rule::k_yearly => "`yearly FROM..TO`",
+        Rule::year => "a year (four digits)",
+        Rule::index => "one year of a series (`gdp[2025]`)",
+        Rule::k_ordered => "`ordered`",
         Rule::t_set | Rule::k_set => "`set`",
         Rule::k_of => "`of`",
         Rule::enum_value => "an enum value",
@@ -349,8 +354,26 @@ impl Builder {
                 let mut inner = children(pair);
                 let id = self.ident(next(&mut inner)?);
                 let ty = self.fact_type(next(&mut inner)?)?;
-                let details = inner.next().map(|d| self.details(d)).transpose()?.unwrap_or_default();
-                Item::Fact(FactAst { id, ty, details })
+                let mut yearly = None;
+                let mut details = Details::default();
+                for child in inner {
+                    if child.as_rule() == Rule::yearly {
+                        let span = self.span(&child);
+                        let mut years = children(child);
+                        let from = self.year(next(&mut years)?)?;
+                        let to = self.year(next(&mut years)?)?;
+                        yearly = Some(Spanned { node: (from.node, to.node), span });
+                    } else {
+                        details = self.details(child)?;
+                    }
+                }
+                Item::Fact(FactAst { id, ty, yearly, details })
+            }
+            Rule::enum_decl => {
+                let ordered = pair.clone().into_inner().any(|p| p.as_rule() == Rule::k_ordered);
+                let mut inner = children(pair.clone());
+                let id = self.ident(next(&mut inner)?);
+                Item::Enum(EnumDeclAst { id, ordered, values: self.enum_values(pair)? })
             }
             Rule::table => {
                 let mut inner = children(pair);
@@ -358,14 +381,16 @@ impl Builder {
                 let mut keys = Vec::new();
                 let mut rows = Vec::new();
                 let mut label = None;
+                let mut ty = None;
                 for child in inner {
                     match child.as_rule() {
+                        Rule::fact_type => ty = Some(self.fact_type(child)?),
                         Rule::expr => keys.push(self.expr(child)?),
                         Rule::label => label = Some(self.bilingual(only(child)?)?),
                         _ => rows.push(self.table_row(child)?),
                     }
                 }
-                Item::Table(TableAst { id, label, keys, rows })
+                Item::Table(TableAst { id, ty, label, keys, rows })
             }
             Rule::param => {
                 let mut inner = children(pair);
@@ -484,6 +509,12 @@ impl Builder {
         })
     }
 
+    fn year(&self, pair: Pair<'_, Rule>) -> Built<Spanned<i16>> {
+        let span = self.span(&pair);
+        let node = pair.as_str().parse::<i16>().map_err(|_| unexpected(self.file, span, Rule::year))?;
+        Ok(Spanned { node, span })
+    }
+
     fn fact_type(&self, pair: Pair<'_, Rule>) -> Built<Spanned<TypeAst>> {
         let span = self.span(&pair);
         let inner = only(pair)?;
@@ -493,8 +524,14 @@ impl Builder {
             Rule::t_date => TypeAst::Date,
             Rule::t_text => TypeAst::Text,
             Rule::t_number => TypeAst::Number,
-            Rule::t_enum => TypeAst::Enum(self.enum_values(inner)?),
-            Rule::t_set => TypeAst::Set(self.enum_values(inner)?),
+            Rule::t_enum => {
+                let ordered = inner.clone().into_inner().any(|p| p.as_rule() == Rule::k_ordered);
+                TypeAst::Enum { values: self.enum_values(inner)?, ordered }
+            }
+            Rule::t_set => match children(inner.clone()).next() {
+                Some(name) if name.as_rule() == Rule::ident => TypeAst::SetOf(self.ident(name)),
+                _ => TypeAst::Set(self.enum_values(inner)?),
+            },
             _ => TypeAst::Unit(inner.as_str().to_string()),
         };
         Ok(Spanned { node, span })
@@ -502,6 +539,7 @@ impl Builder {
 
     fn enum_values(&self, pair: Pair<'_, Rule>) -> Built<Vec<EnumValueAst>> {
         children(pair)
+            .filter(|value| value.as_rule() == Rule::enum_value)
             .map(|value| {
                 let mut inner = value.into_inner();
                 let id = self.ident(next(&mut inner)?);
@@ -806,6 +844,12 @@ impl Builder {
                 let then = Box::new(self.expr(next(&mut inner)?)?);
                 let otherwise = Box::new(self.expr(next(&mut inner)?)?);
                 ExprKind::If { condition, then, otherwise }
+            }
+            Rule::index => {
+                let mut inner = pair.into_inner();
+                let series = self.ident(next(&mut inner)?);
+                let year = self.year(next(&mut inner)?)?;
+                ExprKind::Index { series, year }
             }
             Rule::call => {
                 let mut inner = pair.into_inner();
