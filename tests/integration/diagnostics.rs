@@ -160,3 +160,27 @@ fn the_default_language_of_a_bad_fact_message_is_chinese() {
     assert_eq!(default.stderr, zh.stderr);
     assert!(default.stderr.contains("是否指 `鹿城区`"), "{}", default.stderr);
 }
+
+/// What a pack maintainer must be able to act on without reading the checker: the nearest passage of a
+/// misquote and what differs, one gap in words however many keys the table has, the unit to write, and no
+/// jargon in Chinese.
+#[test]
+fn diagnostics_say_what_to_write() {
+    let lint = |name: &str| comply(&["lint", &format!("{BROKEN}/{name}.rules")]);
+    let misquote = lint("quote_missing_character");
+    assert!(misquote.stderr.contains("少一“经”字"), "{}", misquote.stderr);
+    assert!(misquote.stderr.contains("第 3–4 行：“项目须经区政府批准，方可实施”"), "{}", misquote.stderr);
+    let gap = lint("table_gap_two_keys");
+    assert_eq!(gap.stderr.matches("error[").count(), 1, "one gap, one error:\n{}", gap.stderr);
+    assert!(gap.stderr.contains("error[C030]: 文成县未列入任何最低工资档次"), "{}", gap.stderr);
+    let slip = lint("unit_slip");
+    assert!(slip.stderr.contains("应写“17 元/小时”"), "{}", slip.stderr);
+    let unannotated = lint("comparison_without_word");
+    assert!(unannotated.stdout.contains("warning[C043]: 所引条文有“以下”"), "{}", unannotated.rendered());
+    for file in fixtures(BROKEN, &["rules"]) {
+        let out = comply(&["lint", &file]).rendered();
+        for jargon in ["量纲", "维度", "质量"] {
+            assert!(!out.contains(jargon), "{file}: “{jargon}” in a Chinese message:\n{out}");
+        }
+    }
+}

@@ -374,6 +374,7 @@ impl Checker<'_> {
                 return None;
             }
             (Type::Num(a), Type::Num(b)) if a != b => {
+                let (help, help_zh) = self.unit_slip(a, b, (lhs, &lhs_expr), (rhs, &rhs_expr), mismatch_help(a, b));
                 self.error(
                     Diagnostic::error(
                         "C021",
@@ -381,11 +382,11 @@ impl Checker<'_> {
                         format!("cannot compare {} with {}", a.describe_en(), b.describe_en()),
                     )
                     .label(format!("{} on the left, {} on the right", a.describe_en(), b.describe_en()))
-                    .help(mismatch_help(a, b).0)
+                    .help(help)
                     .zh(
                         format!("不能比较{}与{}", a.describe_zh(), b.describe_zh()),
                         format!("左边是{}，右边是{}", a.describe_zh(), b.describe_zh()),
-                        mismatch_help(a, b).1,
+                        help_zh,
                     ),
                 );
                 return None;
@@ -577,18 +578,25 @@ impl Checker<'_> {
             (ArithOp::Mul, Type::Num(a), Type::Num(b)) => Type::Num(a.mul(b)),
             (ArithOp::Div, Type::Num(a), Type::Num(b)) => Type::Num(a.div(b)),
             (ArithOp::Add | ArithOp::Sub, Type::Num(a), Type::Num(b)) => {
+                let (help, help_zh) = self.unit_slip(
+                    a,
+                    b,
+                    (lhs, &lhs_expr),
+                    (rhs, &rhs_expr),
+                    ("both sides of + and - must have the same dimension", "加减两边的单位须是同一类"),
+                );
                 self.error(
                     Diagnostic::error(
                         "C021",
                         span,
                         format!("cannot add or subtract {} and {}", a.describe_en(), b.describe_en()),
                     )
-                    .label(format!("{} and {}", a.describe_zh(), b.describe_zh()))
-                    .help("both sides of + and - must have the same dimension")
+                    .label(format!("{} and {}", a.describe_en(), b.describe_en()))
+                    .help(help)
                     .zh(
                         format!("不能对{}与{}做加减", a.describe_zh(), b.describe_zh()),
                         format!("{}与{}", a.describe_zh(), b.describe_zh()),
-                        "加减两边的单位须是同一类",
+                        help_zh,
                     ),
                 );
                 return None;
@@ -603,6 +611,64 @@ impl Checker<'_> {
             }
         };
         Some((Expr::Arith { op, lhs: Box::new(lhs_expr), rhs: Box::new(rhs_expr) }, ty))
+    }
+
+    /// A number written with a unit of the wrong kind beside a value whose unit is declared (`hourly_wage >=
+    /// 17 元/月`): the help says what to write, 「应写“17 元/小时”」, before the general advice.
+    fn unit_slip(
+        &self,
+        a: Dimension,
+        b: Dimension,
+        left: (&ast::Expr, &Expr),
+        right: (&ast::Expr, &Expr),
+        general: (&str, &str),
+    ) -> (String, String) {
+        let declared = |e: &Expr| match e {
+            Expr::Fact(f) => self.facts.get(*f as usize).and_then(|f| f.unit),
+            Expr::Derived(d) => self.derived.get(*d as usize).and_then(|d| d.as_ref()?.unit),
+            Expr::Param(p) => self.params.get(*p as usize).and_then(|p| match &p.periods.first()?.value {
+                Constant::Num(q) => Some(q.unit),
+                _ => None,
+            }),
+            _ => None,
+        };
+        let written = |e: &ast::Expr| match &e.kind {
+            ExprKind::Number { value, unit: Some(_) } => Some(*value),
+            _ => None,
+        };
+        // A slip of the pen stays within one kind of amount: 元/月 for 元/小时, % for 百分点, 个 for 支. Money
+        // against an area is a different fact, not a unit to rewrite.
+        let points = |d: Dimension| d == Dimension::of(crate::units::BaseDim::Point);
+        let slip = crate::units::differs_only_in_time(a, b)
+            || (a.is_count() && b.is_count())
+            || (points(a) && b.is_dimensionless())
+            || (points(b) && a.is_dimensionless());
+        let fix = [(left, right), (right, left)]
+            .into_iter()
+            .filter(|_| slip)
+            .find_map(|((_, value), (number, _))| Some((written(number)?, declared(value)?, number.span)));
+        // The general advice is kept where it explains a confusion (百分点, 美元, measure words), dropped where it
+        // would only repeat that the units differ.
+        let (plain, plain_zh) = mismatch_help(Dimension::NONE, Dimension::NONE);
+        let advice = |text: &str, plain: &str, sep: &str| {
+            if text == plain { String::new() } else { format!("{sep}{text}") }
+        };
+        match fix {
+            Some((number, unit, span)) => {
+                let wrote = self.source_text(span);
+                (
+                    format!(
+                        "write “{number} {unit}” instead of “{wrote}”, in the unit of the value it is set against{}",
+                        advice(general.0, plain, "; ")
+                    ),
+                    format!(
+                        "应写“{number} {unit}”（而不是“{wrote}”），与所比的值同一单位{}",
+                        advice(general.1, plain_zh, "；")
+                    ),
+                )
+            }
+            None => (general.0.to_string(), general.1.to_string()),
+        }
     }
 
     pub(crate) fn source_text(&self, span: Span) -> String {

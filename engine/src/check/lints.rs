@@ -3,8 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use rust_decimal::Decimal;
-
 use super::{Checker, SourceTexts};
 use crate::diag::{Diagnostic, Span};
 use crate::policy::*;
@@ -19,7 +17,8 @@ pub(crate) fn run(
     // Only a policy that checked cleanly can say a fact is unused: a rule or value dropped for an error
     // (a cycle, a rule without `require`) may be the very place that reads it.
     let Some(policy) = policy else { return };
-    super::targets::hedge_lint(policy, out);
+    hedged_targets(policy, out);
+    unannotated_comparisons(policy, out);
     let clean = !checker.diagnostics.iter().any(Diagnostic::is_error);
     for (fact, uses) in checker.facts.iter().zip(&checker.fact_uses) {
         if *uses == 0 && clean {
@@ -41,7 +40,7 @@ pub(crate) fn run(
     }
     for rule in &policy.rules {
         if let Some(applies) = &rule.applies
-            && never_true(applies)
+            && never_true(policy, applies)
         {
             out.push(
                 Diagnostic::warning(
@@ -90,14 +89,16 @@ pub(crate) fn run(
 
 /// Full-width punctuation and spaces vary between a gazette's print and its transcription: compare without them.
 pub fn normalise_quote(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '\u{3000}' => ' ',
-            other => other,
-        })
-        .collect()
+    text.chars().filter_map(normalise_char).collect()
+}
+
+/// One character of `normalise_quote`: `None` for white space.
+pub(crate) fn normalise_char(c: char) -> Option<char> {
+    match c {
+        c if c.is_whitespace() => None,
+        '\u{FF01}'..='\u{FF5E}' => Some(char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)),
+        other => Some(other),
+    }
 }
 
 fn check_quotes(checker: &Checker<'_>, policy: &Policy, source_texts: &mut SourceTexts<'_>, out: &mut Vec<Diagnostic>) {
@@ -195,96 +196,206 @@ fn check_quotes(checker: &Checker<'_>, policy: &Policy, source_texts: &mut Sourc
         if seen.insert(quote.clone(), ()).is_some() {
             continue;
         }
-        if !haystack.contains(&normalise_quote(&quote)) {
-            out.push(
-                Diagnostic::error("C050", span, format!("this quote does not occur in `{path}`"))
-                    .label("not in the source text")
-                    .help(
-                        "copy the passage exactly from the gazette text; only punctuation width and spaces may differ",
-                    )
-                    .zh(
-                        format!("这段引文不在 `{path}` 中"),
-                        "原文中没有",
-                        "请从公报原文逐字复制；只允许全半角标点和空格不同",
-                    ),
-            );
+        if haystack.normalised.contains(&normalise_quote(&quote)) {
+            continue;
+        }
+        const COPY_EN: &str =
+            "copy the passage exactly from the gazette text; only punctuation width and spaces may differ";
+        const COPY_ZH: &str = "请从公报原文逐字复制；只允许全半角标点和空格不同";
+        let (label, label_zh, help, help_zh) = match super::misquote::nearest(&haystack, &quote) {
+            Some(near) => (
+                super::misquote::changes_en(&near.changes),
+                super::misquote::changes_zh(&near.changes),
+                format!(
+                    "the nearest passage, at {} of `{path}`, reads “{}”; {COPY_EN}",
+                    super::misquote::lines_en(near.lines),
+                    near.passage
+                ),
+                format!(
+                    "最接近的原文在 `{path}` {}：“{}”。{COPY_ZH}",
+                    super::misquote::lines_zh(near.lines),
+                    near.passage
+                ),
+            ),
+            None => (
+                "not in the source text".to_string(),
+                "原文中没有".to_string(),
+                format!("no passage of the source comes close; {COPY_EN}"),
+                format!("原文中没有相近的段落。{COPY_ZH}"),
+            ),
+        };
+        out.push(
+            Diagnostic::error("C050", span, format!("this quote does not occur in `{path}`"))
+                .label(label)
+                .help(help)
+                .zh(format!("这段引文不在 `{path}` 中"), label_zh, help_zh),
+        );
+    }
+}
+
+/// Cases tried to show that a `when` can never hold; past this the lint stays silent.
+const MAX_WHEN_CASES: usize = 10_000;
+
+/// Whether a rule's `when` is false in every case. The facts it reads take one value per class of the
+/// policy's partition: where every threshold of those facts is a constant, no two values of a class can
+/// answer differently, so evaluating the condition once per combination of classes (on each date class when
+/// it reads the evaluation date) is a proof. Where a threshold is computed from other facts, or the
+/// combinations are too many, it claims nothing: it never calls a satisfiable condition empty.
+fn never_true(policy: &Policy, applies: &Expr) -> bool {
+    let partition = policy.partition();
+    let facts = policy.facts_read(applies);
+    let mut reads_as_of = false;
+    policy.walk_deep(applies, &mut |e| reads_as_of |= matches!(e, Expr::AsOf));
+    let constant = |e: &Expr| {
+        let mut other = false;
+        policy.walk_deep(e, &mut |n| other |= matches!(n, Expr::AsOf | Expr::Fact(_)));
+        !other
+    };
+    let mut per_fact = Vec::new();
+    for &fact in &facts {
+        let computed = partition
+            .targets
+            .iter()
+            .filter(|t| t.fact == fact)
+            .any(|t| !constant(&t.other) || t.inverse.iter().any(|step| !constant(&step.by)));
+        if computed || !partition.solvable(fact) {
+            return false;
+        }
+        let Some(classes) = partition.constant_classes(fact, &[]) else { return false };
+        per_fact.push(classes);
+    }
+    let dates: Vec<jiff::civil::Date> = if reads_as_of {
+        crate::partition::date_classes(partition.dates.clone())
+            .into_iter()
+            .filter_map(|c| match c.value {
+                crate::eval::FactValue::Date(d) => Some(d),
+                _ => None,
+            })
+            .collect()
+    } else {
+        vec![policy.valid_from]
+    };
+    let cases = per_fact.iter().try_fold(dates.len(), |n, classes| n.checked_mul(classes.len()));
+    if cases.is_none_or(|n| n > MAX_WHEN_CASES) {
+        return false;
+    }
+    let mut index = vec![0usize; per_fact.len()];
+    loop {
+        let mut case = crate::eval::FactSet::empty(policy);
+        for ((fact, classes), i) in facts.iter().zip(&per_fact).zip(&index) {
+            case.set(*fact, classes.get(*i).map(|c| c.value.clone()));
+        }
+        for &as_of in &dates {
+            if crate::eval::Env::new(policy, &case, as_of).eval(applies) != crate::eval::Value::Bool(false) {
+                return false;
+            }
+        }
+        // The next combination, odometer-wise; done when every position has wrapped.
+        let mut position = 0;
+        loop {
+            let Some(i) = index.get_mut(position) else { return true };
+            *i += 1;
+            if *i < per_fact[position].len() {
+                break;
+            }
+            *i = 0;
+            position += 1;
         }
     }
 }
 
-/// One side of an interval: the value and whether it is excluded.
-type Bound = Option<(Decimal, bool)>;
+/// The words by which a notice states a boundary; each decides whether the number itself is inside.
+pub const STATUTORY_WORDS: [&str; 10] =
+    ["以上", "以下", "以内", "不超过", "不满", "超过", "高于", "低于", "大于", "小于"];
 
-/// A conservative contradiction finder for `when` conditions: it looks at the conjunction's comparisons
-/// of one fact against constants and at enum memberships. It never claims a satisfiable condition is empty.
-fn never_true(expr: &Expr) -> bool {
-    let mut atoms = Vec::new();
-    flatten_and(expr, &mut atoms);
-    if atoms.iter().any(|a| matches!(a, Expr::Const(Constant::Bool(false)))) {
-        return true;
+/// The first of `words` that a rule's quoted clause contains.
+fn quoted<'w>(rule: &RuleDef, words: &[&'w str]) -> Option<&'w str> {
+    let quotes: Vec<&String> = rule.clause.iter().flat_map(|c| c.quotes.iter()).collect();
+    words.iter().find(|w| quotes.iter().any(|q| q.contains(**w))).copied()
+}
+
+/// A hedged target (「力争到2025年…」) that fails the whole policy when missed reads the text more strictly
+/// than it is written: the pack should let it warn, or say in a comment why not and silence nothing.
+fn hedged_targets(policy: &Policy, out: &mut Vec<Diagnostic>) {
+    for rule in &policy.rules {
+        if !matches!(rule.consequence, Consequence::Fail { .. }) {
+            continue;
+        }
+        let Some(hedge) = quoted(rule, &super::targets::HEDGES) else { continue };
+        out.push(
+            Diagnostic::warning(
+                "C061",
+                rule.span,
+                format!("rule `{}` quotes the hedge “{hedge}” but fails when missed", rule.id),
+            )
+            .label("a hedged target")
+            .help(format!(
+                "“{hedge}” marks a soft target: write `otherwise warn`, so that missing it is reported without failing"
+            ))
+            .zh(
+                format!("规则 `{}` 引用的条文有“{hedge}”，但未达到时判为不符合", rule.id),
+                "带有软性用语的目标",
+                format!("“{hedge}”表示软性目标：请写 `otherwise warn`，未达到时提示而不判为不符合"),
+            ),
+        );
     }
-    let mut intervals: BTreeMap<(FactId, String), (Bound, Bound)> = BTreeMap::new();
-    let mut enum_masks: BTreeMap<FactId, u64> = BTreeMap::new();
-    let mut bools: BTreeMap<FactId, bool> = BTreeMap::new();
-    for atom in atoms {
-        match atom {
-            Expr::Compare(c) => {
-                let (Expr::Fact(f), Expr::Const(Constant::Num(q))) = (&c.lhs, &c.rhs) else { continue };
-                let value = q.value;
-                let entry = intervals.entry((*f, q.unit.to_string())).or_insert((None, None));
-                match c.op {
-                    CmpOp::Ge | CmpOp::Gt => tighten_low(&mut entry.0, value, c.op == CmpOp::Gt),
-                    CmpOp::Le | CmpOp::Lt => tighten_high(&mut entry.1, value, c.op == CmpOp::Lt),
-                    CmpOp::Eq => {
-                        tighten_low(&mut entry.0, value, false);
-                        tighten_high(&mut entry.1, value, false);
-                    }
-                    CmpOp::Ne => {}
-                }
-            }
-            Expr::InEnum { value, mask, negated } => {
-                let Expr::Fact(f) = value.as_ref() else { continue };
-                let allowed = if *negated { !mask } else { *mask };
-                *enum_masks.entry(*f).or_insert(u64::MAX) &= allowed;
-            }
-            Expr::Fact(f) if bools.insert(*f, true) == Some(false) => {
-                return true;
-            }
-            Expr::Not(inner) => {
-                if let Expr::Fact(f) = inner.as_ref()
-                    && bools.insert(*f, false) == Some(true)
+}
+
+/// A rule whose quote states a boundary in words (「10万元以下」) while its comparison carries no word: the
+/// checker cannot verify that `<=` is what 以下 means (C025), and the report cannot cite the word.
+fn unannotated_comparisons(policy: &Policy, out: &mut Vec<Diagnostic>) {
+    for rule in &policy.rules {
+        let Some(word) = quoted(rule, &STATUTORY_WORDS) else { continue };
+        for expr in rule.applies.iter().chain([&rule.requires]) {
+            expr.walk(&mut |e| {
+                if let Expr::Compare(c) = e
+                    && c.word.is_none()
+                    && matches!(c.op, CmpOp::Ge | CmpOp::Gt | CmpOp::Le | CmpOp::Lt)
+                    && !is_date(policy, &c.lhs)
+                    && !is_date(policy, &c.rhs)
                 {
-                    return true;
+                    out.push(
+                        Diagnostic::warning(
+                            "C043",
+                            c.span,
+                            format!("the quoted clause says “{word}”, but this comparison names no word of the clause"),
+                        )
+                        .label("which boundary?")
+                        .help(format!(
+                            "write the clause's word after the figure, e.g. `… {} 10 万元（{word}）`, so that the checker verifies that `{}` is what “{word}” means and the report cites it",
+                            statute_symbol(word),
+                            statute_symbol(word)
+                        ))
+                        .zh(
+                            format!("所引条文有“{word}”，但这个比较没有注明条文用语"),
+                            "边界依据哪个用语？",
+                            format!(
+                                "请在数值后注明条文用语，如 `… {} 10 万元（{word}）`，以便核对 `{}` 与“{word}”是否一致，并在报告中引用",
+                                statute_symbol(word),
+                                statute_symbol(word)
+                            ),
+                        ),
+                    );
                 }
-            }
-            _ => {}
+                true
+            });
         }
     }
-    if enum_masks.values().any(|m| *m == 0) {
-        return true;
-    }
-    // Bounds are grouped by unit as well as fact, so values are only compared within one unit.
-    intervals.values().any(|(low, high)| match (low, high) {
-        (Some((l, l_strict)), Some((h, h_strict))) => l > h || (l == h && (*l_strict || *h_strict)),
+}
+
+/// The operator a statutory word means, as written in a rule file.
+fn statute_symbol(word: &str) -> &'static str {
+    super::expr::statute_operator(word).map_or("<=", CmpOp::symbol)
+}
+
+/// Whether a side of a comparison is a date: dates are bounded by 以前/以后 and the due-date words, not by
+/// the boundary words of amounts.
+fn is_date(policy: &Policy, e: &Expr) -> bool {
+    match e {
+        Expr::AsOf | Expr::Const(Constant::Date(_)) => true,
+        Expr::Fact(f) => policy.facts.get(*f as usize).is_some_and(|f| f.ty == Type::Date),
+        Expr::Derived(d) => policy.derived.get(*d as usize).is_some_and(|d| d.ty == Type::Date),
+        Expr::Param(p) => policy.params.get(*p as usize).is_some_and(|p| p.ty == Type::Date),
         _ => false,
-    })
-}
-
-fn flatten_and<'e>(expr: &'e Expr, out: &mut Vec<&'e Expr>) {
-    match expr {
-        Expr::And(parts) => parts.iter().for_each(|p| flatten_and(p, out)),
-        other => out.push(other),
-    }
-}
-
-fn tighten_low(bound: &mut Bound, value: Decimal, strict: bool) {
-    if bound.is_none_or(|(v, s)| value > v || (value == v && strict && !s)) {
-        *bound = Some((value, strict));
-    }
-}
-
-fn tighten_high(bound: &mut Bound, value: Decimal, strict: bool) {
-    if bound.is_none_or(|(v, s)| value < v || (value == v && strict && !s)) {
-        *bound = Some((value, strict));
     }
 }

@@ -5,6 +5,7 @@
 mod conversions;
 mod expr;
 mod lints;
+mod misquote;
 mod series;
 mod tables;
 mod targets;
@@ -77,7 +78,7 @@ pub fn check_policies(
 /// Gazette texts normalised for quote matching, read once per load however many policies cite them.
 pub(crate) struct SourceTexts<'r> {
     read: Option<&'r SourceReader<'r>>,
-    cache: BTreeMap<std::path::PathBuf, Result<std::rc::Rc<str>, SourceProblem>>,
+    cache: BTreeMap<std::path::PathBuf, Result<std::rc::Rc<misquote::SourceText>, SourceProblem>>,
 }
 
 impl SourceTexts<'_> {
@@ -91,13 +92,13 @@ impl SourceTexts<'_> {
         &mut self,
         rule_file: &str,
         path: &str,
-    ) -> Option<Result<std::rc::Rc<str>, SourceProblem>> {
+    ) -> Option<Result<std::rc::Rc<misquote::SourceText>, SourceProblem>> {
         let key = std::path::Path::new(rule_file).parent().unwrap_or(std::path::Path::new("")).join(path);
         let read = self.read?;
         Some(
             self.cache
                 .entry(key)
-                .or_insert_with(|| read(rule_file, path).map(|text| lints::normalise_quote(&text).into()))
+                .or_insert_with(|| read(rule_file, path).map(|text| misquote::SourceText::new(text).into()))
                 .clone(),
         )
     }

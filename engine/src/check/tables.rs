@@ -153,19 +153,8 @@ pub(crate) fn check_table(checker: &mut Checker<'_>, table: &ast::TableAst) -> O
             (false, _) => overlaps.push((combo, matching)),
         }
     }
-    for combo in gaps.iter().take(MAX_REPORTS) {
-        let names = describe_combo(checker, &columns, &key_types, combo, false);
-        let zh_names = describe_combo(checker, &columns, &key_types, combo, true);
-        checker.error(
-            Diagnostic::error("C030", table.id.span, format!("table `{}` has no row for {names}", table.id.name))
-                .label("gap in the table")
-                .help("add a row for it, or widen a row with `_` or a set `{a, b}`")
-                .zh(
-                    format!("表 `{}` 缺少 {zh_names} 的行", table.id.name),
-                    "表中有空缺",
-                    "请为它加一行，或用 `_` 或集合 `{a, b}` 放宽某一行",
-                ),
-        );
+    if !gaps.is_empty() {
+        gap_error(checker, table, &columns, &key_types, &gaps, &widths);
     }
     for (combo, rows) in overlaps.iter().take(MAX_REPORTS) {
         let names = describe_combo(checker, &columns, &key_types, combo, false);
@@ -288,22 +277,115 @@ fn decompose(mut cell: usize, widths: &[usize]) -> Vec<usize> {
     combo
 }
 
+/// Every gap of a table as one error, in words: the gap cells are grouped into as few blocks as a key left
+/// open allows (「文成县」 with any subdistrict is one block), so one county missing is one sentence.
+fn gap_error(
+    checker: &mut Checker<'_>,
+    table: &ast::TableAst,
+    columns: &[Column],
+    key_types: &[Type],
+    gaps: &[Vec<usize>],
+    widths: &[usize],
+) {
+    let blocks = gap_blocks(gaps, widths);
+    let sentence = |zh: bool| {
+        let mut parts: Vec<String> = blocks
+            .iter()
+            .take(MAX_REPORTS)
+            .map(|block| {
+                let fixed: Vec<String> = block
+                    .iter()
+                    .zip(columns.iter().zip(key_types))
+                    .filter_map(|(p, (column, ty))| p.map(|p| describe_key(checker, column, *ty, p, zh)))
+                    .collect();
+                let what = match (fixed.as_slice(), zh) {
+                    ([], true) => "任何情形".to_string(),
+                    ([], false) => "every case".to_string(),
+                    (_, true) => fixed.join("与"),
+                    (_, false) => fixed.join(" with "),
+                };
+                match (&table.label, zh) {
+                    (Some(label), true) => format!("{what}未列入任何{}", label.zh),
+                    (None, true) => format!("{what}未列入表 `{}` 的任何一行", table.id.name),
+                    (_, false) => format!("{what} fits no row of table `{}`", table.id.name),
+                }
+            })
+            .collect();
+        if blocks.len() > MAX_REPORTS {
+            let more = blocks.len() - MAX_REPORTS;
+            parts.push(if zh { format!("另有 {more} 处空缺") } else { format!("{more} more gap(s)") });
+        }
+        parts.join(if zh { "；" } else { "; " })
+    };
+    checker.error(
+        Diagnostic::error("C030", table.id.span, sentence(false))
+            .label("gap in the table")
+            .help("add a row for it, or widen a row with `_` or a set `{a, b}`")
+            .zh(sentence(true), "表中有空缺", "请为它加一行，或用 `_` 或集合 `{a, b}` 放宽某一行"),
+    );
+}
+
+/// Gap cells grouped into blocks: each block fixes some keys (`Some(position)`) and leaves the others open
+/// (`None`, every value a gap). Greedy, in cell order: a key is left open when every cell so widened is a gap.
+fn gap_blocks(gaps: &[Vec<usize>], widths: &[usize]) -> Vec<Vec<Option<usize>>> {
+    let is_gap: std::collections::BTreeSet<&[usize]> = gaps.iter().map(Vec::as_slice).collect();
+    let cells = |block: &[Option<usize>]| -> Vec<Vec<usize>> {
+        let mut out = vec![Vec::new()];
+        for (c, p) in block.iter().enumerate() {
+            let choices: Vec<usize> = p.map_or_else(|| (0..widths[c]).collect(), |p| vec![p]);
+            out = out
+                .into_iter()
+                .flat_map(|prefix| choices.iter().map(move |v| [prefix.clone(), vec![*v]].concat()))
+                .collect();
+        }
+        out
+    };
+    let mut covered = std::collections::BTreeSet::new();
+    let mut blocks = Vec::new();
+    for gap in gaps {
+        if covered.contains(gap) {
+            continue;
+        }
+        let mut block: Vec<Option<usize>> = gap.iter().copied().map(Some).collect();
+        for c in 0..block.len() {
+            let fixed = block[c];
+            block[c] = None;
+            if !cells(&block).iter().all(|cell| is_gap.contains(cell.as_slice())) {
+                block[c] = fixed;
+            }
+        }
+        covered.extend(cells(&block));
+        blocks.push(block);
+    }
+    blocks
+}
+
+/// One key value in words: an enum value by its label (Chinese) or name, a text in quotes, a number.
+fn describe_key(checker: &Checker<'_>, column: &Column, ty: Type, p: usize, zh: bool) -> String {
+    match (column, ty) {
+        (Column::Enum { .. }, Type::Enum(e)) => checker.enums[e as usize].values.get(p).map_or_else(
+            || "?".into(),
+            |v| match (&v.label, zh) {
+                (Some(label), true) => label.zh.clone(),
+                (Some(label), false) => label.en.clone().unwrap_or_else(|| v.name.clone()),
+                (None, _) => v.name.clone(),
+            },
+        ),
+        (Column::Text { literals }, _) => literals
+            .get(p)
+            .map_or_else(|| (if zh { "其他任何文字" } else { "any other text" }).into(), |l| format!("“{l}”")),
+        (Column::Num { literals }, _) => literals
+            .get(p)
+            .map_or_else(|| (if zh { "其他任何数字" } else { "any other number" }).into(), Decimal::to_string),
+        _ => "?".into(),
+    }
+}
+
 fn describe_combo(checker: &Checker<'_>, columns: &[Column], key_types: &[Type], combo: &[usize], zh: bool) -> String {
     let parts: Vec<String> = combo
         .iter()
         .zip(columns.iter().zip(key_types))
-        .map(|(&p, (column, ty))| match (column, ty) {
-            (Column::Enum { .. }, Type::Enum(e)) => {
-                checker.enums[*e as usize].values.get(p).map_or_else(|| "?".into(), |v| v.name.clone())
-            }
-            (Column::Text { literals }, _) => literals
-                .get(p)
-                .map_or_else(|| (if zh { "其他任何文字" } else { "any other text" }).into(), |l| format!("\"{l}\"")),
-            (Column::Num { literals }, _) => literals
-                .get(p)
-                .map_or_else(|| (if zh { "其他任何数字" } else { "any other number" }).into(), Decimal::to_string),
-            _ => "?".into(),
-        })
+        .map(|(&p, (column, ty))| describe_key(checker, column, *ty, p, zh))
         .collect();
     format!("({})", parts.join(", "))
 }

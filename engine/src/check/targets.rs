@@ -343,34 +343,6 @@ fn tolerance_dim_fixed(points: Quantity) -> Expr {
 /// Words by which a plan hedges a target: missing it is a shortfall to report, not a breach.
 pub const HEDGES: [&str; 5] = ["力争", "争取", "争创", "努力", "力求"];
 
-/// A hedged target (「力争到2025年…」) that fails the whole policy when missed reads the text more strictly
-/// than it is written: the pack should let it warn, or say in a comment why not and silence nothing.
-pub(crate) fn hedge_lint(policy: &Policy, out: &mut Vec<Diagnostic>) {
-    for rule in &policy.rules {
-        if !matches!(rule.consequence, Consequence::Fail { .. }) {
-            continue;
-        }
-        let quotes = rule.clause.iter().flat_map(|c| c.quotes.iter());
-        let Some(hedge) = HEDGES.iter().find(|h| quotes.clone().any(|q| q.contains(**h))) else { continue };
-        out.push(
-            Diagnostic::warning(
-                "C061",
-                rule.span,
-                format!("rule `{}` quotes the hedge “{hedge}” but fails when missed", rule.id),
-            )
-            .label("a hedged target")
-            .help(format!(
-                "“{hedge}” marks a soft target: write `otherwise warn`, so that missing it is reported without failing"
-            ))
-            .zh(
-                format!("规则 `{}` 引用的条文有“{hedge}”，但未达到时判为不符合", rule.id),
-                "带有软性用语的目标",
-                format!("“{hedge}”表示软性目标：请写 `otherwise warn`，未达到时提示而不判为不符合"),
-            ),
-        );
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

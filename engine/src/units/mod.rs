@@ -103,7 +103,7 @@ impl BaseDim {
         let (z, e) = match self {
             BaseDim::Money => ("金额", "money"),
             BaseDim::Length => ("长度", "length"),
-            BaseDim::Mass => ("质量", "mass"),
+            BaseDim::Mass => ("重量", "mass"),
             BaseDim::Energy => ("能耗", "energy"),
             BaseDim::Power => ("容量", "power"),
             BaseDim::Time => ("小时", "hour"),
