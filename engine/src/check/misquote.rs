@@ -43,8 +43,13 @@ pub(crate) struct Nearest {
     pub(crate) changes: Vec<(String, String)>,
 }
 
-/// Past this many edits per character of the quote, no passage is "near": the quote is from elsewhere.
-const MAX_EDIT_SHARE: (usize, usize) = (1, 2);
+/// A character added or left out costs less than one replaced, so that of two equally short explanations the
+/// one that keeps more of the quote's own characters wins (「少一“经”字」, not 「“须”应为“经”」 and a shift).
+const INDEL: usize = 2;
+const REPLACE: usize = 3;
+/// Past this cost per character of the quote (half of it replaced), no passage is "near": the quote is
+/// from elsewhere.
+const MAX_COST_PER_CHAR: (usize, usize) = (3, 2);
 /// Quotes longer than this are not aligned (a whole page pasted is not a slip of a character or two).
 const MAX_QUOTE_CHARS: usize = 400;
 
@@ -59,36 +64,40 @@ pub(crate) fn nearest(source: &SourceText, quote: &str) -> Option<Nearest> {
     // First pass, one column at a time: where the best passage ends (semi-global edit distance, a passage
     // may start anywhere for free).
     let m = quote.len();
-    let mut column: Vec<usize> = (0..=m).collect();
-    let mut best = (usize::MAX, 0);
+    let cost = |a: char, b: char| if a == b { 0 } else { REPLACE };
+    let mut column: Vec<usize> = (0..=m).map(|i| i * INDEL).collect();
+    let mut best = (usize::MAX, 0, false);
     for (j, &c) in text.iter().enumerate() {
         let mut diagonal = column[0];
         column[0] = 0;
         for i in 1..=m {
-            let substitute = diagonal + usize::from(quote[i - 1] != c);
+            let substitute = diagonal + cost(quote[i - 1], c);
             diagonal = column[i];
-            column[i] = substitute.min(column[i] + 1).min(column[i - 1] + 1);
+            column[i] = substitute.min(column[i] + INDEL).min(column[i - 1] + INDEL);
         }
-        if column[m] < best.0 {
-            best = (column[m], j + 1);
+        // Of passages that cost the same, the first whose last character is the quote's own: the quote
+        // then ends where the passage does (「…批准」, not 「…政府」 with 「准」 added).
+        let ends_alike = quote[m - 1] == c;
+        if column[m] < best.0 || (column[m] == best.0 && ends_alike && !best.2) {
+            best = (column[m], j + 1, ends_alike);
         }
     }
-    let (distance, end) = best;
-    if distance * MAX_EDIT_SHARE.1 > m * MAX_EDIT_SHARE.0 {
+    let (distance, end, _) = best;
+    if distance * MAX_COST_PER_CHAR.1 > m * MAX_COST_PER_CHAR.0 {
         return None;
     }
     // Second pass over a window that must hold the passage, with the whole table kept to read it back.
-    let start = end.saturating_sub(m + distance);
+    let start = end.saturating_sub(m + distance / INDEL);
     let window = &text[start..end];
     let n = window.len();
     let mut table = vec![vec![0usize; n + 1]; m + 1];
     for (i, row) in table.iter_mut().enumerate() {
-        row[0] = i;
+        row[0] = i * INDEL;
     }
     for i in 1..=m {
         for j in 1..=n {
-            let substitute = table[i - 1][j - 1] + usize::from(quote[i - 1] != window[j - 1]);
-            table[i][j] = substitute.min(table[i - 1][j] + 1).min(table[i][j - 1] + 1);
+            let substitute = table[i - 1][j - 1] + cost(quote[i - 1], window[j - 1]);
+            table[i][j] = substitute.min(table[i - 1][j] + INDEL).min(table[i][j - 1] + INDEL);
         }
     }
     // The passage must end at the window's end; it starts wherever the cheapest alignment reaches row 0.
@@ -96,11 +105,11 @@ pub(crate) fn nearest(source: &SourceText, quote: &str) -> Option<Nearest> {
     let mut ops: Vec<(Option<char>, Option<char>)> = Vec::new();
     while i > 0 {
         let here = table[i][j];
-        if j > 0 && here == table[i - 1][j - 1] + usize::from(quote[i - 1] != window[j - 1]) {
+        if j > 0 && here == table[i - 1][j - 1] + cost(quote[i - 1], window[j - 1]) {
             ops.push((Some(window[j - 1]), Some(quote[i - 1])));
             i -= 1;
             j -= 1;
-        } else if j > 0 && here == table[i][j - 1] + 1 {
+        } else if j > 0 && here == table[i][j - 1] + INDEL {
             ops.push((Some(window[j - 1]), None));
             j -= 1;
         } else {
@@ -234,6 +243,31 @@ mod tests {
         assert_eq!(changes_zh(&found.changes), "少一“经”字；少一“批”字");
         let found = nearest(&source("甲乙丙丁戊己庚辛"), "甲乙戊己庚辛").unwrap();
         assert_eq!(changes_zh(&found.changes), "少“丙丁”两字");
+    }
+
+    proptest::proptest! {
+        /// What the message says differs is exactly what differs: the passage with the named runs replaced
+        /// has the quote's length, and a quote with one character left out is one slip, not a rewrite.
+        #[test]
+        fn the_named_changes_account_for_the_difference(
+            source in "[甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥]{20,60}",
+            start in 0usize..10,
+            len in 8usize..16,
+            cut in 1usize..7,
+        ) {
+            let chars: Vec<char> = source.chars().collect();
+            let passage: Vec<char> = chars.iter().copied().skip(start).take(len).collect();
+            proptest::prop_assume!(passage.len() == len);
+            let quote: String = passage.iter().enumerate().filter(|(i, _)| *i != cut).map(|(_, c)| *c).collect();
+            proptest::prop_assume!(!source.contains(&quote));
+            let found = nearest(&SourceText::new(source.clone()), &quote).unwrap();
+            let count = |s: &str| s.chars().count();
+            let removed: usize = found.changes.iter().map(|c| count(&c.0)).sum();
+            let added: usize = found.changes.iter().map(|c| count(&c.1)).sum();
+            proptest::prop_assert!(!found.changes.is_empty());
+            proptest::prop_assert_eq!(count(&found.passage) - removed + added, count(&quote));
+            proptest::prop_assert!(removed + added <= 2, "{:?}", found);
+        }
     }
 
     #[test]
