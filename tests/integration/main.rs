@@ -12,6 +12,7 @@ mod fast_path;
 mod fuzz;
 mod hostile;
 mod inputs;
+mod newcomer;
 mod packs;
 mod printable;
 mod properties;

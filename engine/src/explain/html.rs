@@ -123,7 +123,7 @@ pub fn fragment(report: &Report, lang: Lang) -> String {
     if !report.progress.is_empty() {
         let _ = write!(out, "<h2>{}</h2><dl class=\"facts\">", pick(lang, "目标进度", "Progress on the targets"));
         for line in &report.progress {
-            let unit = if line.unit.is_empty() { pick(lang, "全部目标", "all targets") } else { &line.unit };
+            let unit = &line.unit;
             let _ = write!(out, "<dt>{}</dt><dd>{}</dd>", e(unit), e(&super::targets::counts_text(&line.counts, lang)));
         }
         out.push_str("</dl>");

@@ -66,10 +66,12 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
             _ => None,
         };
         // A rule that does not apply says why in one phrase: the pack's words, or the test that excluded it.
-        let inapplicable = (result.outcome == Outcome::Skipped).then(|| match &rule.inapplicable {
-            Some(text) => localized(text, lang).to_string(),
-            None => said.join(pick(lang, "；", "; ")),
-        });
+        // A target not yet due is not inapplicable: it says its standing and the figures so far instead.
+        let inapplicable =
+            (result.outcome == Outcome::Skipped && target_status.is_none()).then(|| match &rule.inapplicable {
+                Some(text) => localized(text, lang).to_string(),
+                None => said.join(pick(lang, "；", "; ")),
+            });
         let mut parts: Vec<String> = Vec::new();
         if let Some(head) = &head {
             parts.push(head.clone());
@@ -95,7 +97,10 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
         let mut explanation = parts.join(pick(lang, "。", ". "));
         // A target not yet due says where it stands before why it is not assessed.
         if let Some(status) = target_status.filter(|_| result.outcome == Outcome::Skipped) {
-            explanation = format!("{}{}{explanation}", status.text(lang), pick(lang, "：", ": "));
+            explanation = match explanation.is_empty() {
+                true => status.text(lang).to_string(),
+                false => format!("{}{}{explanation}", status.text(lang), pick(lang, "：", ": ")),
+            };
         }
         if result.outcome == Outcome::Warn {
             warnings.push(format!("{}: {}", rule.id, explanation));
@@ -250,7 +255,7 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
         missing: evaluation.missing.iter().map(|f| policy.facts[f as usize].name.clone()).collect(),
         outputs,
         warnings,
-        progress: targets::progress(&data.rules.iter().map(|r| (r.rule, r.target)).collect::<Vec<_>>()),
+        progress: targets::progress(&data.rules.iter().map(|r| (r.rule, r.target)).collect::<Vec<_>>(), lang),
         version: REPORT_VERSION,
         lang: pick(lang, "zh", "en").to_string(),
         header: header(policy, lang),

@@ -178,7 +178,7 @@ pub fn text(report: &Report, lang: Lang) -> String {
     if !report.progress.is_empty() {
         let _ = writeln!(out, "\n{}", pick(lang, "目标进度：", "Progress on the targets:"));
         for line in &report.progress {
-            let unit = if line.unit.is_empty() { pick(lang, "全部目标", "all targets") } else { &line.unit };
+            let unit = &line.unit;
             let _ = writeln!(out, "  {unit}{colon}{}", super::targets::counts_text(&line.counts, lang));
         }
     }

@@ -129,6 +129,8 @@ pub struct Details {
     pub clauses: Vec<ClauseAst>,
     /// The document that proves the fact.
     pub evidence: Option<Bilingual>,
+    /// Declared `may_be_negative`: values below zero are accepted whatever the unit.
+    pub may_be_negative: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
