@@ -91,7 +91,11 @@ pub fn fragment(report: &Report, lang: Lang) -> String {
     for (label, value) in case_lines(report, lang) {
         let _ = write!(out, "<dt>{label}</dt><dd>{}</dd>", e(&value));
     }
-    let _ = write!(out, "<dt>{}</dt><dd>{}</dd></dl>", pick(lang, "评估日期", "As of"), e(&report.as_of_text));
+    let _ = write!(out, "<dt>{}</dt><dd>{}</dd>", pick(lang, "评估日期", "As of"), e(&report.as_of_text));
+    if let Some((label, value)) = report.period.as_deref().and_then(|p| p.split_once(pick(lang, "：", ": "))) {
+        let _ = write!(out, "<dt>{}</dt><dd>{}</dd>", e(label), e(value));
+    }
+    out.push_str("</dl>");
     let short = verdict_short(report.verdict, lang);
     let _ = write!(
         out,

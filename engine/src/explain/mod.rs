@@ -261,6 +261,7 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
         header: header(policy, lang),
         case: None,
         as_of_text: phrases::date_text(as_of, lang),
+        period: period_line(data, lang),
         conclusion,
         missing_facts: evaluation
             .missing
@@ -330,6 +331,21 @@ fn tables_read(policy: &Policy, expr: &Expr) -> Vec<TableId> {
 }
 
 /// A text of the rule file in the reader's language; Chinese where no English was written.
+/// 「数据截止日期：2023年9月30日」: the period fact by its label, or 未填写 when the case does not give it.
+fn period_line(data: &Explained<'_>, lang: Lang) -> Option<String> {
+    let (expr, value) = data.period.as_ref()?;
+    let label = match expr {
+        Expr::Fact(id) => data.policy.facts.get(*id as usize).map(|f| localized(&f.label, lang).to_string()),
+        _ => None,
+    }
+    .unwrap_or_else(|| pick(lang, "数据截止日期", "Figures as of").to_string());
+    let shown = match value {
+        Value::Date(d) => phrases::date_text(*d, lang),
+        _ => pick(lang, "未填写", "not given").to_string(),
+    };
+    Some(format!("{label}{}{shown}", pick(lang, "：", ": ")))
+}
+
 pub fn localized(text: &Bilingual, lang: Lang) -> &str {
     match lang {
         Lang::Zh => &text.zh,

@@ -153,6 +153,9 @@ pub fn text(report: &Report, lang: Lang) -> String {
         let _ = writeln!(out, "{label}{colon}{value}");
     }
     let _ = writeln!(out, "{}{colon}{}", pick(lang, "评估日期", "As of"), report.as_of_text);
+    if let Some(period) = &report.period {
+        let _ = writeln!(out, "{period}");
+    }
     let _ = writeln!(out, "{}{colon}{}", pick(lang, "结论", "Verdict"), report.conclusion);
     if let Some(reason) = &report.reason {
         let _ = writeln!(out, "{}{colon}{reason}", pick(lang, "理由", "Reason"));
