@@ -62,3 +62,11 @@ fn a_comparison_word_against_the_quote_is_flagged_and_a_qualifier_is_not() {
     assert!(c068[0].contains("以上") && c068[0].contains("以内"), "{text}");
     assert!(text.contains("unemployment >= 4.5%"), "{text}");
 }
+
+#[test]
+fn an_english_report_names_a_chinese_enum_value_by_its_label() {
+    let out = comply_with_input(&["check", &path("stage.rules"), "--facts", &path("stage.toml"), "--lang", "en"], "");
+    assert_eq!(out.code, 1, "a fail verdict: {}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("falls short of 建成通车"), "{}", out.stdout);
+    assert!(!out.stdout.contains(" 通车"), "the identifier leaked: {}", out.stdout);
+}

@@ -288,12 +288,7 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
                 clause: a.clause.as_ref().map(|c| c.reference.clone()),
             })
             .collect(),
-        disclaimer: pick(
-            lang,
-            "本结果依据所填事实和本规则包生成，仅供自查参考，不作为行政许可决定。",
-            "This result follows from the facts given and this rule pack; it is for self-assessment only and is not an administrative licensing decision.",
-        )
-        .to_string(),
+        disclaimer: disclaimer(policy, lang).to_string(),
     }
 }
 
@@ -331,6 +326,22 @@ fn tables_read(policy: &Policy, expr: &Expr) -> Vec<TableId> {
 }
 
 /// A text of the rule file in the reader's language; Chinese where no English was written.
+/// A pack of targets checks a district's progress, not an application: it must not speak of a licence.
+fn disclaimer(policy: &Policy, lang: Lang) -> &'static str {
+    if policy.rules.iter().any(|r| r.target.is_some()) {
+        return pick(
+            lang,
+            "本结果依据所填数据和本规则包生成，仅供核查目标进度参考，不代表正式考核结论。",
+            "This result follows from the figures given and this rule pack; it is for checking progress only and is not an official assessment.",
+        );
+    }
+    pick(
+        lang,
+        "本结果依据所填事实和本规则包生成，仅供自查参考，不作为行政许可决定。",
+        "This result follows from the facts given and this rule pack; it is for self-assessment only and is not an administrative licensing decision.",
+    )
+}
+
 /// 「数据截止日期：2023年9月30日」: the period fact by its label, or 未填写 when the case does not give it.
 fn period_line(data: &Explained<'_>, lang: Lang) -> Option<String> {
     let (expr, value) = data.period.as_ref()?;
