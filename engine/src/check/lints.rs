@@ -336,7 +336,9 @@ fn word_quote_mismatch(policy: &Policy, out: &mut Vec<Diagnostic>) {
                 let number = q.value.normalize().to_string();
                 let beside: Vec<&str> = quotes.iter().flat_map(|quote| words_beside(quote, &number)).collect();
                 let operators: Vec<CmpOp> = beside.iter().filter_map(|w| super::expr::statute_operator(w)).collect();
-                if !operators.is_empty() && !operators.contains(&meant) {
+                // The exact opposite is the complement of an exception the quote states (「容积率低于1.2的，报…」
+                // encoded as `>= 1.2（不低于）` otherwise refer), not a contradiction.
+                if !operators.is_empty() && !operators.contains(&meant) && !operators.contains(&meant.negate()) {
                     let said = beside.iter().map(|w| format!("“{w}”")).collect::<Vec<_>>().join("、");
                     out.push(
                         Diagnostic::warning(
