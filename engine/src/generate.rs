@@ -194,7 +194,7 @@ fn offset(q: Quantity, unit: Unit, step: Decimal, steps: i64, whole: bool) -> Op
     Some(moved)
 }
 
-/// What `facts::coerce` would accept: no negative quantities or counts, counts whole.
+/// What `facts::coerce` would accept: no negative values where the fact is not `signed`, counts whole.
 fn admissible(q: Quantity, whole: bool, signed: bool) -> Option<Quantity> {
     if q.value.is_sign_negative() && !q.value.is_zero() && !signed {
         return Some(Quantity::new(Decimal::ZERO, q.unit));

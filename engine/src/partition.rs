@@ -26,7 +26,7 @@ pub enum Domain {
     Bool,
     /// A quantity in `unit`: the thresholds found in the policy (in `unit` where that is exact, zero
     /// always among them), the smallest step of the declared precision, whether only whole numbers are
-    /// allowed (counts) and whether negative values are (plain numbers only, as `facts::coerce` decides).
+    /// allowed (counts) and whether negative values are (`FactDef::signed`, as `facts::coerce` decides).
     Num {
         unit: Unit,
         thresholds: Vec<Quantity>,
@@ -467,8 +467,7 @@ fn domain(policy: &Policy, fact: &FactDef, harvest: &Harvest<'_>) -> Domain {
                 thresholds.push(zero);
             }
             let step = if fact.whole { Decimal::ONE } else { Decimal::new(1, 2) };
-            let signed = unit.is_one() && !fact.whole;
-            Domain::Num { unit, thresholds, step, whole: fact.whole, signed }
+            Domain::Num { unit, thresholds, step, whole: fact.whole, signed: fact.signed }
         }
         Type::Date => Domain::Date { thresholds: harvest.dates.clone() },
         Type::Text => {

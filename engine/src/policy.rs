@@ -322,6 +322,8 @@ pub struct FactDef {
     pub unit: Option<Unit>,
     /// Counts accept whole numbers only.
     pub whole: bool,
+    /// Whether values below zero are accepted (`may_be_negative`, see `check::may_be_negative`).
+    pub signed: bool,
     pub label: Bilingual,
     pub ask: Option<Bilingual>,
     pub clauses: Vec<String>,

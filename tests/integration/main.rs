@@ -17,6 +17,7 @@ mod hostile;
 mod inputs;
 mod law_conversion;
 mod materials;
+mod newcomer;
 mod packs;
 mod plan;
 mod printable;

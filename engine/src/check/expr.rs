@@ -49,7 +49,13 @@ impl Checker<'_> {
                 }
                 let unit = match unit {
                     None => Unit::ONE,
-                    Some(text) => self.unit(text, e.span)?,
+                    Some(text) => {
+                        let within = match expected {
+                            Some(Type::Num(d)) => Some(d),
+                            _ => None,
+                        };
+                        self.unit(text, within, e.span)?
+                    }
                 };
                 Some((Expr::Const(Constant::Num(Quantity::new(*value, unit))), Type::Num(unit.dimension())))
             }

@@ -19,6 +19,7 @@ pub(crate) fn run(
     let Some(policy) = policy else { return };
     hedged_targets(policy, out);
     unannotated_comparisons(policy, out);
+    word_quote_mismatch(policy, out);
     let clean = !checker.diagnostics.iter().any(Diagnostic::is_error);
     for (fact, uses) in checker.facts.iter().zip(&checker.fact_uses) {
         if *uses == 0 && clean {
@@ -398,4 +399,112 @@ fn is_date(policy: &Policy, e: &Expr) -> bool {
         Expr::Param(p) => policy.params.get(*p as usize).is_some_and(|p| p.ty == Type::Date),
         _ => false,
     }
+}
+
+/// Comparison words looked for in a rule's quotes, longest first so that 不低于 is not read as 低于.
+const QUOTE_WORDS: &[&str] = &[
+    "大于或等于",
+    "小于或等于",
+    "不得低于",
+    "不得超过",
+    "大于等于",
+    "小于等于",
+    "不低于",
+    "不少于",
+    "不小于",
+    "不超过",
+    "不高于",
+    "不多于",
+    "不大于",
+    "未达到",
+    "以上",
+    "以下",
+    "以内",
+    "超过",
+    "高于",
+    "大于",
+    "多于",
+    "低于",
+    "小于",
+    "少于",
+    "不满",
+    "不足",
+];
+
+/// A comparison annotated with one word (`>= 4.5%（以上）`) in a rule whose quote bounds the same number the
+/// other way (「控制在4.5%以内」): the annotation agrees with the operator, so C025 is silent, yet both
+/// contradict the notice. Only the words right beside the compared number count: in 「存栏3000头以上的养殖场…
+/// 完成」 the 以上 qualifies the farms, not the target. Words borrowed from elsewhere (`word_source`) are skipped.
+fn word_quote_mismatch(policy: &Policy, out: &mut Vec<Diagnostic>) {
+    for rule in &policy.rules {
+        let quotes: Vec<&String> = rule.clause.iter().flat_map(|c| c.quotes.iter()).collect();
+        rule.requires.walk(&mut |e| {
+            if let Expr::Compare(c) = e
+                && let (Some(word), None) = (&c.word, &c.word_source)
+                && let Some(meant) = super::expr::statute_operator(word)
+                && let Expr::Const(Constant::Num(q)) = &c.rhs
+            {
+                let number = q.value.normalize().to_string();
+                let beside: Vec<&str> = quotes.iter().flat_map(|quote| words_beside(quote, &number)).collect();
+                let operators: Vec<CmpOp> = beside.iter().filter_map(|w| super::expr::statute_operator(w)).collect();
+                // The exact opposite is the complement of an exception the quote states (「容积率低于1.2的，报…」
+                // encoded as `>= 1.2（不低于）` otherwise refer), not a contradiction.
+                if !operators.is_empty() && !operators.contains(&meant) && !operators.contains(&meant.negate()) {
+                    let said = beside.iter().map(|w| format!("“{w}”")).collect::<Vec<_>>().join("、");
+                    out.push(
+                        Diagnostic::warning(
+                            "C068",
+                            c.span,
+                            format!("the comparison is annotated “{word}”, but the rule's quote says {said} of {number}, which bounds the other way"),
+                        )
+                        .label("word not in the quote")
+                        .help("write the comparison and its word as the quote has them, e.g. `<= 4.5%（以内）` for 「控制在4.5%以内」")
+                        .zh(
+                            format!("比较标注的用语是“{word}”，但本规则引用的条文对 {number} 写的是{said}，界限方向不同"),
+                            "用语与引文不符",
+                            "请按引文写比较和用语，如「控制在4.5%以内」写作 `<= 4.5%（以内）`",
+                        ),
+                    );
+                }
+            }
+            true
+        });
+    }
+}
+
+/// The comparison words within a few characters before or after each occurrence of `number` in `quote`
+/// (「不低于8%」, 「4.5%以内」), the number standing alone (the 0 of 3000 is not 0).
+fn words_beside(quote: &str, number: &str) -> Vec<&'static str> {
+    let is_digit = |c: Option<char>| c.is_some_and(|c| c.is_ascii_digit() || c == '.');
+    let mut found = Vec::new();
+    for (at, _) in quote.match_indices(number) {
+        let (before, after) = (&quote[..at], &quote[at + number.len()..]);
+        if is_digit(before.chars().next_back()) || is_digit(after.chars().next()) {
+            continue;
+        }
+        // Within the number's own phrase: 「增长8%，失业率不超过4.5%」 says nothing of 8 with 不超过.
+        let phrase = |c: &char| !"，。；、,;：:".contains(*c);
+        let near_before: String =
+            before.chars().rev().take_while(phrase).take(5).collect::<Vec<_>>().into_iter().rev().collect();
+        let near_after: String = after.chars().take_while(phrase).take(6).collect();
+        found.extend(words_in(&near_before));
+        found.extend(words_in(&near_after));
+    }
+    found
+}
+
+/// The comparison words of a text, left to right, each at its longest.
+fn words_in(text: &str) -> Vec<&'static str> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        match QUOTE_WORDS.iter().find(|w| rest.starts_with(**w)) {
+            Some(w) => {
+                found.push(*w);
+                rest = &rest[w.len()..];
+            }
+            None => rest = &rest[c.len_utf8()..],
+        }
+    }
+    found
 }

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use crate::diag::{Diagnostic, Sources, Span};
 use crate::policy::*;
 use crate::syntax::ast::{self, Bilingual, Item, PolicyAst, TypeAst};
-use crate::units::Unit;
+use crate::units::{BaseDim, Dimension, Unit};
 
 /// Reads the text of a source document cited by a policy (`source { file "…" }`), relative to the rule file.
 pub type SourceReader<'a> = dyn Fn(&str, &str) -> Result<String, SourceProblem> + Sync + 'a;
@@ -522,7 +522,7 @@ impl<'a> Checker<'a> {
                 return None;
             }
             TypeAst::Unit(text) => {
-                let unit = self.unit(text, ty.span)?;
+                let unit = self.unit(text, None, ty.span)?;
                 (Type::Num(unit.dimension()), Some(unit), unit.is_whole_count())
             }
         })
@@ -543,16 +543,21 @@ impl<'a> Checker<'a> {
         });
     }
 
-    pub(crate) fn unit(&mut self, text: &str, span: Span) -> Option<Unit> {
+    /// `within`: the dimension the place expects (the other side of a comparison), so that a suggestion
+    /// never crosses dimensions (万担 beside a 万吨 fact is not offered 万元).
+    pub(crate) fn unit(&mut self, text: &str, within: Option<Dimension>, span: Span) -> Option<Unit> {
         match Unit::parse(text) {
             Ok(unit) => Some(unit),
             Err(error) => {
                 let units = "元 万元 亿元 万亿元 美元 亿美元 % ‰ 百分点 /10万 m 公里 m² 万平方米 亩 公顷 kVA 千瓦 万千瓦 吨标准煤 吨 万吨 小时 天 月 年 人 万人 个 家 套 户 万户 支 张 辆 条 座 栋 所 项";
-                let (help, zh_help) = match error {
-                    crate::units::UnitError::Unknown { suggestion: Some(s), .. } => {
-                        (format!("did you mean `{s}`?"), format!("是否指 `{s}`？"))
-                    }
-                    _ => (
+                let suggestion = match (&error, within) {
+                    (crate::units::UnitError::Unknown { .. }, Some(d)) => crate::units::suggest_unit(text, Some(d)),
+                    (crate::units::UnitError::Unknown { suggestion, .. }, None) => suggestion.clone(),
+                    _ => None,
+                };
+                let (help, zh_help) = match (suggestion, error) {
+                    (Some(s), _) => (format!("did you mean `{s}`?"), format!("是否指 `{s}`？")),
+                    (None, _) => (
                         format!("units: {units}, and quotients such as 元/月"),
                         format!("可用单位：{units}，以及 元/月 这样的组合"),
                     ),
@@ -607,6 +612,7 @@ impl<'a> Checker<'a> {
             ty,
             unit,
             whole,
+            signed: fact.details.may_be_negative || may_be_negative(unit, whole),
             label,
             ask: fact.details.ask.clone(),
             clauses: fact.details.clauses.iter().map(|c| c.reference.clone()).collect(),
@@ -1051,4 +1057,12 @@ pub(crate) fn cycle(id: &ast::Ident) -> Diagnostic {
         .label("circular definition")
         .help("a value may only use facts and values that do not depend on it")
         .zh(format!("`{}` 的定义用到了它自己", id.name), "循环定义", "一个值只能使用不依赖它的事实和值")
+}
+
+/// Which quantities accept values below zero when the rule file does not say `may_be_negative`.
+/// Ratios (a plain number, %, ‰) and 百分点 are how changes are written (增长−4%, 下降0.5个百分点), so they
+/// may be negative; a count, an area, a sum of money is, in a notice, an amount someone has, never below zero.
+pub fn may_be_negative(unit: Option<Unit>, whole: bool) -> bool {
+    let dimension = unit.unwrap_or(Unit::ONE).dimension();
+    !whole && (dimension.is_dimensionless() || dimension == Dimension::of(BaseDim::Point))
 }

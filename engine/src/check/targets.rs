@@ -30,9 +30,10 @@ pub fn tolerance_word(word: &str) -> Option<bool> {
 /// 不下降 and 不减少 keep at least the level; 前十名 and 前8强 are ranks (a smaller number is better).
 pub fn plan_operator(word: &str) -> Option<CmpOp> {
     Some(match word {
-        "达" | "不下降" | "不减少" | "不降低" => CmpOp::Ge,
+        // 稳定在, 保持在 a level: not falling below it (a floor; a pack that reads a band writes `approximately`).
+        "达" | "不下降" | "不减少" | "不降低" | "稳定在" | "保持在" => CmpOp::Ge,
         "超" | "突破" | "跨越" | "超出" => CmpOp::Gt,
-        "不增加" | "不上升" => CmpOp::Le,
+        "不增加" | "不上升" | "控制在" => CmpOp::Le,
         _ if rank_limit(word).is_some() => CmpOp::Le,
         _ => return None,
     })

@@ -48,6 +48,8 @@ pub struct Explained<'a> {
     pub output_reasons: Vec<Range<usize>>,
     /// For each table, the row that applied to the case, if every key is known.
     pub table_rows: Vec<Option<u16>>,
+    /// The `period` expression and its value, for the report's header.
+    pub period: Option<(&'a Expr, Value<'a>)>,
 }
 
 impl Explained<'_> {
@@ -60,6 +62,13 @@ impl Explained<'_> {
 pub fn explained<'a>(policy: &'a Policy, facts: &'a FactSet, as_of: Date) -> Explained<'a> {
     let mut env = Env::new(policy, facts, as_of);
     let evaluation = env.evaluation();
+    // The date the figures measure (`period`), read off the first target's gate `period >= due`; none when
+    // the pack declared no period and targets are measured on the evaluation date.
+    let period = policy.rules.iter().filter_map(|r| r.target.as_ref()).find_map(|t| match &t.gate {
+        Expr::Compare(c) if !matches!(c.lhs, Expr::AsOf) => Some(&c.lhs),
+        _ => None,
+    });
+    let period = period.map(|expr| (expr, env.eval(expr)));
     let mut collector = Collector { env: &mut env, atoms: Vec::with_capacity(policy.rules.len() * 2) };
     let mut rules = Vec::with_capacity(evaluation.rules.len());
     for (rule, result) in policy.rules.iter().zip(&evaluation.rules) {
@@ -117,7 +126,7 @@ pub fn explained<'a>(policy: &'a Policy, facts: &'a FactSet, as_of: Date) -> Exp
             (id, value)
         })
         .collect();
-    Explained { policy, as_of, evaluation, rules, atoms, outputs, output_reasons, table_rows }
+    Explained { policy, as_of, evaluation, rules, atoms, outputs, output_reasons, table_rows, period }
 }
 
 struct Collector<'e, 'a> {

@@ -91,7 +91,11 @@ pub fn fragment(report: &Report, lang: Lang) -> String {
     for (label, value) in case_lines(report, lang) {
         let _ = write!(out, "<dt>{label}</dt><dd>{}</dd>", e(&value));
     }
-    let _ = write!(out, "<dt>{}</dt><dd>{}</dd></dl>", pick(lang, "评估日期", "As of"), e(&report.as_of_text));
+    let _ = write!(out, "<dt>{}</dt><dd>{}</dd>", pick(lang, "评估日期", "As of"), e(&report.as_of_text));
+    if let Some((label, value)) = report.period.as_deref().and_then(|p| p.split_once(pick(lang, "：", ": "))) {
+        let _ = write!(out, "<dt>{}</dt><dd>{}</dd>", e(label), e(value));
+    }
+    out.push_str("</dl>");
     let short = verdict_short(report.verdict, lang);
     let _ = write!(
         out,
@@ -130,7 +134,7 @@ pub fn fragment(report: &Report, lang: Lang) -> String {
     if !report.progress.is_empty() {
         let _ = write!(out, "<h2>{}</h2><dl class=\"facts\">", pick(lang, "目标进度", "Progress on the targets"));
         for line in &report.progress {
-            let unit = if line.unit.is_empty() { pick(lang, "全部目标", "all targets") } else { &line.unit };
+            let unit = &line.unit;
             let _ = write!(out, "<dt>{}</dt><dd>{}</dd>", e(unit), e(&super::targets::counts_text(&line.counts, lang)));
         }
         out.push_str("</dl>");

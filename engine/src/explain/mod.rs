@@ -112,10 +112,12 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
             _ => None,
         };
         // A rule that does not apply says why in one phrase: the pack's words, or the test that excluded it.
-        let inapplicable = (result.outcome == Outcome::Skipped).then(|| match &rule.inapplicable {
-            Some(text) => localized(text, lang).to_string(),
-            None => said.join(pick(lang, "；", "; ")),
-        });
+        // A target not yet due is not inapplicable: it says its standing and the figures so far instead.
+        let inapplicable =
+            (result.outcome == Outcome::Skipped && target_status.is_none()).then(|| match &rule.inapplicable {
+                Some(text) => localized(text, lang).to_string(),
+                None => said.join(pick(lang, "；", "; ")),
+            });
         let mut parts: Vec<String> = Vec::new();
         if let Some(head) = &head {
             parts.push(head.clone());
@@ -141,7 +143,10 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
         let mut explanation = parts.join(pick(lang, "。", ". "));
         // A target not yet due says where it stands before why it is not assessed.
         if let Some(status) = target_status.filter(|_| result.outcome == Outcome::Skipped) {
-            explanation = format!("{}{}{explanation}", status.text(lang), pick(lang, "：", ": "));
+            explanation = match explanation.is_empty() {
+                true => status.text(lang).to_string(),
+                false => format!("{}{}{explanation}", status.text(lang), pick(lang, "：", ": ")),
+            };
         }
         if result.outcome == Outcome::Warn {
             warnings.push(format!("{}: {}", rule.id, explanation));
@@ -297,12 +302,13 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
         missing_approximate: evaluation.approximate,
         outputs,
         warnings,
-        progress: targets::progress(&data.rules.iter().map(|r| (r.rule, r.target)).collect::<Vec<_>>()),
+        progress: targets::progress(&data.rules.iter().map(|r| (r.rule, r.target)).collect::<Vec<_>>(), lang),
         version: REPORT_VERSION,
         lang: pick(lang, "zh", "en").to_string(),
         header: header(policy, lang),
         case: None,
         as_of_text: phrases::date_text(as_of, lang),
+        period: period_line(data, lang),
         conclusion,
         missing_facts: evaluation
             .missing
@@ -329,12 +335,7 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
                 clause: a.clause.as_ref().map(|c| c.reference.clone()),
             })
             .collect(),
-        disclaimer: pick(
-            lang,
-            "本结果依据所填事实和本规则包生成，仅供自查参考，不作为行政许可决定。",
-            "This result follows from the facts given and this rule pack; it is for self-assessment only and is not an administrative licensing decision.",
-        )
-        .to_string(),
+        disclaimer: disclaimer(policy, lang).to_string(),
         conversions: Vec::new(),
     }
 }
@@ -373,6 +374,37 @@ fn tables_read(policy: &Policy, expr: &Expr) -> Vec<TableId> {
 }
 
 /// A text of the rule file in the reader's language; Chinese where no English was written.
+/// A pack of targets checks a district's progress, not an application: it must not speak of a licence.
+fn disclaimer(policy: &Policy, lang: Lang) -> &'static str {
+    if policy.rules.iter().any(|r| r.target.is_some()) {
+        return pick(
+            lang,
+            "本结果依据所填数据和本规则包生成，仅供核查目标进度参考，不代表正式考核结论。",
+            "This result follows from the figures given and this rule pack; it is for checking progress only and is not an official assessment.",
+        );
+    }
+    pick(
+        lang,
+        "本结果依据所填事实和本规则包生成，仅供自查参考，不作为行政许可决定。",
+        "This result follows from the facts given and this rule pack; it is for self-assessment only and is not an administrative licensing decision.",
+    )
+}
+
+/// 「数据截止日期：2023年9月30日」: the period fact by its label, or 未填写 when the case does not give it.
+fn period_line(data: &Explained<'_>, lang: Lang) -> Option<String> {
+    let (expr, value) = data.period.as_ref()?;
+    let label = match expr {
+        Expr::Fact(id) => data.policy.facts.get(*id as usize).map(|f| localized(&f.label, lang).to_string()),
+        _ => None,
+    }
+    .unwrap_or_else(|| pick(lang, "数据截止日期", "Figures as of").to_string());
+    let shown = match value {
+        Value::Date(d) => phrases::date_text(*d, lang),
+        _ => pick(lang, "未填写", "not given").to_string(),
+    };
+    Some(format!("{label}{}{shown}", pick(lang, "：", ": ")))
+}
+
 pub fn localized(text: &Bilingual, lang: Lang) -> &str {
     match lang {
         Lang::Zh => &text.zh,

@@ -47,6 +47,9 @@ pub struct Report {
     /// The evaluation date as a reader writes it (2020年6月1日).
     #[serde(default)]
     pub as_of_text: String,
+    /// The date the figures measure, as a header line (「数据截止日期：2023年9月30日」), for a pack with `period`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
     /// The verdict in the policy's own words (`conclusion` in the rule file), or the standard term.
     #[serde(default)]
     pub conclusion: String,

@@ -261,7 +261,12 @@ pub fn enum_list(policy: &Policy, id: EnumId, mask: u64, lang: Lang) -> String {
 fn enum_label(value: &crate::policy::EnumValue, lang: Lang) -> String {
     match (&value.label, lang) {
         (Some(label), Lang::Zh) => label.zh.clone(),
-        (Some(label), Lang::En) => label.en.clone().unwrap_or_else(|| value.name.clone()),
+        // Without an English label: an English name (`full_time`) reads better to an English reader than the
+        // Chinese label, but a Chinese name is only a shorthand of its label (`通车` for 「建成通车」).
+        (Some(label), Lang::En) => label
+            .en
+            .clone()
+            .unwrap_or_else(|| if value.name.is_ascii() { value.name.clone() } else { label.zh.clone() }),
         (None, _) => value.name.clone(),
     }
 }

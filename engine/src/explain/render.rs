@@ -157,6 +157,9 @@ pub fn text(report: &Report, lang: Lang) -> String {
         let _ = writeln!(out, "{label}{colon}{value}");
     }
     let _ = writeln!(out, "{}{colon}{}", pick(lang, "评估日期", "As of"), report.as_of_text);
+    if let Some(period) = &report.period {
+        let _ = writeln!(out, "{period}");
+    }
     let _ = writeln!(out, "{}{colon}{}", pick(lang, "结论", "Verdict"), report.conclusion);
     if let Some(reason) = &report.reason {
         let _ = writeln!(out, "{}{colon}{reason}", pick(lang, "理由", "Reason"));
@@ -188,7 +191,7 @@ pub fn text(report: &Report, lang: Lang) -> String {
     if !report.progress.is_empty() {
         let _ = writeln!(out, "\n{}", pick(lang, "目标进度：", "Progress on the targets:"));
         for line in &report.progress {
-            let unit = if line.unit.is_empty() { pick(lang, "全部目标", "all targets") } else { &line.unit };
+            let unit = &line.unit;
             let _ = writeln!(out, "  {unit}{colon}{}", super::targets::counts_text(&line.counts, lang));
         }
     }

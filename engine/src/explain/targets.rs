@@ -114,14 +114,17 @@ pub struct TargetReport {
 /// One line of the progress summary: a responsible unit (or all targets) and how many targets stand where.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProgressLine {
-    /// The 牵头单位, or empty for the line that counts every target.
+    /// The 牵头单位, or 全部目标 (all targets) for the line that counts every target.
     pub unit: String,
+    /// The line that counts every target, whatever `unit` reads in the report's language.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub all: bool,
     /// Only the statuses that occur, in the order of `TargetStatus`.
     pub counts: BTreeMap<TargetStatus, usize>,
 }
 
 /// Counts per status, over all targets first, then per lead unit in the order the units first appear.
-pub fn progress(rules: &[(&RuleDef, Option<TargetStatus>)]) -> Vec<ProgressLine> {
+pub fn progress(rules: &[(&RuleDef, Option<TargetStatus>)], lang: Lang) -> Vec<ProgressLine> {
     let with_status: Vec<(&RuleDef, TargetStatus)> = rules.iter().filter_map(|(r, s)| Some((*r, (*s)?))).collect();
     if with_status.is_empty() {
         return Vec::new();
@@ -133,19 +136,30 @@ pub fn progress(rules: &[(&RuleDef, Option<TargetStatus>)]) -> Vec<ProgressLine>
             .filter(|(_, n)| *n > 0)
             .collect()
     };
-    let mut lines = vec![ProgressLine { unit: String::new(), counts: count(&|_| true) }];
+    let all =
+        ProgressLine {
+            unit: pick(lang, "全部目标", "all targets").to_string(), all: true, counts: count(&|_| true)
+        };
+    let mut lines = vec![all];
     let mut units: Vec<&str> = Vec::new();
-    for (rule, _) in &with_status {
-        if let Some(lead) = rule.lead.as_deref()
-            && !units.contains(&lead)
-        {
-            units.push(lead);
+    for unit in with_status.iter().filter_map(|(rule, _)| rule.lead.as_deref()).flat_map(lead_units) {
+        if !units.contains(&unit) {
+            units.push(unit);
         }
     }
     for unit in units {
-        lines.push(ProgressLine { unit: unit.to_string(), counts: count(&|r| r.lead.as_deref() == Some(unit)) });
+        lines.push(ProgressLine {
+            unit: unit.to_string(),
+            all: false,
+            counts: count(&|r| r.lead.as_deref().is_some_and(|l| lead_units(l).any(|u| u == unit))),
+        });
     }
     lines
+}
+
+/// The units of a `lead` line: 「区财政局、区税务局」 is two units, each answering for the target.
+fn lead_units(lead: &str) -> impl Iterator<Item = &str> {
+    lead.split(['、', ',', '，']).map(str::trim).filter(|u| !u.is_empty())
 }
 
 /// 「已达到 2、进度滞后 1」

@@ -94,10 +94,7 @@ pub(crate) fn read(policy: &Policy, fact: &FactDef, given: Given<'_>) -> Result<
                 _ => return Err(wrong()),
             };
             let quantity = quantity(policy, fact, text)?;
-            // Only a plain `number` (a coefficient, a change) may be negative; counts, areas and money may not.
-            let unit = fact.unit.unwrap_or(Unit::ONE);
-            let may_be_negative = unit.is_one() && !fact.whole;
-            if !may_be_negative && quantity.value.is_sign_negative() && !quantity.value.is_zero() {
+            if !fact.signed && quantity.value.is_sign_negative() && !quantity.value.is_zero() {
                 let given = text.to_string();
                 return Err(FactError::Negative { name: fact.name.clone(), label: fact.label.zh.clone(), given });
             }

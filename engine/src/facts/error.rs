@@ -164,7 +164,10 @@ impl FactError {
                 )
             }
             FactError::Negative { name, label, given } => {
-                format!("事实 `{name}`（{label}）不能为负数，实际给出 {given}")
+                format!(
+                    "事实 `{name}`（{label}）不能为负数，实际给出 {given}；请检查是否填错了符号。\
+                     如果该量确实可能为负（如减少额、亏损），请在规则文件中该事实的声明里加上 `may_be_negative`"
+                )
             }
             FactError::NotWhole { name, label, given } => format!("事实 `{name}`（{label}）应为整数，实际给出 {given}"),
             FactError::BadEnum { name, label, given, allowed, suggestion } => {
@@ -240,7 +243,10 @@ impl FactError {
                 )
             }
             FactError::Negative { name, label, given } => {
-                format!("fact `{name}` ({label}) cannot be negative, but {given} was given")
+                format!(
+                    "fact `{name}` ({label}) cannot be negative, but {given} was given; check the sign. \
+                     If the quantity can really be negative (a fall, a loss), add `may_be_negative` to the fact's declaration in the rule file"
+                )
             }
             FactError::NotWhole { name, label, given } => {
                 format!("fact `{name}` ({label}) must be a whole number, but {given} was given")

@@ -156,6 +156,8 @@ pub struct Details {
     pub evidence: Option<Bilingual>,
     /// When the document is needed, where the rules' own conditions do not say it well.
     pub evidence_when: Option<Bilingual>,
+    /// Declared `may_be_negative`: values below zero are accepted whatever the unit.
+    pub may_be_negative: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

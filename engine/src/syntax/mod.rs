@@ -293,6 +293,7 @@ fn describe(grammar_rule: Rule) -> &'static str {
         Rule::administrative | Rule::k_administrative => "`administrative`",
         Rule::conversion | Rule::k_convert => "`convert`",
         Rule::evidence | Rule::k_evidence => "`evidence`",
+        Rule::may_be_negative => "`may_be_negative`",
         Rule::inapplicable | Rule::k_inapplicable => "`inapplicable`",
         Rule::reading | Rule::k_reading => "`reading`",
         Rule::word_source => "`by \"…\"`",
@@ -572,6 +573,7 @@ impl Builder {
                     details.evidence = Some(self.bilingual(next(&mut texts)?)?);
                     details.evidence_when = texts.next().map(|t| self.bilingual(t)).transpose()?;
                 }
+                Rule::may_be_negative => details.may_be_negative = true,
                 _ => details.clauses.push(self.clause(item)?),
             }
         }
@@ -722,14 +724,18 @@ impl Builder {
                 }
                 Rule::due => rule.target.due.push(Spanned { node: self.date(only(item)?)?, span: item_span }),
                 Rule::on_track => rule.target.on_track.push(self.expr(only(item)?)?),
-                Rule::lead => rule.target.lead.push(Spanned { node: self.string(only(item)?), span: item_span }),
-                Rule::responsible => {
-                    rule.target.responsible.push(Spanned { node: self.string(only(item)?), span: item_span })
-                }
+                Rule::lead => rule.target.lead.push(Spanned { node: self.units(item), span: item_span }),
+                Rule::responsible => rule.target.responsible.push(Spanned { node: self.units(item), span: item_span }),
                 other => return Err(unexpected(self.file, item_span, other)),
             }
         }
         Ok(rule)
+    }
+
+    /// `lead "区财政局", "区税务局"`: the units joined as a table writes them, 「区财政局、区税务局」.
+    fn units(&self, pair: Pair<'_, Rule>) -> String {
+        let names: Vec<String> = children(pair).map(|p| self.string(p)).collect();
+        names.join("、")
     }
 
     fn expr(&self, pair: Pair<'_, Rule>) -> Built<Expr> {
