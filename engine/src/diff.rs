@@ -9,12 +9,10 @@
 //! case. When a changed rule compares computed values (a share of two areas, a cap derived from a fact),
 //! the pieces are not known and the analysis says so and samples generated cases instead.
 
-use crate::explain::{Lang, pick};
-
 use jiff::civil::Date;
 
 use crate::eval::{self, Env, FactSet, FactValue, Value};
-use crate::generate::{Generator, Rng, to_toml, value_text};
+use crate::generate::{Generator, Rng, to_toml};
 use crate::partition::{self, Class, Domain, OTHER_TEXT, Point};
 use crate::policy::*;
 
@@ -23,6 +21,8 @@ pub const PRODUCT_CAP: usize = 400_000;
 /// Generated cases tried when the analysis cannot be exhaustive.
 pub const FALLBACK_CASES: usize = 20_000;
 
+pub mod words;
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Method {
     /// Every rule and output has the same canonical form: equivalent without evaluation.
@@ -30,7 +30,83 @@ pub enum Method {
     /// Every piece of the partition was evaluated.
     Exhaustive { points: usize },
     /// Not exhaustive, for `reason`; `cases` generated cases were compared.
-    Sampled { cases: usize, reason: String },
+    Sampled { cases: usize, reason: NotExhaustive },
+}
+
+/// Why the analysis sampled instead of enumerating.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NotExhaustive {
+    /// (rule id, the left side as written) of each comparison that sets a computed value against another.
+    Computed(Vec<(String, String)>),
+    /// A fact has no finite partition (free text or a large set).
+    NoFinitePartition,
+    /// The product of the pieces has this many points, more than `PRODUCT_CAP`.
+    TooLarge { points: usize },
+}
+
+/// A change outside the rules and outputs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HeaderChange {
+    /// The validity (from, until) of each version.
+    Validity {
+        old: (Date, Option<Date>),
+        new: (Date, Option<Date>),
+    },
+    FactAdded(String),
+    FactRetyped(String),
+    FactRemoved(String),
+}
+
+/// How one piece of a fact's domain is named.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PieceName {
+    /// A value of the fact; `words` names it (`洞头区`, `1660 元/月`, `true` or 是, `2021-03-01`).
+    Value(FactValue),
+    /// The date this many days from the evaluation date.
+    DayFromAsOf(i64),
+    Unknown,
+}
+
+/// A run of neighbouring pieces of an ordered fact.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Run {
+    Unknown,
+    /// Exactly this threshold.
+    Equal(String),
+    /// Between two thresholds; each end is (threshold, included), `None` is unbounded.
+    Between {
+        lower: Option<(String, bool)>,
+        upper: Option<(String, bool)>,
+    },
+}
+
+/// What the facts of a region have in common.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    /// An unordered fact (an enum, a yes/no, a text, a date against the evaluation date) takes one of these.
+    OneOf {
+        fact: String,
+        values: Vec<PieceName>,
+    },
+    /// An ordered fact lies in one of these runs.
+    Within {
+        fact: String,
+        runs: Vec<Run>,
+    },
+    /// Every date the policy is in force.
+    AnyDateInForce,
+    /// This date and every later one compared.
+    DatesFrom(Date),
+    Dates(Vec<Date>),
+}
+
+/// A region that is not the full product of its conditions: how many of the combinations are in it, and
+/// one that is not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    pub points: usize,
+    pub combinations: usize,
+    pub not_for_example: Option<Vec<(String, PieceName)>>,
 }
 
 #[derive(Debug, Clone)]
@@ -40,26 +116,26 @@ pub struct Region {
     pub rules: Vec<(String, String, String)>,
     /// Outputs whose value differs (values of the example).
     pub outputs: Vec<(String, String, String)>,
-    /// One line per fact that is constrained in this region.
-    pub conditions: Vec<String>,
-    /// A note when the region is not the full product of the conditions.
-    pub note: Option<String>,
+    /// One per fact that is constrained in this region, then the dates where it is.
+    pub conditions: Vec<Condition>,
+    pub note: Option<Note>,
     pub points: usize,
     /// A complete fact file of one case in the region.
     pub example: String,
 }
 
+/// The analysis as data; `words::report` puts it into sentences.
 #[derive(Debug, Clone)]
 pub struct PolicyDiff {
     pub id: String,
-    pub header: Vec<String>,
+    pub header: Vec<HeaderChange>,
     pub changed_rules: Vec<String>,
     pub changed_outputs: Vec<String>,
     pub influenced: Vec<String>,
     pub method: Method,
     pub regions: Vec<Region>,
-    /// Facts outside the influenced set, fixed so that the unaffected rules pass.
-    pub background: Vec<String>,
+    /// Facts outside the influenced set, fixed so that the unaffected rules pass: (fact, value).
+    pub background: Vec<(String, FactValue)>,
     /// Rules outside the change that no choice of the other facts made pass: where they fail, a changed
     /// rule's outcome may not show in the verdict.
     pub background_unmet: Vec<String>,
@@ -290,7 +366,7 @@ fn not_partitionable(p: &Policy, e: &Expr) -> Option<String> {
                 || (bare(r) && (fixed(l) || as_of(l)))
                 || (!reads_ordered(l) && !reads_ordered(r));
             if !ok {
-                why = Some(format!("`{}` is compared as a computed value", c.lhs_text));
+                why = Some(c.lhs_text.clone());
             }
         }
     });
@@ -324,7 +400,7 @@ struct Piece {
     from_as_of: Option<i64>,
     /// `(lower, upper)` description pieces for quantities: `Some((text, inclusive))`.
     bounds: Option<(Bound, Bound)>,
-    label: String,
+    name: PieceName,
 }
 
 impl Piece {
@@ -341,33 +417,18 @@ impl Piece {
 }
 
 /// One value per class of `fact`'s domain under both versions' thresholds (`partition`), and "unknown".
-fn pieces(new: &Policy, old: &Policy, fact: FactId, lang: Lang) -> Option<Vec<Piece>> {
+fn pieces(new: &Policy, old: &Policy, fact: FactId) -> Option<Vec<Piece>> {
     let def = &new.facts[fact as usize];
     let old_fact = old.fact_index(&def.name);
     let old_domain = old_fact.and_then(|f| old.partition().domains.get(f as usize));
-    let unknown = Piece { value: None, from_as_of: None, bounds: None, label: pick(lang, "未知", "unknown").into() };
+    let unknown = Piece { value: None, from_as_of: None, bounds: None, name: PieceName::Unknown };
     let point_text = |p: &Point| match p {
         Point::Num(q) => q.normalized().to_string(),
         Point::Date(d) => d.to_string(),
     };
     let bound = |b: &partition::Bound| b.as_ref().map(|(p, inclusive)| (point_text(p), *inclusive));
     let piece = |c: Class| Piece {
-        label: match (&c.value, lang) {
-            (FactValue::Bool(b), Lang::Zh) => if *b { "是" } else { "否" }.to_string(),
-            (FactValue::Bool(b), Lang::En) => b.to_string(),
-            (FactValue::Date(d), _) => d.to_string(),
-            // A Chinese reader knows a choice by its label (全日制), not its name (full_time).
-            (FactValue::Enum(e), Lang::Zh) => match def.ty {
-                Type::Enum(id) => new
-                    .enums
-                    .get(id as usize)
-                    .and_then(|en| en.values.get(*e as usize))
-                    .and_then(|v| v.label.as_ref().map(|l| l.zh.clone()))
-                    .unwrap_or_else(|| value_text(new, def, &c.value)),
-                _ => value_text(new, def, &c.value),
-            },
-            (v, _) => value_text(new, def, v),
-        },
+        name: PieceName::Value(c.value.clone()),
         bounds: c.bounds.as_ref().map(|(lo, hi)| (bound(lo), bound(hi))),
         value: Some(c.value),
         from_as_of: None,
@@ -398,12 +459,8 @@ fn pieces(new: &Policy, old: &Policy, fact: FactId, lang: Lang) -> Option<Vec<Pi
     let relative =
         partition.against_as_of(new, fact) || old_fact.is_some_and(|f| old.partition().against_as_of(old, f));
     if relative {
-        for (days, zh, en) in [
-            (-1, "评估日期前一天", "the day before as_of"),
-            (0, "评估日期当天", "as_of"),
-            (1, "评估日期后一天", "the day after as_of"),
-        ] {
-            out.push(Piece { value: None, from_as_of: Some(days), bounds: None, label: pick(lang, zh, en).into() });
+        for days in [-1, 0, 1] {
+            out.push(Piece { value: None, from_as_of: Some(days), bounds: None, name: PieceName::DayFromAsOf(days) });
         }
     }
     out.push(unknown);
@@ -508,41 +565,29 @@ fn value_string(p: &Policy, ty: Type, v: Value<'_>) -> String {
     }
 }
 
-/// Compares one policy's two versions.
-/// Compares one policy's two versions; `lang` is the language of the sentences in the result.
-pub fn diff_policy(old: &Policy, new: &Policy, as_of: Option<Date>, lang: Lang) -> PolicyDiff {
+/// Compares one policy's two versions: the result is data, put into words by `words::report`.
+pub fn diff_policy(old: &Policy, new: &Policy, as_of: Option<Date>) -> PolicyDiff {
     let mut header = Vec::new();
     if (old.valid_from, old.valid_until) != (new.valid_from, new.valid_until) {
-        let open = || pick(lang, "（不限）", "(open)").to_string();
-        header.push(format!(
-            "{} {} – {} {} {} – {}",
-            pick(lang, "施行期间：", "in force:"),
-            old.valid_from,
-            old.valid_until.map_or_else(open, |d| d.to_string()),
-            pick(lang, "改为", "becomes"),
-            new.valid_from,
-            new.valid_until.map_or_else(open, |d| d.to_string())
-        ));
+        header.push(HeaderChange::Validity {
+            old: (old.valid_from, old.valid_until),
+            new: (new.valid_from, new.valid_until),
+        });
     }
     for def in &new.facts {
         match old.fact_index(&def.name) {
-            None => header.push(format!("{} `{}`", pick(lang, "新增事实", "new fact"), def.name)),
+            None => header.push(HeaderChange::FactAdded(def.name.clone())),
             Some(i) => {
                 let od = &old.facts[i as usize];
                 if type_text(old, od.ty, od.unit) != type_text(new, def.ty, def.unit) {
-                    header.push(format!(
-                        "{} `{}` {}",
-                        pick(lang, "事实", "fact"),
-                        def.name,
-                        pick(lang, "类型改变", "changes type")
-                    ));
+                    header.push(HeaderChange::FactRetyped(def.name.clone()));
                 }
             }
         }
     }
     for def in &old.facts {
         if new.fact_index(&def.name).is_none() {
-            header.push(format!("{} `{}` {}", pick(lang, "事实", "fact"), def.name, pick(lang, "被删除", "removed")));
+            header.push(HeaderChange::FactRemoved(def.name.clone()));
         }
     }
     let mut changed_rules = Vec::new();
@@ -578,7 +623,7 @@ pub fn diff_policy(old: &Policy, new: &Policy, as_of: Option<Date>, lang: Lang) 
     }
     // The facts the changed rules and outputs read, in either version, by name.
     let mut influenced: Vec<String> = Vec::new();
-    let mut reasons: Vec<String> = Vec::new();
+    let mut reasons: Vec<(String, String)> = Vec::new();
     for (p, ids) in [(old, &changed_rules), (new, &changed_rules)] {
         for r in p.rules.iter().filter(|r| ids.contains(&r.id)) {
             for f in rule_facts(p, r) {
@@ -589,7 +634,7 @@ pub fn diff_policy(old: &Policy, new: &Policy, as_of: Option<Date>, lang: Lang) 
             }
             for e in r.applies.iter().chain([&r.requires]) {
                 if let Some(why) = not_partitionable(p, e) {
-                    reasons.push(format!("{} {}: {why}", pick(lang, "规则", "rule"), r.id));
+                    reasons.push((r.id.clone(), why));
                 }
             }
         }
@@ -613,24 +658,13 @@ pub fn diff_policy(old: &Policy, new: &Policy, as_of: Option<Date>, lang: Lang) 
     result.background_unmet = unmet;
     result.background = (0..new.facts.len() as FactId)
         .filter(|f| !influenced_ids.contains(f))
-        .filter_map(|f| {
-            let def = &new.facts[f as usize];
-            background.get(f).map(|v| match lang {
-                // In Chinese the fact by its label and the value in words (是, 全日制, 6 m).
-                Lang::Zh => format!(
-                    "{}：{}",
-                    def.label.zh,
-                    crate::explain::format_value(new, def.ty, crate::eval::constant(v), lang, None)
-                ),
-                Lang::En => format!("{} = {}", def.name, value_text(new, def, v)),
-            })
-        })
+        .filter_map(|f| background.get(f).map(|v| (new.facts[f as usize].name.clone(), v.clone())))
         .collect();
     let dates: Vec<Date> = match as_of {
         Some(d) => vec![d],
         None => as_of_points(old, new, &gen_old, &gen_new),
     };
-    let all_pieces: Option<Vec<Vec<Piece>>> = influenced_ids.iter().map(|f| pieces(new, old, *f, lang)).collect();
+    let all_pieces: Option<Vec<Vec<Piece>>> = influenced_ids.iter().map(|f| pieces(new, old, *f)).collect();
     let product =
         all_pieces.as_ref().map(|ps| ps.iter().fold(dates.len(), |acc: usize, v| acc.saturating_mul(v.len())));
     let rules_cmp: Vec<String> = changed_rules.clone();
@@ -660,33 +694,15 @@ pub fn diff_policy(old: &Policy, new: &Policy, as_of: Option<Date>, lang: Lang) 
                     }
                 }
             }
-            // Facts by their labels in Chinese: the regions are read by the clerk who changed the rules.
-            let shown: Vec<String> = influenced
-                .iter()
-                .map(|n| match (lang, new.fact_index(n)) {
-                    (Lang::Zh, Some(f)) => new.facts[f as usize].label.zh.clone(),
-                    _ => n.clone(),
-                })
-                .collect();
-            result.regions = regions(new, &shown, &ps, hits, &dates, lang);
+            result.regions = regions(new, &influenced, &ps, hits, &dates);
         }
         (pieces, _) => {
             let reason = if !reasons.is_empty() {
-                reasons.join("; ")
+                NotExhaustive::Computed(reasons)
             } else if pieces.is_none() {
-                pick(
-                    lang,
-                    "有事实无法有限划分（自由文字或很大的集合）",
-                    "a fact has no finite partition (free text or a large set)",
-                )
-                .into()
+                NotExhaustive::NoFinitePartition
             } else {
-                match lang {
-                    Lang::Zh => format!("划分有 {} 块，超过 {PRODUCT_CAP}", product.unwrap_or(usize::MAX)),
-                    Lang::En => {
-                        format!("the partition has {} pieces, more than {PRODUCT_CAP}", product.unwrap_or(usize::MAX))
-                    }
-                }
+                NotExhaustive::TooLarge { points: product.unwrap_or(usize::MAX) }
             };
             let mut hits = Vec::new();
             let mut rng = Rng::new(1);
@@ -932,14 +948,7 @@ fn search(
 type Hit = (Vec<usize>, Date, Answer, Answer, FactSet);
 
 /// Groups differing points by what changed, and describes each group by the pieces of each fact it spans.
-fn regions(
-    new: &Policy,
-    names: &[String],
-    ps: &[Vec<Piece>],
-    hits: Vec<Hit>,
-    all_dates: &[Date],
-    lang: Lang,
-) -> Vec<Region> {
+fn regions(new: &Policy, names: &[String], ps: &[Vec<Piece>], hits: Vec<Hit>, all_dates: &[Date]) -> Vec<Region> {
     let mut groups: Vec<(String, Vec<Hit>)> = Vec::new();
     for hit in hits {
         let key = signature(&hit.2, &hit.3);
@@ -959,7 +968,7 @@ fn regions(
             seen.dedup();
             full = full.saturating_mul(seen.len());
             if seen.len() < ps[k].len() {
-                conditions.push(describe(name, &ps[k], &seen, lang));
+                conditions.push(describe(name, &ps[k], &seen));
             }
             sets.push(seen);
         }
@@ -972,42 +981,18 @@ fn regions(
             let suffix = all_dates.ends_with(&dates);
             let in_force: Vec<Date> =
                 all_dates.iter().copied().filter(|d| crate::eval::validity(new, *d).is_none()).collect();
-            let list: Vec<String> = dates.iter().map(|d| d.to_string()).collect();
-            conditions.push(if in_force == dates {
-                pick(lang, "在政策施行的任何日期", "on any date the policy is in force").to_string()
-            } else if suffix {
-                match lang {
-                    Lang::Zh => format!("评估日期为 {} 或以后", list.first().map_or("", String::as_str)),
-                    Lang::En => format!("as of {} or later", list.first().map_or("", String::as_str)),
-                }
-            } else {
-                format!("{} {}", pick(lang, "评估日期为", "as of"), list.join(", "))
+            conditions.push(match dates.first() {
+                _ if in_force == dates => Condition::AnyDateInForce,
+                Some(first) if suffix => Condition::DatesFrom(*first),
+                _ => Condition::Dates(dates.clone()),
             });
         }
-        let note = (hits.len() < full).then(|| {
-            // Name one combination of the listed values that is not in the region.
-            let missing = first_missing(&sets, &hits);
-            let example = missing.map(|idx| {
-                idx.iter()
-                    .enumerate()
-                    .map(|(k, i)| format!("{} = {}", names[k], ps[k][*i].label))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            });
-            match lang {
-                Lang::Zh => format!(
-                    "这些取值的 {} 种组合中只有 {} 种{}",
-                    full,
-                    hits.len(),
-                    example.map_or(String::new(), |e| format!("（例如不含 {e}）"))
-                ),
-                Lang::En => format!(
-                    "only {} of the {} combinations of these values{}",
-                    hits.len(),
-                    full,
-                    example.map_or(String::new(), |e| format!(" (not, e.g., {e})"))
-                ),
-            }
+        let note = (hits.len() < full).then(|| Note {
+            points: hits.len(),
+            combinations: full,
+            // One combination of the listed values that is not in the region.
+            not_for_example: first_missing(&sets, &hits)
+                .map(|idx| idx.iter().enumerate().map(|(k, i)| (names[k].clone(), ps[k][*i].name.clone())).collect()),
         });
         // A group exists only because a hit fell into it.
         let Some((_, date, a, b, facts)) = hits.first() else { continue };
@@ -1068,23 +1053,19 @@ fn fill_changes(region: &mut Region, a: &Answer, b: &Answer) {
     }
 }
 
-/// `monthly_wage`: pieces `seen` merged into runs, e.g. `1660 元/月 ≤ monthly_wage < 1800 元/月`.
-fn describe(name: &str, pieces: &[Piece], seen: &[usize], lang: Lang) -> String {
+/// `monthly_wage`: pieces `seen` merged into runs, e.g. from 1660 元/月 (included) to 1800 元/月 (excluded).
+fn describe(name: &str, pieces: &[Piece], seen: &[usize]) -> Condition {
     let ordered = pieces.iter().all(|p| p.bounds.is_some() || p.unknown());
     if !ordered {
-        let labels: Vec<&str> = seen.iter().map(|i| pieces[*i].label.as_str()).collect();
-        return if labels.len() == 1 {
-            format!("{name} = {}", labels[0])
-        } else {
-            format!("{name} ∈ {{{}}}", labels.join(", "))
-        };
+        let values = seen.iter().map(|i| pieces[*i].name.clone()).collect();
+        return Condition::OneOf { fact: name.to_string(), values };
     }
-    let mut parts = Vec::new();
+    let mut runs = Vec::new();
     let mut i = 0;
     while i < seen.len() {
         let start = seen[i];
         if pieces[start].unknown() {
-            parts.push(format!("{name}{}", pick(lang, "未知", " unknown")));
+            runs.push(Run::Unknown);
             i += 1;
             continue;
         }
@@ -1093,19 +1074,15 @@ fn describe(name: &str, pieces: &[Piece], seen: &[usize], lang: Lang) -> String 
             i += 1;
             end = seen[i];
         }
-        let lo = pieces[start].bounds.as_ref().and_then(|b| b.0.clone());
-        let hi = pieces[end].bounds.as_ref().and_then(|b| b.1.clone());
-        parts.push(match (lo, hi) {
-            (Some((l, true)), Some((h, true))) if l == h => format!("{name} = {l}"),
-            (lo, hi) => {
-                let left = lo.map(|(l, inc)| format!("{l} {} ", if inc { "≤" } else { "<" })).unwrap_or_default();
-                let right = hi.map(|(h, inc)| format!(" {} {h}", if inc { "≤" } else { "<" })).unwrap_or_default();
-                format!("{left}{name}{right}")
-            }
+        let lower = pieces[start].bounds.as_ref().and_then(|b| b.0.clone());
+        let upper = pieces[end].bounds.as_ref().and_then(|b| b.1.clone());
+        runs.push(match (lower, upper) {
+            (Some((l, true)), Some((h, true))) if l == h => Run::Equal(l),
+            (lower, upper) => Run::Between { lower, upper },
         });
         i += 1;
     }
-    parts.join(pick(lang, "，或 ", " or "))
+    Condition::Within { fact: name.to_string(), runs }
 }
 
 fn sampled_regions(new: &Policy, hits: Vec<(Answer, Answer, FactSet, Date)>) -> Vec<Region> {

@@ -72,9 +72,11 @@ enum Command {
     /// Serve the HTTP API and the self-assessment page.
     Serve(serve::Args),
     /// Verify, replay, rerun or export stored decision records.
-    Records(records::Args),
+    #[command(subcommand)]
+    Records(records::Command),
     /// Manage the case desk's staff accounts.
-    Users(users::Args),
+    #[command(subcommand)]
+    Users(users::Command),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, Default)]

@@ -14,14 +14,8 @@ use crate::explain::pick;
 /// The database a command uses when none is named.
 pub const DEFAULT_DB: &str = "records.sqlite";
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(subcommand)]
-    command: Command,
-}
-
 #[derive(Debug, Subcommand)]
-enum Command {
+pub enum Command {
     /// Walk the hash chain and name the first record that does not verify.
     Verify {
         /// A SQLite file or a postgres:// URL.
@@ -65,7 +59,7 @@ enum Command {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, Default)]
-enum ExportFormat {
+pub enum ExportFormat {
     #[default]
     Jsonl,
     Csv,
@@ -150,8 +144,8 @@ pub fn open(db: &str, lang: Lang) -> Result<Store, Failure> {
     })
 }
 
-pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
-    match args.command {
+pub fn run(command: Command, io: &mut Io<'_>) -> Outcome {
+    match command {
         Command::Verify { db, lang } => verify(&db, lang.into(), io),
         Command::Replay { db, case, lang } => replay(&db, case.as_deref(), lang.into(), io),
         Command::Rerun { db, rules, case, lang } => rerun(&db, &rules, case.as_deref(), lang.into(), io),

@@ -10,14 +10,8 @@ use super::records::{DEFAULT_DB, login_name, open};
 use super::{EXIT_OK, Failure, Io, LangArg, Outcome};
 use crate::explain::Lang;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(subcommand)]
-    command: Command,
-}
-
 #[derive(Debug, Subcommand)]
-enum Command {
+pub enum Command {
     /// Create a staff account; the password is read from standard input.
     Add {
         name: String,
@@ -42,13 +36,13 @@ enum Command {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-enum RoleArg {
+pub enum RoleArg {
     Clerk,
     Auditor,
 }
 
-pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
-    match args.command {
+pub fn run(command: Command, io: &mut Io<'_>) -> Outcome {
+    match command {
         Command::Add { name, role, db, by, lang } => {
             let lang: Lang = lang.into();
             let role = match role {

@@ -97,7 +97,7 @@ fn a_pack_against_itself_is_equivalent_fast() {
     // business, not a test's).
     let (old, new) = (comply::Rulebook::embedded().unwrap(), comply::Rulebook::embedded().unwrap());
     for policy in new.policies() {
-        let d = comply::diff::diff_policy(old.policy(policy.id()).unwrap(), policy, None, comply::explain::Lang::En);
+        let d = comply::diff::diff_policy(old.policy(policy.id()).unwrap(), policy, None);
         assert!(d.equivalent() && d.method == comply::diff::Method::Identical, "{}", policy.id());
     }
 }
