@@ -45,6 +45,54 @@ thread_local! {
 }
 
 /// The read limit of the running command.
+/// The case `check` and `plan` read: the rule files, a fact file, and the policy and date that win over the
+/// file's own.
+#[derive(Debug, clap::Args)]
+pub struct CaseArgs {
+    /// A rule file or a folder of *.rules files (default: the shipped packs).
+    rules: Option<PathBuf>,
+    /// The case's facts (all of them, or those known so far): TOML, or JSON when the name ends in .json.
+    #[arg(long)]
+    facts: PathBuf,
+    /// The policy id (wins over `policy` in the fact file).
+    #[arg(long)]
+    policy: Option<String>,
+    /// The date to evaluate on, YYYY-MM-DD (wins over `as_of` in the fact file).
+    #[arg(long = "as-of")]
+    as_of: Option<String>,
+}
+
+/// A fact file as read, with the rulebook it is read against; its text is kept for the decision record.
+pub struct ReadCase {
+    pub book: Rulebook,
+    pub name: String,
+    pub text: String,
+    pub file: crate::facts::FactFile,
+}
+
+impl CaseArgs {
+    pub fn read(&self, lang: Lang) -> Result<ReadCase, Failure> {
+        let book = load_rules(self.rules.as_ref(), lang)?;
+        let name = self.facts.display().to_string();
+        // A regular file within the read limit: `/dev/zero` or a FIFO would never end.
+        let text = crate::limits::read_text(&self.facts, read_limit()).map_err(|e| {
+            Failure(match lang {
+                Lang::Zh => format!("无法读取事实文件 `{name}`：{}", e.zh()),
+                Lang::En => format!("cannot read the fact file `{name}`: {}", e.en()),
+            })
+        })?;
+        let file = crate::facts::read_file(&name, &text).map_err(|e| Failure(e.render(lang)))?;
+        Ok(ReadCase { book, name, text, file })
+    }
+
+    /// The policy and date resolved as `check` resolves them: these flags first, then the file.
+    pub fn resolve<'b>(&self, case: &'b ReadCase, lang: Lang) -> Result<crate::Resolved<'b>, Failure> {
+        case.book
+            .resolve(&case.file, self.policy.as_deref(), self.as_of.as_deref())
+            .map_err(|e| Failure(e.render(lang)))
+    }
+}
+
 pub fn read_limit() -> crate::limits::ReadLimit {
     READ_LIMIT.with(|l| l.get())
 }

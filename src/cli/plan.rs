@@ -2,13 +2,10 @@
 //! engine's plan (`comply_engine::plan`), with the same JSON as `/v1/plan` (the contract the web page
 //! drives).
 
-use std::path::PathBuf;
-
 use clap::ValueEnum;
 
-use super::{EXIT_OK, Failure, Io, LangArg, Outcome, load_rules};
+use super::{EXIT_OK, Io, LangArg, Outcome};
 use crate::explain::{self, Lang, pick};
-use crate::facts;
 
 #[derive(Debug, Clone, Copy, ValueEnum, Default)]
 pub enum Format {
@@ -19,17 +16,8 @@ pub enum Format {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A rule file or a folder of *.rules files (default: the shipped packs).
-    rules: Option<PathBuf>,
-    /// The facts known so far: TOML, or JSON when the name ends in .json.
-    #[arg(long)]
-    facts: PathBuf,
-    /// The policy id (wins over `policy` in the fact file).
-    #[arg(long)]
-    policy: Option<String>,
-    /// The date to evaluate on, YYYY-MM-DD (wins over `as_of` in the fact file).
-    #[arg(long = "as-of")]
-    as_of: Option<String>,
+    #[command(flatten)]
+    case: super::CaseArgs,
     #[arg(long, value_enum, default_value_t)]
     format: Format,
     #[arg(long, value_enum, default_value_t)]
@@ -38,17 +26,8 @@ pub struct Args {
 
 pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     let lang: Lang = args.lang.into();
-    let book = load_rules(args.rules.as_ref(), lang)?;
-    let name = args.facts.display().to_string();
-    let text = crate::limits::read_text(&args.facts, super::read_limit()).map_err(|e| {
-        Failure(match lang {
-            Lang::Zh => format!("无法读取事实文件 `{name}`：{}", e.zh()),
-            Lang::En => format!("cannot read the fact file `{name}`: {}", e.en()),
-        })
-    })?;
-    let file = facts::read_file(&name, &text).map_err(|e| Failure(e.render(lang)))?;
-    let resolved =
-        book.resolve(&file, args.policy.as_deref(), args.as_of.as_deref()).map_err(|e| Failure(e.render(lang)))?;
+    let case = args.case.read(lang)?;
+    let resolved = args.case.resolve(&case, lang)?;
     let plan = comply_server::plan::plan(resolved.policy, &resolved.facts, resolved.as_of, &[], lang);
     let out = &mut *io.stdout;
     match args.format {
