@@ -467,3 +467,22 @@ fn batch_says_when_a_missing_list_may_be_larger_than_necessary() {
     assert!(out.stderr.contains("其中 1 行情形较复杂"), "{}", out.stderr);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A rule the refinement decided reads as decided: the sentence that the subdistrict does not matter, and no
+/// open comparison (「尚无法比较」) beneath a ✓ that would read as doubt on the signed report.
+#[test]
+fn a_refined_rule_shows_no_open_comparison() {
+    let dir = std::env::temp_dir().join(format!("comply-refined-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let facts = dir.join("dongtou.toml");
+    std::fs::write(
+        &facts,
+        "policy = \"minimum_wage\"\nas_of = \"2016-03-01\"\n[facts]\ncounty = \"洞头区\"\nemployment = \"full_time\"\nmonthly_wage = 1900\n",
+    )
+    .unwrap();
+    let out = common::comply_with_input(&["check", "--facts", facts.to_str().unwrap()], "");
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("无论洞头区所在街道（乡镇）如何填写，本条结果都相同"), "{}", out.stdout);
+    assert!(!out.stdout.contains("尚无法比较"), "{}", out.stdout);
+}

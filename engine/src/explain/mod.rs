@@ -85,9 +85,13 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
         // Each deciding test is put into words once: marked for the text report, unmarked in the sentence.
         let decisive = data.atoms_of(&explanation.details);
         let said: Vec<String> = decisive.iter().map(|a| words.atom(a)).collect();
+        // A rule the exact refinement decided keeps only the tests that are known: an open comparison under
+        // 「无论…如何填写，本条结果都相同」 would read as doubt about an outcome that is certain.
+        let refined = result.outcome != Outcome::Unknown && !result.missing.is_empty();
         let details: Vec<Detail> = decisive
             .iter()
             .zip(&said)
+            .filter(|(a, _)| !refined || a.holds.is_known())
             .map(|(a, text)| Detail { holds: truth(a.holds), text: text.clone(), value_only: value_only(a) })
             .collect();
         let head = match result.outcome {
