@@ -196,6 +196,10 @@ fn canon(p: &Policy, e: &Expr, out: &mut String, depth: usize) {
         Expr::Min(parts) => list(parts, out, "min"),
         Expr::Max(parts) => list(parts, out, "max"),
         Expr::Sum(parts) => list(parts, out, "sum"),
+        Expr::Count { parts, unit } => {
+            let _ = write!(out, "{unit:?}");
+            list(parts, out, "count")
+        }
         Expr::Compare(c) => {
             out.push('(');
             canon(p, &c.lhs, out, depth + 1);
@@ -331,7 +335,13 @@ fn not_partitionable(p: &Policy, e: &Expr) -> Option<String> {
         p.walk_deep(x, &mut |n| {
             ok &= match n {
                 Expr::Fact(f) => !ordered(*f),
-                Expr::Arith { .. } | Expr::Neg(_) | Expr::Min(_) | Expr::Max(_) | Expr::Sum(_) | Expr::AsOf => false,
+                Expr::Arith { .. }
+                | Expr::Neg(_)
+                | Expr::Min(_)
+                | Expr::Max(_)
+                | Expr::Sum(_)
+                | Expr::Count { .. }
+                | Expr::AsOf => false,
                 Expr::Const(_)
                 | Expr::Derived(_)
                 | Expr::Param(_)
@@ -350,11 +360,11 @@ fn not_partitionable(p: &Policy, e: &Expr) -> Option<String> {
         });
         ok
     };
-    let bare = |x: &Expr| match resolve(p, x) {
+    let bare = |x: &Expr| match p.resolve(x) {
         Expr::Fact(f) => ordered(*f),
         _ => false,
     };
-    let as_of = |x: &Expr| matches!(resolve(p, x), Expr::AsOf);
+    let as_of = |x: &Expr| matches!(p.resolve(x), Expr::AsOf);
     let mut why = None;
     p.walk_deep(e, &mut |n| {
         if why.is_some() {
@@ -362,7 +372,10 @@ fn not_partitionable(p: &Policy, e: &Expr) -> Option<String> {
         }
         if let Expr::Compare(c) = n {
             let (l, r) = (&c.lhs, &c.rhs);
+            // A count's parts are comparisons of their own, which this walk visits too.
+            let counted = |x: &Expr| matches!(p.resolve(x), Expr::Count { .. });
             let ok = (bare(l) && (fixed(r) || as_of(r)))
+                || (counted(l) && fixed(r))
                 || (bare(r) && (fixed(l) || as_of(l)))
                 || (!reads_ordered(l) && !reads_ordered(r));
             if !ok {
@@ -371,21 +384,6 @@ fn not_partitionable(p: &Policy, e: &Expr) -> Option<String> {
         }
     });
     why
-}
-
-/// Follows `let` names to what they stand for.
-fn resolve<'p>(p: &'p Policy, e: &'p Expr) -> &'p Expr {
-    let mut e = e;
-    for _ in 0..=p.derived.len() {
-        match e {
-            Expr::Derived(d) => match p.derived.get(*d as usize) {
-                Some(def) => e = &def.expr,
-                None => break,
-            },
-            _ => break,
-        }
-    }
-    e
 }
 
 /// One end of a piece: the threshold's text and whether the piece includes it; `None` is unbounded.

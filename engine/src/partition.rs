@@ -445,6 +445,8 @@ fn solve(policy: &Policy, side: &Expr, inverse: &mut Vec<Inverse>, depth: usize)
                 _ => Solved::Unsolvable,
             }
         }
+        // A count's value is how many of its parts hold; each part's own comparisons give the thresholds.
+        Expr::Count { .. } => Solved::NoFact,
         other if !reads_ordered(other) => Solved::NoFact,
         _ => Solved::Unsolvable,
     }

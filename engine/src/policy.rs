@@ -179,6 +179,22 @@ impl Policy {
         &self.enums[id as usize]
     }
 
+    /// What a `let` name stands for, followed through names to the first expression that is not one.
+    pub fn resolve<'p>(&'p self, expr: &'p Expr) -> &'p Expr {
+        let mut expr = expr;
+        // Definitions are acyclic after checking; the bound only guards a policy built some other way.
+        for _ in 0..=self.derived.len() {
+            match expr {
+                Expr::Derived(d) => match self.derived.get(*d as usize) {
+                    Some(def) => expr = &def.expr,
+                    None => break,
+                },
+                _ => break,
+            }
+        }
+        expr
+    }
+
     /// The facts an expression reads, through derived values and tables (keys and rows), each once and in
     /// the order first met.
     pub fn facts_read(&self, expr: &Expr) -> Vec<FactId> {
@@ -248,9 +264,12 @@ impl Expr {
             Expr::Not(e) | Expr::Neg(e) => ([Some(e), None, None], &[]),
             Expr::InEnum { value: e, .. } | Expr::InText { value: e, .. } => ([Some(e), None, None], &[]),
             Expr::HasAny { set: e, .. } | Expr::HasOnly { set: e, .. } => ([Some(e), None, None], &[]),
-            Expr::And(parts) | Expr::Or(parts) | Expr::Min(parts) | Expr::Max(parts) | Expr::Sum(parts) => {
-                (none, parts.as_slice())
-            }
+            Expr::And(parts)
+            | Expr::Or(parts)
+            | Expr::Min(parts)
+            | Expr::Max(parts)
+            | Expr::Sum(parts)
+            | Expr::Count { parts, .. } => (none, parts.as_slice()),
             Expr::Compare(c) => ([Some(&c.lhs), Some(&c.rhs), None], &[]),
             Expr::Has { set, item, .. } => ([Some(set), Some(item), None], &[]),
             Expr::Arith { lhs, rhs, .. } => ([Some(lhs), Some(rhs), None], &[]),
@@ -578,6 +597,13 @@ pub enum Expr {
     Min(Vec<Expr>),
     Max(Vec<Expr>),
     Sum(Vec<Expr>),
+    /// How many of the parts hold (`count(c in county: …)`), in `unit` (the clause's measure word, or none).
+    /// Compared with a number it is decided by the parts already known where it can be: `>= 5` holds once
+    /// five hold, whatever the others turn out to be (`eval::count_compare`).
+    Count {
+        parts: Vec<Expr>,
+        unit: Unit,
+    },
 }
 
 #[derive(Debug, Clone)]

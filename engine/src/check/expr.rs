@@ -65,6 +65,10 @@ impl Checker<'_> {
             ExprKind::AsOf => Some((Expr::AsOf, Type::Date)),
             ExprKind::Name(id) => self.name(id, expected),
             ExprKind::Index { series, year } => self.series_year(series, year),
+            ExprKind::Record { list, key } => self.record(list, key),
+            ExprKind::Over { kind, var, domain, filter, body } => {
+                self.over(*kind, var, domain, filter.as_deref(), body, e.span)
+            }
             ExprKind::Call { function, args } => self.call(function, args, e.span),
             ExprKind::If { condition, then, otherwise } => {
                 let condition = self.boolean(condition)?;
@@ -188,7 +192,7 @@ impl Checker<'_> {
         }
     }
 
-    fn boolean(&mut self, e: &ast::Expr) -> Option<Expr> {
+    pub(crate) fn boolean(&mut self, e: &ast::Expr) -> Option<Expr> {
         let (expr, ty) = self.expr(e, Some(Type::Bool))?;
         if ty != Type::Bool {
             self.type_mismatch(e.span, Type::Bool, ty);
@@ -198,6 +202,13 @@ impl Checker<'_> {
     }
 
     fn name(&mut self, id: &ast::Ident, expected: Option<Type>) -> Typed {
+        if let Some(bound) = self.bound(&id.name) {
+            return Some(bound);
+        }
+        if self.lists.contains_key(&id.name) {
+            self.bare_list(id);
+            return None;
+        }
         // An enum value wins where an enum is expected: `county = 鹿城区`.
         if let Some(Type::Enum(e)) = expected
             && let Some(index) = self.enums[e as usize].index(&id.name)
@@ -336,7 +347,7 @@ impl Checker<'_> {
         if poisoned(lhs) || poisoned(rhs) {
             return None;
         }
-        let lhs_is_free_name = matches!(&lhs.kind, ExprKind::Name(id) if !self.symbols.contains_key(&id.name));
+        let lhs_is_free_name = matches!(&lhs.kind, ExprKind::Name(id) if !self.symbols.contains_key(&id.name) && self.bound(&id.name).is_none());
         if lhs_is_free_name {
             let right = self.expr(rhs, None)?;
             let left = self.expr(lhs, Some(right.1))?;
@@ -360,6 +371,7 @@ impl Checker<'_> {
             return lowered;
         }
         let ((lhs_expr, lhs_ty), (rhs_expr, rhs_ty)) = self.pair(lhs, rhs)?;
+        let (lhs_expr, lhs_ty) = counted_in(lhs_expr, lhs_ty, &rhs_expr);
         let ordered = matches!(op, CmpOp::Ge | CmpOp::Gt | CmpOp::Le | CmpOp::Lt);
         match (lhs_ty, rhs_ty) {
             (Type::Mixed, _) | (_, Type::Mixed) => {
@@ -427,7 +439,10 @@ impl Checker<'_> {
         if let Some(word) = word {
             self.check_word(op, word);
         }
-        let lhs_text = self.series_text(lhs).unwrap_or_else(|| self.source_text(lhs.span));
+        let lhs_text = self
+            .series_text(lhs)
+            .or_else(|| self.over_text(lhs))
+            .unwrap_or_else(|| self.bound_text(self.source_text(lhs.span)));
         let rhs_expr = self.in_fact_unit(rhs_expr, &lhs_expr);
         let lhs_expr = self.in_fact_unit(lhs_expr, &rhs_expr);
         Some((
@@ -743,6 +758,19 @@ pub fn did_you_mean(name: &str, candidates: &[String]) -> Option<String> {
         .filter(|(score, _)| *score >= 0.5)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c.clone())
+}
+
+/// 「5个以上县」: records counted by `count(…)` take the measure word of the number they are compared with,
+/// so that `count(c in county: …) >= 5 个` reads as the clause does and the report says 「3 个」.
+fn counted_in(lhs: Expr, lhs_ty: Type, rhs: &Expr) -> (Expr, Type) {
+    match (lhs, rhs) {
+        (Expr::Count { parts, unit }, Expr::Const(Constant::Num(q)))
+            if unit == Unit::ONE && q.dimension().is_count() =>
+        {
+            (Expr::Count { parts, unit: q.unit }, Type::Num(q.dimension()))
+        }
+        (lhs, _) => (lhs, lhs_ty),
+    }
 }
 
 /// A text literal with something in it.

@@ -6,6 +6,7 @@ mod conversions;
 mod expr;
 mod lints;
 mod misquote;
+mod records;
 mod series;
 mod tables;
 mod targets;
@@ -131,6 +132,12 @@ pub(crate) struct Checker<'a> {
     pub(crate) named_enums: BTreeMap<String, EnumId>,
     /// Series of yearly facts (`fact gdp: 亿元 yearly 2021..2025`), by name.
     pub(crate) series: BTreeMap<String, series::Series>,
+    /// Lists of records (`fact rate: % per county`), by name.
+    pub(crate) lists: BTreeMap<String, records::List>,
+    /// The records the `all`/`any`/`count`/`sum` being checked are visiting, innermost last.
+    pub(crate) bindings: Vec<records::Binding>,
+    /// How many records the enclosing `over`s visit in all (the product of their lengths).
+    pub(crate) records_visited: usize,
     derived_ast: Vec<(&'a ast::DerivedAst, bool)>,
     derived: Vec<Option<DerivedDef>>,
     derived_progress: Vec<Progress>,
@@ -163,6 +170,9 @@ impl<'a> Checker<'a> {
             enums: Vec::new(),
             named_enums: BTreeMap::new(),
             series: BTreeMap::new(),
+            lists: BTreeMap::new(),
+            bindings: Vec::new(),
+            records_visited: 1,
             derived_ast: Vec::new(),
             derived: Vec::new(),
             derived_progress: Vec::new(),
@@ -379,7 +389,10 @@ impl<'a> Checker<'a> {
 
     /// Registers a name; reports a duplicate and returns false if it is taken.
     fn declare(&mut self, id: &ast::Ident, symbol: Symbol) -> bool {
-        if self.symbols.contains_key(&id.name) || self.series.contains_key(&id.name) {
+        if self.symbols.contains_key(&id.name)
+            || self.series.contains_key(&id.name)
+            || self.lists.contains_key(&id.name)
+        {
             self.error(twice(id));
             return false;
         }
@@ -581,6 +594,10 @@ impl<'a> Checker<'a> {
         let label = fact.details.label.clone().unwrap_or_else(|| Bilingual { zh: fact.id.name.clone(), en: None });
         if let Some(years) = &fact.yearly {
             self.declare_series(fact, years, (ty, unit, whole), &label);
+            return;
+        }
+        if let Some(per) = &fact.per {
+            self.declare_list(fact, per, (ty, unit, whole), &label);
             return;
         }
         self.push_fact(fact, &fact.id, (ty, unit, whole), label);

@@ -10,7 +10,8 @@ use jiff::civil::Date;
 
 use crate::policy::*;
 use crate::syntax::ast::{ArithOp, CmpOp};
-use crate::units::Quantity;
+use crate::units::{Quantity, Unit};
+use rust_decimal::Decimal;
 pub use value::{FactMask, Undefined, Value};
 
 /// A supplied fact value, already checked against the fact's declared type and kept in its unit: the
@@ -255,9 +256,12 @@ impl Costs<'_> {
                 sum(&t.keys).saturating_add(rows).saturating_add(4)
             }),
             Expr::Not(inner) | Expr::Neg(inner) => 1 + self.of(inner, d),
-            Expr::And(parts) | Expr::Or(parts) | Expr::Min(parts) | Expr::Max(parts) | Expr::Sum(parts) => {
-                1 + sum(parts)
-            }
+            Expr::And(parts)
+            | Expr::Or(parts)
+            | Expr::Min(parts)
+            | Expr::Max(parts)
+            | Expr::Sum(parts)
+            | Expr::Count { parts, .. } => 1 + sum(parts),
             Expr::Compare(c) => 1 + self.of(&c.lhs, d).saturating_add(self.of(&c.rhs, d)),
             Expr::InEnum { value, .. } => 1 + self.of(value, d),
             Expr::InText { value, texts, .. } => (texts.len() as u32).saturating_add(self.of(value, d)),
@@ -513,6 +517,9 @@ impl<'a> Env<'a> {
             Expr::And(parts) => self.connective(parts, false),
             Expr::Or(parts) => self.connective(parts, true),
             Expr::Compare(c) => {
+                if let Expr::Count { parts, unit } = self.policy.resolve(&c.lhs) {
+                    return self.count_compare(c.op, parts, *unit, &c.rhs);
+                }
                 let lhs = self.eval(&c.lhs);
                 let rhs = self.eval(&c.rhs);
                 compare(c.op, lhs, rhs)
@@ -567,6 +574,41 @@ impl<'a> Env<'a> {
                 }
                 total.unwrap_or(Value::undefined(Undefined::Arithmetic))
             }
+            Expr::Count { parts, unit } => match self.tally(parts) {
+                (held, None) => Value::Num(Quantity::new(Decimal::from(held), *unit)),
+                (_, Some((unknown, _))) => unknown,
+            },
+        }
+    }
+
+    /// How many parts hold, and, when some are not known, what they are waiting for and how many they are.
+    pub(crate) fn tally(&mut self, parts: &'a [Expr]) -> (usize, Option<(Value<'a>, usize)>) {
+        let (mut held, mut open): (usize, Option<(Value<'a>, usize)>) = (0, None);
+        for part in parts {
+            match self.eval(part) {
+                Value::Bool(true) => held += 1,
+                Value::Bool(false) => {}
+                unknown => open = Some(open.map_or((unknown, 1), |(u, n)| (u.join_unknown(unknown), n + 1))),
+            }
+        }
+        (held, open)
+    }
+
+    /// A count compared with a number while some parts are unknown: the count lies between the parts known
+    /// to hold and those plus the unknown ones, and the comparison is decided when it comes out the same
+    /// at every count in between (「5个以上县」 is met once five are, whatever the other six turn out to be).
+    fn count_compare(&mut self, op: CmpOp, parts: &'a [Expr], unit: Unit, rhs: &'a Expr) -> Value<'a> {
+        let (held, open) = self.tally(parts);
+        let goal = self.eval(rhs);
+        let at = |n: usize| compare(op, Value::Num(Quantity::new(Decimal::from(n), unit)), goal);
+        let Some((unknown, count)) = open else { return at(held) };
+        let (low, high) = (at(held), at(held + count));
+        let Value::Num(goal_q) = goal else { return unknown.join_unknown(goal) };
+        // `=` and `!=` may change inside the interval though not at its ends.
+        let inside = Decimal::from(held) < goal_q.value && goal_q.value < Decimal::from(held + count);
+        match (low, high) {
+            (Value::Bool(a), Value::Bool(b)) if a == b && !(inside && matches!(op, CmpOp::Eq | CmpOp::Ne)) => low,
+            _ => unknown,
         }
     }
 

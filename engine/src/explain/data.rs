@@ -20,6 +20,9 @@ pub struct Atom<'a> {
     pub subject: Value<'a>,
     /// What it was tested against: a comparison's right side, or the item a set must hold.
     pub other: Value<'a>,
+    /// For a count of records (`count(…) >= 3 个`) some of which are not yet known: how many those are. The
+    /// subject then counts the records known to hold.
+    pub pending: u16,
 }
 
 #[derive(Debug, Clone)]
@@ -186,7 +189,30 @@ impl<'a> Collector<'_, 'a> {
                     Expr::Has { set, item, .. } => (self.env.eval(set), self.env.eval(item)),
                     other => (self.env.eval(other), unknown),
                 };
-                self.atoms.push(Atom { expr: leaf, holds, subject, other });
+                let counted = match leaf {
+                    Expr::Compare(c) => match self.env.policy.resolve(&c.lhs) {
+                        Expr::Count { parts, unit } => Some((parts, *unit)),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let Some((parts, unit)) = counted else {
+                    self.atoms.push(Atom { expr: leaf, holds, subject, other, pending: 0 });
+                    return;
+                };
+                let (held, open) = self.env.tally(parts);
+                let subject = Value::Num(crate::units::Quantity::new(held.into(), unit));
+                let pending = open.map_or(0, |(_, n)| u16::try_from(n).unwrap_or(u16::MAX));
+                self.atoms.push(Atom { expr: leaf, holds, subject, other, pending });
+                // The records that decided a count: those counted, and, unless the count is met, those that
+                // did not count. Records not yet known are in the count's own line and in the missing list.
+                for part in parts {
+                    match self.env.eval(part) {
+                        Value::Bool(true) => self.collect(part),
+                        Value::Bool(false) if holds != Value::Bool(true) => self.collect(part),
+                        _ => {}
+                    }
+                }
             }
         }
     }

@@ -577,7 +577,13 @@ impl Words<'_> {
                 };
                 // A computed share is shown in the threshold's unit (26.3% rather than 0.263).
                 let lhs_unit = if matches!(c.lhs, Expr::Fact(_)) { None } else { rhs_unit };
-                let lhs = self.show(lhs_value, ty, lhs_unit);
+                let mut lhs = self.show(lhs_value, ty, lhs_unit);
+                if atom.pending > 0 {
+                    lhs = match lang {
+                        Lang::Zh => format!("已知 {lhs}（另有 {} 项尚未填报）", atom.pending),
+                        Lang::En => format!("{lhs} known ({} not yet reported)", atom.pending),
+                    };
+                }
                 let rhs = match &c.rhs {
                     Expr::Const(_) => self.show(rhs_value, ty, None),
                     other => match self.name_of(other, "") {
@@ -602,6 +608,8 @@ impl Words<'_> {
                     return format!("{subject} {lhs}{comma}{class}");
                 }
                 let gap = match (atom.holds, lhs_value, rhs_value) {
+                    // Records not yet known may still close part of the gap: it is not stated.
+                    _ if atom.pending > 0 => String::new(),
                     // At the threshold itself the statutory word already says whether the number counts.
                     (Value::Bool(false), Value::Num(a), Value::Num(b))
                         if matches!(c.op, CmpOp::Ge | CmpOp::Gt | CmpOp::Le | CmpOp::Lt)

@@ -160,6 +160,16 @@ fn date(text: &str) -> Option<jiff::civil::Date> {
 /// The ordinal of an enum value given by its name, its Chinese or English label or a declared alias;
 /// ASCII names match whatever their case. A spelling that matches nothing is refused with the choices.
 pub(crate) fn enum_value(policy: &Policy, fact: &FactDef, id: EnumId, given: &str) -> Result<u16, FactError> {
+    enum_value_of(policy, (&fact.name, &fact.label.zh), id, given)
+}
+
+/// `enum_value` for a value that is no fact's: the key of a record (`county = "鹿城区"`), named as `name`.
+pub(crate) fn enum_value_of(
+    policy: &Policy,
+    (name, label): (&str, &str),
+    id: EnumId,
+    given: &str,
+) -> Result<u16, FactError> {
     let def = policy.enum_def(id);
     let given = given.trim();
     let ascii = halfwidth(given);
@@ -174,8 +184,8 @@ pub(crate) fn enum_value(policy: &Policy, fact: &FactDef, id: EnumId, given: &st
     def.values.iter().position(matches).map(|i| i as u16).ok_or_else(|| {
         let names: Vec<String> = def.values.iter().map(|v| v.name.clone()).collect();
         FactError::BadEnum {
-            name: fact.name.clone(),
-            label: fact.label.zh.clone(),
+            name: name.to_string(),
+            label: label.to_string(),
             given: given.to_string(),
             suggestion: crate::check::did_you_mean(given, &names),
             allowed: Box::new(Accepted {

@@ -86,6 +86,11 @@ pub enum FactError {
     NoAsOf,
     #[error("{0}")]
     Case(super::case::CaseError),
+    /// A row of a list of records that does not say which record it is.
+    #[error("row {row} of `{key}` does not say which record it is")]
+    RecordWithoutKey { key: String, row: usize },
+    #[error("the record `{record}` of `{key}` is given twice")]
+    RecordTwice { key: String, record: String },
 }
 
 /// Boxed: the error type stays small on the happy path.
@@ -137,6 +142,12 @@ impl FactError {
                 format!("事实文件中有无法识别的顶层键 `{key}`；只允许 policy、as_of、case、facts（及测试用的 expect）")
             }
             FactError::Case(error) => error.zh(),
+            FactError::RecordWithoutKey { key, row } => {
+                format!("`{key}` 的第 {row} 条记录没有写明是哪一条：请加上 {key} = \"…\"（如 {key} = \"鹿城区\"）")
+            }
+            FactError::RecordTwice { key, record } => {
+                format!("`{key}` 中“{record}”这条记录给了两次；每条记录只能写一行，请合并或删去其中一行")
+            }
             FactError::Undeclared { name, policy, suggestion } => {
                 let hint = suggestion.as_ref().map(|s| format!("；是否指 `{s}`？")).unwrap_or_default();
                 format!(
@@ -217,6 +228,12 @@ impl FactError {
                 )
             }
             FactError::Case(error) => error.en(),
+            FactError::RecordWithoutKey { key, row } => {
+                format!("row {row} of `{key}` does not say which record it is: add {key} = \"…\"")
+            }
+            FactError::RecordTwice { key, record } => {
+                format!("the record “{record}” of `{key}` is given twice; give each record in one row only")
+            }
             FactError::Undeclared { name, policy, suggestion } => {
                 let hint = suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
                 format!("policy {policy} declares no fact `{name}`{hint} (`comply facts --policy {policy}` lists them)")

@@ -32,6 +32,9 @@ pub enum Raw {
     Number(String),
     Text(String),
     List(Vec<Raw>),
+    /// Rows of a list of records (`[[facts.county]]` tables, or a JSON array of objects): each row names its
+    /// record by the key (`county = "鹿城区"`) and gives that record's values by list name.
+    Records(Vec<Vec<(String, Raw)>>),
 }
 
 impl Raw {
@@ -41,6 +44,7 @@ impl Raw {
             Raw::Number(n) => n.clone(),
             Raw::Text(t) => format!("\"{t}\""),
             Raw::List(items) => format!("[{}]", items.iter().map(Raw::describe).collect::<Vec<_>>().join(", ")),
+            Raw::Records(rows) => format!("[{} 条记录]", rows.len()),
         }
     }
 }
@@ -153,9 +157,57 @@ fn json_to_raw(value: serde_json::Value) -> Option<Raw> {
         J::Bool(b) => Raw::Bool(b),
         J::Number(n) => Raw::Number(n.to_string()),
         J::String(s) => Raw::Text(s),
+        J::Array(items) if !items.is_empty() && items.iter().all(serde_json::Value::is_object) => Raw::Records(
+            items
+                .into_iter()
+                .map(|row| match row {
+                    J::Object(fields) => fields.into_iter().filter_map(|(k, v)| Some((k, json_to_raw(v)?))).collect(),
+                    _ => Vec::new(),
+                })
+                .collect(),
+        ),
         J::Array(items) => Raw::List(items.into_iter().filter_map(json_to_raw).collect()),
         J::Object(_) => Raw::Text(value.to_string()),
     })
+}
+
+/// The rows of lists of records as the facts they are: `[[facts.county]]` with `county = "鹿城区"` and
+/// `rate = 96` gives `rate_鹿城区 = 96`. The key is read like any enum value (labels and `aka` spellings
+/// too); a row without it, or a record given twice, is refused rather than guessed.
+fn records(policy: &Policy, facts: &[(String, Raw)]) -> Result<Vec<(String, Raw)>, FactError> {
+    let mut out = Vec::with_capacity(facts.len());
+    for (name, raw) in facts {
+        let Raw::Records(rows) = raw else {
+            out.push((name.clone(), raw.clone()));
+            continue;
+        };
+        let Some(key) = policy.enums.iter().position(|e| e.name.as_deref() == Some(name.as_str())) else {
+            let keys: Vec<String> = policy.enums.iter().filter_map(|e| e.name.clone()).collect();
+            return Err(FactError::Undeclared {
+                name: name.clone(),
+                policy: policy.id.clone(),
+                suggestion: crate::check::did_you_mean(name, &keys),
+            });
+        };
+        let mut seen = Vec::new();
+        for (row, fields) in rows.iter().enumerate() {
+            let given = fields.iter().find(|(k, _)| k == name).map(|(_, v)| v);
+            let value = match given {
+                Some(Raw::Text(text)) => codec::enum_value_of(policy, (name, name), key as u16, text)?,
+                Some(other) => codec::enum_value_of(policy, (name, name), key as u16, &other.describe())?,
+                None => return Err(FactError::RecordWithoutKey { key: name.clone(), row: row + 1 }),
+            };
+            let record = &policy.enums[key].values[value as usize].name;
+            if seen.contains(&value) {
+                return Err(FactError::RecordTwice { key: name.clone(), record: record.clone() });
+            }
+            seen.push(value);
+            for (field, raw) in fields.iter().filter(|(k, _)| k != name) {
+                out.push((format!("{field}_{record}"), raw.clone()));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// A value given in another time base and converted by a law the pack cites (`convert`): what was given,
@@ -188,7 +240,7 @@ pub fn conversions(policy: &Policy, facts: &[(String, Raw)]) -> Vec<Converted> {
 /// Checks raw facts against a policy and fills its slots.
 pub fn bind(policy: &Policy, facts: &[(String, Raw)]) -> Result<FactSet, FactError> {
     let mut set = FactSet::empty(policy);
-    for (name, raw) in facts {
+    for (name, raw) in &records(policy, facts)? {
         let Some(id) = policy.fact_index(name) else {
             let names: Vec<String> = policy.facts.iter().map(|f| f.name.clone()).collect();
             return Err(FactError::Undeclared {
@@ -210,6 +262,7 @@ pub fn coerce(policy: &Policy, fact: &FactDef, raw: &Raw) -> Result<FactValue, F
         Raw::Number(n) => Given::Number(n),
         Raw::Text(t) => Given::Text(t),
         Raw::List(items) => Given::List(items),
+        Raw::Records(_) => Given::Text("[…]"),
     };
     codec::read(policy, fact, given)
 }

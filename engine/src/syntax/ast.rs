@@ -166,6 +166,8 @@ pub struct FactAst {
     pub ty: Spanned<TypeAst>,
     /// `yearly 2021..2025`: a series, one fact per year (first and last year, inclusive).
     pub yearly: Option<Spanned<(i16, i16)>>,
+    /// `per county`: a list of records, one fact per value of the named enum.
+    pub per: Option<Ident>,
     pub details: Details,
 }
 
@@ -328,6 +330,15 @@ impl CmpOp {
     }
 }
 
+/// What `over` makes of the records: every one holds, one does, how many do, or the total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverKind {
+    All,
+    Any,
+    Count,
+    Sum,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArithOp {
     Add,
@@ -358,6 +369,19 @@ pub enum ExprKind {
     Index {
         series: Ident,
         year: Spanned<i16>,
+    },
+    /// One record of a list: `rate[鹿城区]`, or `rate[c]` for the record `over` is visiting.
+    Record {
+        list: Ident,
+        key: Ident,
+    },
+    /// `all(c in county where …: …)` and its kin: the body for each value of a named enum.
+    Over {
+        kind: OverKind,
+        var: Ident,
+        domain: Ident,
+        filter: Option<Box<Expr>>,
+        body: Box<Expr>,
     },
     Call {
         function: Ident,

@@ -188,6 +188,12 @@ fn in_chinese(description: &str) -> &str {
             "类型（bool、count、date、text、number、enum {…}、set of {…}，或 万元/亩 这样的单位）"
         }
         "`{ label … }`" => "`{ label … }`",
+        "one year of a series (`gdp[2025]`) or one record of a list (`rate[鹿城区]`)" => {
+            "序列的某一年（`gdp[2025]`）或列表的某一条（`rate[鹿城区]`）"
+        }
+        "`all`, `any`, `count` or `sum` over a list (`all(c in county: …)`)" => {
+            "对列表逐条的 `all`、`any`、`count` 或 `sum`（`all(c in county: …)`）"
+        }
         other => other,
     }
 }
@@ -232,7 +238,10 @@ fn describe(grammar_rule: Rule) -> &'static str {
         Rule::enum_decl => "`enum NAME { … }`",
         Rule::yearly | Rule::k_yearly => "`yearly FROM..TO`",
         Rule::year => "a year (four digits)",
-        Rule::index => "one year of a series (`gdp[2025]`)",
+        Rule::index => "one year of a series (`gdp[2025]`) or one record of a list (`rate[鹿城区]`)",
+        Rule::per_key | Rule::k_per => "`per ENUM`",
+        Rule::over | Rule::over_kind => "`all`, `any`, `count` or `sum` over a list (`all(c in county: …)`)",
+        Rule::k_where => "`where`",
         Rule::k_ordered => "`ordered`",
         Rule::t_set | Rule::k_set => "`set`",
         Rule::k_of => "`of`",
@@ -356,9 +365,12 @@ impl Builder {
                 let id = self.ident(next(&mut inner)?);
                 let ty = self.fact_type(next(&mut inner)?)?;
                 let mut yearly = None;
+                let mut per = None;
                 let mut details = Details::default();
                 for child in inner {
-                    if child.as_rule() == Rule::yearly {
+                    if child.as_rule() == Rule::per_key {
+                        per = Some(self.ident(only(child)?));
+                    } else if child.as_rule() == Rule::yearly {
                         let span = self.span(&child);
                         let mut years = children(child);
                         let from = self.year(next(&mut years)?)?;
@@ -368,7 +380,7 @@ impl Builder {
                         details = self.details(child)?;
                     }
                 }
-                Item::Fact(FactAst { id, ty, yearly, details })
+                Item::Fact(FactAst { id, ty, yearly, per, details })
             }
             Rule::enum_decl => {
                 let ordered = pair.clone().into_inner().any(|p| p.as_rule() == Rule::k_ordered);
@@ -854,8 +866,27 @@ impl Builder {
             Rule::index => {
                 let mut inner = pair.into_inner();
                 let series = self.ident(next(&mut inner)?);
-                let year = self.year(next(&mut inner)?)?;
-                ExprKind::Index { series, year }
+                let key = next(&mut inner)?;
+                if key.as_rule() == Rule::ident {
+                    ExprKind::Record { list: series, key: self.ident(key) }
+                } else {
+                    ExprKind::Index { series, year: self.year(key)? }
+                }
+            }
+            Rule::over => {
+                let mut inner = pair.into_inner().filter(|p| !matches!(p.as_rule(), Rule::k_in | Rule::k_where));
+                let kind = match next(&mut inner)?.as_str() {
+                    "all" => OverKind::All,
+                    "any" => OverKind::Any,
+                    "count" => OverKind::Count,
+                    _ => OverKind::Sum,
+                };
+                let var = self.ident(next(&mut inner)?);
+                let domain = self.ident(next(&mut inner)?);
+                let mut rest: Vec<Expr> = inner.map(|e| self.expr(e)).collect::<Built<_>>()?;
+                let body = Box::new(rest.pop().ok_or_else(|| unexpected(self.file, span, Rule::over))?);
+                let filter = rest.pop().map(Box::new);
+                ExprKind::Over { kind, var, domain, filter, body }
             }
             Rule::call => {
                 let mut inner = pair.into_inner();
