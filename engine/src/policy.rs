@@ -618,5 +618,8 @@ pub struct Comparison {
     pub word_source: Option<String>,
     /// The left side as the author wrote it, to name a computed value in explanations.
     pub lhs_text: String,
+    /// How a report names a total, a mean or a count over a series or a list, in both languages
+    /// (「新增面积（合计）」), where the rule text would read as code.
+    pub lhs_label: Option<Bilingual>,
     pub span: Span,
 }

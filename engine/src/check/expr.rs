@@ -439,10 +439,11 @@ impl Checker<'_> {
         if let Some(word) = word {
             self.check_word(op, word);
         }
-        let lhs_text = self
-            .series_text(lhs)
-            .or_else(|| self.over_text(lhs))
-            .unwrap_or_else(|| self.bound_text(self.source_text(lhs.span)));
+        let lhs_label = self.series_text(lhs).or_else(|| self.over_text(lhs));
+        let lhs_text = match &lhs_label {
+            Some(label) => label.zh.clone(),
+            None => self.bound_text(self.source_text(lhs.span)),
+        };
         let rhs_expr = self.in_fact_unit(rhs_expr, &lhs_expr);
         let lhs_expr = self.in_fact_unit(lhs_expr, &rhs_expr);
         Some((
@@ -454,6 +455,7 @@ impl Checker<'_> {
                 word_negated: false,
                 word_source: word_source.map(str::to_string),
                 lhs_text,
+                lhs_label,
                 span,
             })),
             Type::Bool,

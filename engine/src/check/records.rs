@@ -331,20 +331,21 @@ impl Checker<'_> {
 
     /// How a report names a count or total over a list: 「创成创新型城市（计数）」, 「新增面积（合计）」, from the list
     /// the body reads, never the rule text `count(c in county: …)`.
-    pub(crate) fn over_text(&self, e: &ast::Expr) -> Option<String> {
+    pub(crate) fn over_text(&self, e: &ast::Expr) -> Option<Bilingual> {
         let ExprKind::Over { kind, body, .. } = &e.kind else { return None };
-        let what = match kind {
-            OverKind::Count => "计数",
-            OverKind::Sum => "合计",
+        let (zh, en) = match kind {
+            OverKind::Count => ("计数", "count"),
+            OverKind::Sum => ("合计", "total"),
             _ => return None,
         };
         let mut list = None;
         find_record(body, &mut |name| {
             if list.is_none() {
-                list = self.lists.get(name).map(|l| l.label.zh.clone());
+                list = self.lists.get(name).map(|l| l.label.clone());
             }
         });
-        Some(format!("{}（{what}）", list?))
+        let list = list?;
+        Some(Bilingual { zh: format!("{}（{zh}）", list.zh), en: list.en.map(|l| format!("{l} ({en})")) })
     }
 
     /// A comparison's left side as the report names it inside an `over`: `rate[c]` of the record visited

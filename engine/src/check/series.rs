@@ -228,18 +228,23 @@ impl Checker<'_> {
 
     /// How a report names a total or a mean over a series: 「引进高校毕业生（2021－2025年合计）」, never the
     /// rule text `sum(graduates)`.
-    pub(crate) fn series_text(&self, e: &ast::Expr) -> Option<String> {
+    pub(crate) fn series_text(&self, e: &ast::Expr) -> Option<Bilingual> {
         let ExprKind::Call { function, args } = &e.kind else { return None };
         let [ast::Expr { kind: ExprKind::Name(name), .. }] = args.as_slice() else { return None };
         let series = self.series.get(&name.name)?;
-        let what = match function.name.as_str() {
-            "sum" => "合计",
-            "mean" => "年均",
+        let (zh, en) = match function.name.as_str() {
+            "sum" => ("合计", "total"),
+            "mean" => ("年均", "yearly mean"),
             _ => return None,
         };
-        let label = &self.facts.get(series.first as usize)?.label.zh;
+        let (from, to) = (series.from, series.to);
+        let label = &self.facts.get(series.first as usize)?.label;
         // The first year's label is 「引进高校毕业生（2021年）」: the series' own label is what precedes it.
-        let own = label.strip_suffix(&format!("（{}年）", series.from)).unwrap_or(label);
-        Some(format!("{own}（{}－{}年{what}）", series.from, series.to))
+        let own = label.zh.strip_suffix(&format!("（{from}年）")).unwrap_or(&label.zh);
+        let own_en = label.en.as_deref().map(|l| l.strip_suffix(&format!(" ({from})")).unwrap_or(l));
+        Some(Bilingual {
+            zh: format!("{own}（{from}－{to}年{zh}）"),
+            en: own_en.map(|own| format!("{own} ({en} {from}–{to})")),
+        })
     }
 }

@@ -141,6 +141,7 @@ impl Checker<'_> {
             word_negated: false,
             word_source: None,
             lhs_text: "period".into(),
+            lhs_label: None,
             span: due.span,
         }));
         let when = applies;
@@ -233,6 +234,7 @@ impl Checker<'_> {
                 word_negated: false,
                 word_source: None,
                 lhs_text: lhs_text.clone(),
+                lhs_label: None,
                 span,
             }))
         };

@@ -178,7 +178,7 @@ fn condition(policy: &Policy, expr: &Expr, lang: Lang) -> String {
             format!("{}{colon}{}", words.name_of(inner, ""), yes_no(false))
         }
         Expr::Compare(c) => {
-            let subject = words.name_of(&c.lhs, &c.lhs_text);
+            let subject = words.subject_of(c);
             let ty = match words.type_of(&c.lhs) {
                 Type::Mixed => words.type_of(&c.rhs),
                 t => t,

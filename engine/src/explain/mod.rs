@@ -540,6 +540,13 @@ impl Words<'_> {
         }
     }
 
+    /// A comparison's left side as a reader names it: the fact or value by its label, a total or count by
+    /// the words the checker gave it, anything else as the rule text wrote it.
+    fn subject_of<'s>(&'s self, c: &'s Comparison) -> &'s str {
+        let computed = c.lhs_label.as_ref().map_or(c.lhs_text.as_str(), |l| localized(l, self.lang));
+        self.name_of(&c.lhs, computed)
+    }
+
     fn type_of(&self, expr: &Expr) -> Type {
         let policy = self.policy;
         match expr {
@@ -564,7 +571,7 @@ impl Words<'_> {
         let comma = pick(lang, "，", ", ");
         match atom.expr {
             Expr::Compare(c) => {
-                let subject = self.name_of(&c.lhs, &c.lhs_text);
+                let subject = self.subject_of(c);
                 // Enum constants take their type from the other side.
                 let ty = match self.type_of(&c.lhs) {
                     Type::Mixed => self.type_of(&c.rhs),
