@@ -88,7 +88,7 @@ pub enum FactError {
     Case(super::case::CaseError),
     /// A row of a list of records that does not say which record it is.
     #[error("row {row} of `{key}` does not say which record it is")]
-    RecordWithoutKey { key: String, row: usize },
+    RecordWithoutKey { key: String, row: usize, example: String },
     #[error("the record `{record}` of `{key}` is given twice")]
     RecordTwice { key: String, record: String },
 }
@@ -142,8 +142,8 @@ impl FactError {
                 format!("事实文件中有无法识别的顶层键 `{key}`；只允许 policy、as_of、case、facts（及测试用的 expect）")
             }
             FactError::Case(error) => error.zh(),
-            FactError::RecordWithoutKey { key, row } => {
-                format!("`{key}` 的第 {row} 条记录没有写明是哪一条：请加上 {key} = \"…\"（如 {key} = \"鹿城区\"）")
+            FactError::RecordWithoutKey { key, row, example } => {
+                format!("`{key}` 的第 {row} 条记录没有写明是哪一条：请加上 {key} = \"…\"（如 {key} = \"{example}\"）")
             }
             FactError::RecordTwice { key, record } => {
                 format!("`{key}` 中“{record}”这条记录给了两次；每条记录只能写一行，请合并或删去其中一行")
@@ -228,8 +228,10 @@ impl FactError {
                 )
             }
             FactError::Case(error) => error.en(),
-            FactError::RecordWithoutKey { key, row } => {
-                format!("row {row} of `{key}` does not say which record it is: add {key} = \"…\"")
+            FactError::RecordWithoutKey { key, row, example } => {
+                format!(
+                    "row {row} of `{key}` does not say which record it is: add {key} = \"…\" (e.g. {key} = \"{example}\")"
+                )
             }
             FactError::RecordTwice { key, record } => {
                 format!("the record “{record}” of `{key}` is given twice; give each record in one row only")

@@ -193,9 +193,12 @@ fn records(policy: &Policy, facts: &[(String, Raw)]) -> Result<Vec<(String, Raw)
         for (row, fields) in rows.iter().enumerate() {
             let given = fields.iter().find(|(k, _)| k == name).map(|(_, v)| v);
             let value = match given {
-                Some(Raw::Text(text)) => codec::enum_value_of(policy, (name, name), key as u16, text)?,
-                Some(other) => codec::enum_value_of(policy, (name, name), key as u16, &other.describe())?,
-                None => return Err(FactError::RecordWithoutKey { key: name.clone(), row: row + 1 }),
+                Some(Raw::Text(text)) => codec::enum_value_of(policy, (name, "记录"), key as u16, text)?,
+                Some(other) => codec::enum_value_of(policy, (name, "记录"), key as u16, &other.describe())?,
+                None => {
+                    let example = policy.enums[key].values.first().map(|v| v.name.clone()).unwrap_or_default();
+                    return Err(FactError::RecordWithoutKey { key: name.clone(), row: row + 1, example });
+                }
             };
             let record = &policy.enums[key].values[value as usize].name;
             if seen.contains(&value) {
