@@ -16,6 +16,7 @@ mod fuzz;
 mod hostile;
 mod inputs;
 mod law_conversion;
+mod lists;
 mod materials;
 mod newcomer;
 mod packs;
