@@ -760,6 +760,13 @@ impl<'a> Checker<'a> {
         };
         let result = declared.and_then(|declared| {
             let (expr, found) = self.expr(&ast.value, declared)?;
+            // `let n: 个 = count(…)`: the records are counted in the declared measure word.
+            let (expr, found) = match (expr, declared_unit) {
+                (Expr::Count { parts, unit }, Some(counted)) if unit == Unit::ONE && counted.dimension().is_count() => {
+                    (Expr::Count { parts, unit: counted }, Type::Num(counted.dimension()))
+                }
+                (expr, _) => (expr, found),
+            };
             if let Some(declared) = declared
                 && declared != found
             {

@@ -276,6 +276,9 @@ impl Checker<'_> {
     ) -> Option<Vec<(Type, Expr)>> {
         let errors = |c: &Self| c.diagnostics.iter().filter(|d| d.is_error()).count();
         let before = errors(self);
+        // The body is the same text for every record: what the checker says about it (a warning too) is said
+        // once, for the first record.
+        let mut said: Option<usize> = None;
         let size = self.enums[key as usize].values.len() as u16;
         let mut parts = Vec::with_capacity(size as usize);
         let mut sum_type: Option<Type> = None;
@@ -287,7 +290,13 @@ impl Checker<'_> {
                 _ => self.boolean(body).map(|b| (b, Type::Bool)),
             };
             self.bindings.pop();
-            // The body is the same text for every record: its mistakes are reported once, for the first.
+            match said {
+                None => said = Some(self.diagnostics.len()),
+                Some(first) => {
+                    let later = self.diagnostics.split_off(first.min(self.diagnostics.len()));
+                    self.diagnostics.extend(later.into_iter().filter(|d| d.is_error()));
+                }
+            }
             if errors(self) > before {
                 return None;
             }

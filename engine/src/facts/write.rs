@@ -25,7 +25,7 @@ pub fn fact_file(policy: &Policy, as_of: Option<Date>, facts: &FactSet, comment:
     let mut unknown = Vec::new();
     for (i, def) in policy.facts.iter().enumerate() {
         match facts.get(i as FactId) {
-            Some(v) => out.push_str(&format!("{} = {}\n", def.name, value_toml(policy, def, v))),
+            Some(v) => out.push_str(&format!("{} = {}\n", key(&def.name), value_toml(policy, def, v))),
             None => unknown.push(def.name.as_str()),
         }
     }
@@ -33,6 +33,16 @@ pub fn fact_file(policy: &Policy, as_of: Option<Date>, facts: &FactSet, comment:
         out.push_str(&format!("# unknown: {}\n", unknown.join(", ")));
     }
     out
+}
+
+/// A fact's name as a TOML key: bare where TOML allows it (ASCII letters, digits, `_`, `-`), quoted otherwise,
+/// so that a record of a list (`energy_centres_鹿城区`) or a fact named in Chinese reads back.
+fn key(name: &str) -> String {
+    if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        name.to_string()
+    } else {
+        quoted(name)
+    }
 }
 
 fn quoted(s: &str) -> String {

@@ -225,6 +225,7 @@ fn answers_of(path: &str) -> (String, BTreeMap<String, Vec<String>>) {
                         _ => None,
                     })
                     .collect(),
+                Raw::Records(_) => panic!("{path}: the page answers one fact per screen, not rows of records"),
             };
             (name, values)
         })
