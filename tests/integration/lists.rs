@@ -28,7 +28,7 @@ policy counts {
 
 /// 0 = no, 1 = yes, 2 = unknown, for each of the eight facts (ok × 4, counted × 4).
 fn facts(codes: &[u8]) -> Vec<Option<FactValue>> {
-    codes.iter().map(|c| (*c < 2).then(|| FactValue::Bool(*c == 1))).collect()
+    codes.iter().map(|c| (*c < 2).then_some(FactValue::Bool(*c == 1))).collect()
 }
 
 fn outcomes(policy: &comply::policy::Policy, values: Vec<Option<FactValue>>) -> Vec<Outcome> {
