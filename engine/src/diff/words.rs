@@ -79,6 +79,25 @@ pub fn report(d: &PolicyDiff, policy: &Policy, lang: Lang) -> String {
             };
         }
     }
+    if !d.given_in.is_empty() {
+        let given: Vec<String> = d
+            .given_in
+            .iter()
+            .map(|(fact, unit)| match lang {
+                Lang::Zh => format!("{}按 {unit} 填写", names.fact(fact)),
+                Lang::En => format!("{fact} given in {unit}"),
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {}{}",
+            say(
+                "换算规定不同：按其他时间单位填写的数值由两个版本各按其换算规定读取，逐块比较了：",
+                "the conversions differ: a figure given in another time base is read by each version's own conversions; compared piece by piece: "
+            ),
+            given.join(say("；", ", "))
+        );
+    }
     if !d.background.is_empty() {
         let held: Vec<String> = d.background.iter().map(|(fact, value)| names.held(fact, value)).collect();
         let _ = writeln!(
@@ -227,6 +246,26 @@ fn header(h: &HeaderChange, lang: Lang) -> String {
         HeaderChange::FactAdded(name) => format!("{} `{name}`", pick(lang, "新增事实", "new fact")),
         HeaderChange::FactRetyped(name) => format!("{fact} `{name}` {}", pick(lang, "类型改变", "changes type")),
         HeaderChange::FactRemoved(name) => format!("{fact} `{name}` {}", pick(lang, "被删除", "removed")),
+        HeaderChange::Conversion { old, new } => {
+            let law = |(text, citation): &(String, String)| match lang {
+                Lang::Zh => format!("“{text}”（{citation}）"),
+                Lang::En => format!("`{text}` ({citation})"),
+            };
+            match (old, new) {
+                (Some(old), Some(new)) => {
+                    format!(
+                        "{}{} {} {}",
+                        pick(lang, "换算规定 ", "conversion "),
+                        law(old),
+                        pick(lang, "改为", "becomes"),
+                        law(new)
+                    )
+                }
+                (None, Some(new)) => format!("{}{}", pick(lang, "新增换算规定 ", "new conversion "), law(new)),
+                (Some(old), None) => format!("{}{}", pick(lang, "删除换算规定 ", "conversion removed: "), law(old)),
+                (None, None) => String::new(),
+            }
+        }
     }
 }
 
@@ -296,6 +335,10 @@ fn condition_in(c: &Condition, names: &Names<'_>) -> String {
             let list: Vec<String> = dates.iter().map(|d| d.to_string()).collect();
             format!("{} {}", pick(lang, "评估日期为", "as of"), list.join(", "))
         }
+        Condition::GivenIn { fact, unit } => match lang {
+            Lang::Zh => format!("{}按 {unit} 填写", names.fact(fact)),
+            Lang::En => format!("{fact} given in {unit}"),
+        },
     }
 }
 
@@ -374,6 +417,9 @@ impl Names<'_> {
     }
 
     fn verdict(&self, text: &str) -> String {
+        if text == super::REFUSED {
+            return pick(self.lang, "不予读取（未规定此换算）", "refused (no such conversion declared)").into();
+        }
         match (self.lang, text.parse::<Verdict>()) {
             (Lang::Zh, Ok(v)) => verdict_short(v, self.lang).to_string(),
             _ => text.to_string(),

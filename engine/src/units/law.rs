@@ -28,6 +28,30 @@ pub fn time_atom(unit: Unit) -> Option<Atom> {
     TIME.iter().map(|&(_, atom)| atom).find(|&atom| unit.single_atom() && unit == Unit::atom(atom))
 }
 
+/// The units that differ from `unit` only in its time base (元/小时 → 元/天, 元/月, 元/年): the units a value
+/// of it may be given in when a pack declares the links between them.
+pub fn other_time_bases(unit: Unit) -> Vec<Unit> {
+    let dim = unit.dimension();
+    let mut out = Vec::new();
+    for &(base, from) in &TIME {
+        let e = dim.exponent(base);
+        if e == 0 {
+            continue;
+        }
+        for &(_, into) in TIME.iter().filter(|(_, atom)| *atom != from) {
+            let mut other = Some(unit);
+            for _ in 0..e.unsigned_abs() {
+                other = other.and_then(|u| match e > 0 {
+                    true => u.div(Unit::atom(from)).ok()?.mul(Unit::atom(into)).ok(),
+                    false => u.mul(Unit::atom(from)).ok()?.div(Unit::atom(into)).ok(),
+                });
+            }
+            out.extend(other.filter(|o| super::differs_only_in_time(o.dimension(), dim)));
+        }
+    }
+    out
+}
+
 /// A quantity converted to `to` through the declared links, with the indices of the links used in order, and
 /// whether the result is exact. `None` when the units differ in more than one time base, or no chain of
 /// links joins the two bases.
