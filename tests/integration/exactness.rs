@@ -465,6 +465,13 @@ fn batch_says_when_a_missing_list_may_be_larger_than_necessary() {
     let out = common::comply_with_input(&args, "");
     assert!(out.stdout.contains("\"missing_approximate\":true"), "{}", out.stdout);
     assert!(out.stderr.contains("其中 1 行情形较复杂"), "{}", out.stderr);
+    // CSV output carries the same flag in a column of its own: `true` here, empty where the list is exact.
+    let csv = common::comply_with_input(&args[..args.len() - 2], "");
+    let lines: Vec<&str> = csv.stdout.lines().collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let column = header.iter().position(|c| *c == "missing_approximate").expect("a missing_approximate column");
+    assert_eq!(header[column - 1], "missing", "{}", lines[0]);
+    assert_eq!(lines[1].split(',').nth(column), Some("true"), "{}", csv.stdout);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
