@@ -33,9 +33,15 @@ impl crate::Resolved<'_> {
     pub fn report(&self, lang: Lang) -> Report {
         let mut report = report(self.policy, &self.facts, self.as_of, lang);
         report.case = self.case.clone();
-        report.conversions = self.conversions.iter().map(|c| conversion_line(self.policy, c, lang)).collect();
+        report.conversions = conversion_lines(self.policy, &self.conversions, lang);
         report
     }
+}
+
+/// The values of a case converted by law, each in words, for the report's 按规定换算 section: every front end
+/// (check, ask, the page, /v1/check) fills it from the same reader's `facts::conversions`.
+pub fn conversion_lines(policy: &Policy, converted: &[crate::facts::Converted], lang: Lang) -> Vec<ConversionLine> {
+    converted.iter().map(|c| conversion_line(policy, c, lang)).collect()
 }
 
 /// A value converted by law, in words: 小时工资：150 元/天，按“1 天 = 8 小时”（《…》第三条）折合 18.75 元/小时.
