@@ -107,6 +107,9 @@ fn a_changed_conversion_is_a_difference() {
     assert!(report.contains("条件：小时工资按 元/天 填写；\n       且 119 元/天 ≤ 小时工资 < 136 元/天；"), "{report}");
     assert!(report.contains("规则 “非全日制小时工资不低于最低小时工资标准” [hourly_floor]：不符合 → 符合"), "{report}");
     assert!(report.contains("hourly_wage = \"119 元/天\""), "{report}");
+    // An output's quotient that does not terminate is read rounded, to as many places as tell the two apart.
+    assert!(report.contains("输出 差额：约16.9988 元/小时 → 约16.9986 元/小时"), "{report}");
+    assert!(!report.contains("16.998571428571428571428571429"), "{report}");
     insta::assert_snapshot!(relative(&report));
 }
 

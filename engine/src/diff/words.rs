@@ -7,6 +7,8 @@
 use std::fmt::Write as _;
 
 use super::{Condition, HeaderChange, Method, NotExhaustive, Note, PieceName, PolicyDiff, Run};
+use rust_decimal::Decimal;
+
 use crate::eval::{FactValue, Verdict};
 use crate::explain::{Lang, format_value, localized, pick, verdict_short};
 use crate::generate::value_text;
@@ -157,6 +159,7 @@ pub fn report(d: &PolicyDiff, policy: &Policy, lang: Lang) -> String {
             let _ = writeln!(out, "     {} {}{}{a} → {b}", say("规则", "rule"), names.rule(id), say("：", ": "));
         }
         for (name, a, b) in &r.outputs {
+            let (a, b) = names.output_values(a, b);
             let _ = writeln!(
                 out,
                 "     {} {}{}{a} → {b}{}",
@@ -414,6 +417,33 @@ impl Names<'_> {
             ),
             Lang::En => format!("{} = {}", def.name, value_text(self.policy, def, value)),
         }
+    }
+
+    /// An output's two values as the analysis recorded them (`16.998571428571428571428571429 元/小时`), as a
+    /// reader reads numbers: to 4 decimal places, or as many more as it takes to tell the two apart, with 约
+    /// where a value was rounded. Anything else is shown as recorded.
+    fn output_values(&self, old: &str, new: &str) -> (String, String) {
+        let parse = |text: &str| {
+            let (number, unit) = text.split_once(' ').unwrap_or((text, ""));
+            number.parse::<Decimal>().ok().map(|v| (v.normalize(), unit.to_string()))
+        };
+        let unknown = |text: &str| match text {
+            "unknown" => pick(self.lang, "未知", "unknown").to_string(),
+            other => other.to_string(),
+        };
+        let (Some((a, unit_a)), Some((b, unit_b))) = (parse(old), parse(new)) else {
+            return (unknown(old), unknown(new));
+        };
+        let mut places = 4;
+        while places < 28 && a.round_dp(places) == b.round_dp(places) && a != b {
+            places += 1;
+        }
+        let show = |v: Decimal, unit: &str| {
+            let shown = v.round_dp(places).normalize();
+            let about = if shown == v { "" } else { pick(self.lang, "约", "about ") };
+            if unit.is_empty() { format!("{about}{shown}") } else { format!("{about}{shown} {unit}") }
+        };
+        (show(a, &unit_a), show(b, &unit_b))
     }
 
     fn verdict(&self, text: &str) -> String {
