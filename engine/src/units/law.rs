@@ -157,4 +157,12 @@ mod tests {
         assert_eq!(got, q(d("43.5"), "小时/月"));
         assert_eq!(across_time(q(d("1"), "元/年"), hourly, &[day, month]), None, "年 is linked to nothing");
     }
+
+    #[test]
+    fn an_hourly_wage_may_be_given_per_day_month_or_year() {
+        let shown: Vec<String> =
+            other_time_bases(Unit::parse("元/小时").unwrap()).iter().map(|u| u.to_string()).collect();
+        assert_eq!(shown, ["元/天", "元/月", "元/年"]);
+        assert!(other_time_bases(Unit::parse("万元/亩").unwrap()).is_empty(), "no time base, nothing to give it in");
+    }
 }
