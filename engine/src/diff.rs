@@ -21,7 +21,10 @@ pub const PRODUCT_CAP: usize = 400_000;
 /// Generated cases tried when the analysis cannot be exhaustive.
 pub const FALLBACK_CASES: usize = 20_000;
 
+mod by_law;
 pub mod words;
+
+pub use by_law::REFUSED;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Method {
@@ -55,6 +58,11 @@ pub enum HeaderChange {
     FactAdded(String),
     FactRetyped(String),
     FactRemoved(String),
+    /// A conversion across time bases (`convert`) declared, dropped or changed: (as written, its law).
+    Conversion {
+        old: Option<(String, String)>,
+        new: Option<(String, String)>,
+    },
 }
 
 /// How one piece of a fact's domain is named.
@@ -98,6 +106,12 @@ pub enum Condition {
     /// This date and every later one compared.
     DatesFrom(Date),
     Dates(Vec<Date>),
+    /// The fact's figure is given in this unit, another time base, and each version reads it by its own
+    /// conversions.
+    GivenIn {
+        fact: String,
+        unit: String,
+    },
 }
 
 /// A region that is not the full product of its conditions: how many of the combinations are in it, and
@@ -139,6 +153,8 @@ pub struct PolicyDiff {
     /// Rules outside the change that no choice of the other facts made pass: where they fail, a changed
     /// rule's outcome may not show in the verdict.
     pub background_unmet: Vec<String>,
+    /// (fact, unit): facts compared as given in another time base, which the versions convert differently.
+    pub given_in: Vec<(String, String)>,
 }
 
 impl PolicyDiff {
@@ -565,6 +581,13 @@ fn value_string(p: &Policy, ty: Type, v: Value<'_>) -> String {
 
 /// Compares one policy's two versions: the result is data, put into words by `words::report`.
 pub fn diff_policy(old: &Policy, new: &Policy, as_of: Option<Date>) -> PolicyDiff {
+    let mut result = diff_rules(old, new, as_of);
+    by_law::extend(old, new, as_of, &mut result);
+    result
+}
+
+/// The rules, outputs, facts and validity of two versions compared; the conversions are `by_law`'s.
+fn diff_rules(old: &Policy, new: &Policy, as_of: Option<Date>) -> PolicyDiff {
     let mut header = Vec::new();
     if (old.valid_from, old.valid_until) != (new.valid_from, new.valid_until) {
         header.push(HeaderChange::Validity {
@@ -615,6 +638,7 @@ pub fn diff_policy(old: &Policy, new: &Policy, as_of: Option<Date>) -> PolicyDif
         regions: Vec::new(),
         background: Vec::new(),
         background_unmet: Vec::new(),
+        given_in: Vec::new(),
     };
     if changed_rules.is_empty() && changed_outputs.is_empty() && !validity_changed {
         return result;

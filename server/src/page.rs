@@ -108,6 +108,14 @@ impl Interview {
         set
     }
 
+    /// The answers given in another time base (150 元/天 for an hourly wage) and converted by a law the
+    /// pack cites: the report says so, as `check` and `ask` do, rather than show 18.75 元/小时 unexplained.
+    fn conversions(&self, policy: &Policy) -> Vec<facts::Converted> {
+        let raw: Vec<(String, facts::Raw)> =
+            self.answers.iter().map(|(name, text)| (name.clone(), facts::Raw::Text(text.clone()))).collect();
+        facts::conversions(policy, &raw)
+    }
+
     fn skipped_ids(&self, policy: &Policy) -> Vec<FactId> {
         self.skipped.iter().filter_map(|n| policy.fact_index(n)).collect()
     }
@@ -652,7 +660,8 @@ fn shown_value(policy: &Policy, fact: &comply_engine::policy::FactDef, value: &s
 /// The end of the interview: the whole report, a print button and the answers as a fact file.
 fn final_screen(policy: &Policy, interview: &Interview, facts: &FactSet, as_of: Date) -> Response {
     let lang = interview.lang;
-    let report = explain::report(policy, facts, as_of, lang);
+    let mut report = explain::report(policy, facts, as_of, lang);
+    report.conversions = explain::conversion_lines(policy, &interview.conversions(policy), lang);
     let mut body = String::new();
     let _ = write!(
         body,

@@ -277,7 +277,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
         let _ = writeln!(io.stderr, "{}{}", pick(lang, "回答已保存到 ", "Answers saved to "), path.display());
     }
     let mut report = explain::report(policy, interview.facts(), as_of, lang);
-    report.conversions = converted.iter().map(|c| explain::conversion_line(policy, c, lang)).collect();
+    report.conversions = explain::conversion_lines(policy, &converted, lang);
     let _ = writeln!(io.stdout);
     let _ = write!(io.stdout, "{}", render::text(&report, lang));
     Ok(super::check::verdict_exit_code(report.verdict))

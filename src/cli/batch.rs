@@ -299,7 +299,7 @@ fn stream(
     if args.format == Format::Csv {
         let mut names = vec!["id".to_string(), "line".into()];
         names.extend(context.case_fields.iter().map(|&i| format!("case.{}", case::FIELDS[i].0)));
-        names.extend(["verdict".to_string(), "rules".into(), "missing".into()]);
+        names.extend(["verdict".to_string(), "rules".into(), "missing".into(), "missing_approximate".into()]);
         names.extend(policy.outputs().iter().map(|&d| policy.derived()[d as usize].name.clone()));
         names.push("error".into());
         names.extend(context.carried.iter().cloned());
@@ -823,18 +823,21 @@ fn render(context: &Context<'_>, format: Format, result: &Result_) -> String {
     let carried = carried.iter().map(|c| c.as_ref());
     let case: Vec<&str> = context.case_fields.iter().map(|&i| result.case.get(i).unwrap_or("")).collect();
     match (format, &result.status) {
-        (Format::Csv, Status::Done { verdict, rules, missing, outputs, .. }) => {
+        (Format::Csv, Status::Done { verdict, rules, missing, approximate, outputs }) => {
             let (rules, missing) = (rule_ids(rules).join(";"), fact_names(missing).join(";"));
             let outputs: Vec<String> = outputs.iter().map(csv_cell).collect();
             let fields = [result.id.as_str(), &number].into_iter().chain(case);
-            let fields = fields.chain([verdict.as_str(), &rules, &missing]);
+            // As in JSON: `true` only when the missing list may be larger than necessary.
+            let approximate = if *approximate { "true" } else { "" };
+            let fields = fields.chain([verdict.as_str(), &rules, &missing, approximate]);
             let fields = fields.chain(outputs.iter().map(String::as_str)).chain([""]).chain(carried);
             csv_line(&mut line, fields);
         }
         (Format::Csv, Status::Error { messages }) => {
             let message = messages.join("; ");
             let blanks = std::iter::repeat_n("", policy.outputs().len());
-            let fields = [result.id.as_str(), &number].into_iter().chain(case).chain(["error", "", ""]).chain(blanks);
+            let fields =
+                [result.id.as_str(), &number].into_iter().chain(case).chain(["error", "", "", ""]).chain(blanks);
             csv_line(&mut line, fields.chain([message.as_str()]).chain(carried));
         }
         (Format::Jsonl, status) => {

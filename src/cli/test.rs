@@ -200,7 +200,8 @@ fn read_case<'b>(book: &'b crate::Rulebook, case: &Case, lang: Lang) -> Result<R
     let policy = super::find_policy(book, &policy_id, lang).map_err(|Failure(m)| at(m))?;
     let as_of = file.as_of.as_deref().ok_or_else(|| at(facts::FactError::NoAsOf.render(lang)))?;
     let as_of = parse_date(as_of, lang).map_err(|Failure(m)| at(m))?;
-    let expected = expect::read(policy, file.expect.as_ref()).map_err(|e| e.render(&case.path, &case.text, lang))?;
+    let expected =
+        expect::read(policy, file.expect.as_ref()).map_err(|m| expect::render(&m, &case.path, &case.text, lang))?;
     Ok(Ready { policy, as_of, file, expected })
 }
 

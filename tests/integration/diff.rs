@@ -87,6 +87,57 @@ fn zero_land_tax_threshold_made_exclusive_in_chinese() {
     insta::assert_snapshot!(relative(&report));
 }
 
+/// A pack whose working day goes from 8 hours to 7 changes no rule, yet 130 元/天 is 16.25 元/小时 under one
+/// and 18.57 元/小时 under the other: diff must not call the two versions equivalent, and must show where a
+/// daily (or monthly) figure gets another answer.
+#[test]
+fn a_changed_conversion_is_a_difference() {
+    let (code, report) = run(&[
+        "diff",
+        &path("examples/features/hourly_by_law.rules"),
+        &path("tests/fixtures/diff/hourly_7h/hourly_by_law.rules"),
+    ]);
+    assert_eq!(code, 1, "{report}");
+    assert!(report.contains("有差异"), "{report}");
+    assert!(
+        report.contains("换算规定 “1 天 = 8 小时”（《国务院关于职工工作时间的规定》第三条） 改为 “1 天 = 7 小时”"),
+        "{report}"
+    );
+    // 17 元/小时 is 136 元/天 under 8 hours and 119 元/天 under 7: between them the floor's outcome flips.
+    assert!(report.contains("条件：小时工资按 元/天 填写；\n       且 119 元/天 ≤ 小时工资 < 136 元/天；"), "{report}");
+    assert!(report.contains("规则 “非全日制小时工资不低于最低小时工资标准” [hourly_floor]：不符合 → 符合"), "{report}");
+    assert!(report.contains("hourly_wage = \"119 元/天\""), "{report}");
+    // An output's quotient that does not terminate is read rounded, to as many places as tell the two apart.
+    assert!(report.contains("输出 差额：约16.9988 元/小时 → 约16.9986 元/小时"), "{report}");
+    assert!(!report.contains("16.998571428571428571428571429"), "{report}");
+    insta::assert_snapshot!(relative(&report));
+}
+
+/// A conversion dropped: a daily figure the old version read is refused by the new one.
+#[test]
+fn a_dropped_conversion_refuses_what_was_read() {
+    let dir = std::env::temp_dir().join(format!("comply-diff-dropped-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("sources")).unwrap();
+    std::fs::copy(path("examples/features/sources/wage_notice.txt"), dir.join("sources/wage_notice.txt")).unwrap();
+    let text = std::fs::read_to_string(path("examples/features/hourly_by_law.rules")).unwrap();
+    let dropped: String = text.lines().filter(|l| !l.contains("convert 1 天")).collect::<Vec<_>>().join("\n");
+    let rules = dir.join("hourly_by_law.rules");
+    std::fs::write(&rules, dropped).unwrap();
+    let (code, report) = run(&[
+        "diff",
+        &path("examples/features/hourly_by_law.rules"),
+        rules.to_str().unwrap(),
+        "--as-of",
+        "2020-01-01",
+    ]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(code, 1, "{report}");
+    assert!(report.contains("删除换算规定 “1 天 = 8 小时”"), "{report}");
+    assert!(report.contains("结论 不符合 → 不予读取（未规定此换算）"), "{report}");
+    // 月 reaches 小时 only through 天, so a monthly figure is refused too.
+    assert!(report.contains("小时工资按 元/月 填写"), "{report}");
+}
+
 #[test]
 fn a_pack_against_itself_is_equivalent_fast() {
     let (code, report) = run(&["diff", &path("rules"), &path("rules"), "--lang", "en"]);

@@ -465,6 +465,13 @@ fn batch_says_when_a_missing_list_may_be_larger_than_necessary() {
     let out = common::comply_with_input(&args, "");
     assert!(out.stdout.contains("\"missing_approximate\":true"), "{}", out.stdout);
     assert!(out.stderr.contains("其中 1 行情形较复杂"), "{}", out.stderr);
+    // CSV output carries the same flag in a column of its own: `true` here, empty where the list is exact.
+    let csv = common::comply_with_input(&args[..args.len() - 2], "");
+    let lines: Vec<&str> = csv.stdout.lines().collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let column = header.iter().position(|c| *c == "missing_approximate").expect("a missing_approximate column");
+    assert_eq!(header[column - 1], "missing", "{}", lines[0]);
+    assert_eq!(lines[1].split(',').nth(column), Some("true"), "{}", csv.stdout);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -485,4 +492,44 @@ fn a_refined_rule_shows_no_open_comparison() {
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("无论洞头区所在街道（乡镇）如何填写，本条结果都相同"), "{}", out.stdout);
     assert!(!out.stdout.contains("尚无法比较"), "{}", out.stdout);
+}
+
+/// A rule the refinement decided still shows the wage it compared, against every minimum the subdistrict could
+/// select, so the clerk sees why the subdistrict does not matter (1900 clears both tiers; 1600 clears neither).
+#[test]
+fn a_refined_rule_names_the_wage_against_each_possible_minimum() {
+    let dir = std::env::temp_dir().join(format!("comply-refined-tiers-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let check = |wage: &str, lang: &str| {
+        let facts = dir.join(format!("dongtou-{wage}.toml"));
+        std::fs::write(
+            &facts,
+            format!("policy = \"minimum_wage\"\nas_of = \"2016-03-01\"\n[facts]\ncounty = \"洞头区\"\nemployment = \"full_time\"\nmonthly_wage = {wage}\n"),
+        )
+        .unwrap();
+        common::comply_with_input(&["check", "--facts", facts.to_str().unwrap(), "--lang", lang], "")
+    };
+    let (pass, fail, en) = (check("1900", "zh"), check("1600", "zh"), check("1900", "en"));
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!((pass.code, fail.code), (0, 1), "{}{}", pass.stdout, fail.stdout);
+    assert!(
+        pass.stdout.contains("✓ 月工资 1900 元/月，达到 最低月工资标准的每一可能取值（1660 元/月、1860 元/月）"),
+        "{}",
+        pass.stdout
+    );
+    assert!(
+        fail.stdout.contains("✗ 月工资 1600 元/月，未达到 最低月工资标准的任一可能取值（1660 元/月、1860 元/月）"),
+        "{}",
+        fail.stdout
+    );
+    assert!(
+        en.stdout.contains(
+            "Monthly wage 1900 元/月, reaches each possible value of Monthly minimum wage (1660 元/月, 1860 元/月)"
+        ),
+        "{}",
+        en.stdout
+    );
+    for out in [&pass, &fail] {
+        assert!(!out.stdout.contains("尚无法比较"), "{}", out.stdout);
+    }
 }

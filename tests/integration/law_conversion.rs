@@ -37,8 +37,8 @@ fn a_cited_conversion_reads_a_daily_wage_for_an_hourly_fact() {
         comply_with_input(&["batch", RULES, "--policy", "hourly_by_law", "--as-of", "2020-06-01", "--input", "-"], csv);
     assert_eq!(out.code, 1, "{}", out.stderr);
     let rows: Vec<&str> = out.stdout.lines().collect();
-    assert!(rows[1].starts_with("A,2,fail,hourly_floor,,2 元/小时"), "{}", out.stdout);
-    assert!(rows[2].starts_with("B,3,fail,hourly_floor,,2 元/小时"), "{}", out.stdout);
+    assert!(rows[1].starts_with("A,2,fail,hourly_floor,,,2 元/小时"), "{}", out.stdout);
+    assert!(rows[2].starts_with("B,3,fail,hourly_floor,,,2 元/小时"), "{}", out.stdout);
 }
 
 #[test]

@@ -48,6 +48,8 @@ fn the_html_report_prints_with_the_case_number_the_conclusion_and_every_rule_tit
     let out = comply_with_input(&["check", "--facts", CASE, "--format", "html"], "");
     assert_eq!(out.code, 0, "{}", out.stderr);
     let html = out.stdout;
+    // The lines the officer signs on paper close the report (the same helper as the list of materials').
+    assert!(html.contains("<div class=\"signature\"><p>承办人：</p><p>日期：</p></div></article>"), "{html}");
     assert!(html.starts_with("<!doctype html>") && !html.contains("<script") && !html.contains("http"), "{html}");
     if !tools_present() {
         eprintln!("chromium or pdftotext missing: the printed document was not checked");
@@ -100,6 +102,7 @@ fn the_list_of_materials_prints_with_every_document() {
     let out = comply_with_input(&["facts", "--policy", "zero_land", "--format", "html"], "");
     assert_eq!(out.code, 0, "{}", out.stderr);
     let html = out.stdout;
+    assert!(html.contains("<div class=\"signature\"><p>申请人：</p><p>收件人、日期：</p></div></article>"), "{html}");
     assert!(html.starts_with("<!doctype html>") && !html.contains("<script") && !html.contains("http"), "{html}");
     if !tools_present() {
         eprintln!("chromium or pdftotext missing: the printed list was not checked");

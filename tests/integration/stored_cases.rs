@@ -95,6 +95,33 @@ fn comply_test_failing_rule_that_does_not_exist_is_bad_input() {
     assert!(stderr.contains("did you mean `shortfall`?"), "{stderr}");
 }
 
+/// Four mistakes in one case file are four diagnostics in one run, each with its caret: a clerk fixing the
+/// file should not have to run `comply test` four times to find them.
+#[test]
+fn comply_test_lists_every_mistake_of_a_case() {
+    let case = format!(
+        "{FACTS}\n[expect]\nverdict = \"fial\"\nfailling = []\nfailing = [\"monthly_flor\", \"monthly_floor\"]\n[expect.outputs]\nshortfal = \"0.01 元/月\"\n"
+    );
+    let folder = Folder::new("several", &[("several.toml", &case)]);
+    let (code, stdout, stderr) = folder.test(&[]);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert_eq!(stdout, "", "no case is run while a case is misspelt");
+    for (code, at) in [
+        ("C080", "several.toml:9:1"),
+        ("C081", "several.toml:8:11"),
+        ("C082", "several.toml:10:12"),
+        ("C083", "several.toml:12:12"),
+    ] {
+        assert!(stderr.contains(&format!("error[{code}]")), "{code} missing:\n{stderr}");
+        assert!(stderr.contains(at), "{at} missing:\n{stderr}");
+    }
+    assert_eq!(stderr.lines().filter(|l| l.contains('^')).count(), 4, "one caret per mistake:\n{stderr}");
+    let order: Vec<usize> = ["C081", "C080", "C082", "C083"].iter().filter_map(|c| stderr.find(c)).collect();
+    assert!(order.len() == 4 && order.is_sorted(), "in the order the file reads:\n{stderr}");
+    assert!(stderr.trim_end().ends_with("有 1 个用例写得不对，未运行任何用例"), "{stderr}");
+    insta::assert_snapshot!(stderr);
+}
+
 #[test]
 fn comply_test_well_written_cases_still_run_in_chinese() {
     let case = format!("{FACTS}\n[expect]\nverdict = \"fail\"\nfailing = [\"monthly_floor\"]\n");

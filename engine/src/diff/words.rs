@@ -7,6 +7,8 @@
 use std::fmt::Write as _;
 
 use super::{Condition, HeaderChange, Method, NotExhaustive, Note, PieceName, PolicyDiff, Run};
+use rust_decimal::Decimal;
+
 use crate::eval::{FactValue, Verdict};
 use crate::explain::{Lang, format_value, localized, pick, verdict_short};
 use crate::generate::value_text;
@@ -79,6 +81,25 @@ pub fn report(d: &PolicyDiff, policy: &Policy, lang: Lang) -> String {
             };
         }
     }
+    if !d.given_in.is_empty() {
+        let given: Vec<String> = d
+            .given_in
+            .iter()
+            .map(|(fact, unit)| match lang {
+                Lang::Zh => format!("{}按 {unit} 填写", names.fact(fact)),
+                Lang::En => format!("{fact} given in {unit}"),
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {}{}",
+            say(
+                "换算规定不同：按其他时间单位填写的数值由两个版本各按其换算规定读取，逐块比较了：",
+                "the conversions differ: a figure given in another time base is read by each version's own conversions; compared piece by piece: "
+            ),
+            given.join(say("；", ", "))
+        );
+    }
     if !d.background.is_empty() {
         let held: Vec<String> = d.background.iter().map(|(fact, value)| names.held(fact, value)).collect();
         let _ = writeln!(
@@ -138,6 +159,7 @@ pub fn report(d: &PolicyDiff, policy: &Policy, lang: Lang) -> String {
             let _ = writeln!(out, "     {} {}{}{a} → {b}", say("规则", "rule"), names.rule(id), say("：", ": "));
         }
         for (name, a, b) in &r.outputs {
+            let (a, b) = names.output_values(a, b);
             let _ = writeln!(
                 out,
                 "     {} {}{}{a} → {b}{}",
@@ -227,6 +249,26 @@ fn header(h: &HeaderChange, lang: Lang) -> String {
         HeaderChange::FactAdded(name) => format!("{} `{name}`", pick(lang, "新增事实", "new fact")),
         HeaderChange::FactRetyped(name) => format!("{fact} `{name}` {}", pick(lang, "类型改变", "changes type")),
         HeaderChange::FactRemoved(name) => format!("{fact} `{name}` {}", pick(lang, "被删除", "removed")),
+        HeaderChange::Conversion { old, new } => {
+            let law = |(text, citation): &(String, String)| match lang {
+                Lang::Zh => format!("“{text}”（{citation}）"),
+                Lang::En => format!("`{text}` ({citation})"),
+            };
+            match (old, new) {
+                (Some(old), Some(new)) => {
+                    format!(
+                        "{}{} {} {}",
+                        pick(lang, "换算规定 ", "conversion "),
+                        law(old),
+                        pick(lang, "改为", "becomes"),
+                        law(new)
+                    )
+                }
+                (None, Some(new)) => format!("{}{}", pick(lang, "新增换算规定 ", "new conversion "), law(new)),
+                (Some(old), None) => format!("{}{}", pick(lang, "删除换算规定 ", "conversion removed: "), law(old)),
+                (None, None) => String::new(),
+            }
+        }
     }
 }
 
@@ -296,6 +338,10 @@ fn condition_in(c: &Condition, names: &Names<'_>) -> String {
             let list: Vec<String> = dates.iter().map(|d| d.to_string()).collect();
             format!("{} {}", pick(lang, "评估日期为", "as of"), list.join(", "))
         }
+        Condition::GivenIn { fact, unit } => match lang {
+            Lang::Zh => format!("{}按 {unit} 填写", names.fact(fact)),
+            Lang::En => format!("{fact} given in {unit}"),
+        },
     }
 }
 
@@ -373,7 +419,37 @@ impl Names<'_> {
         }
     }
 
+    /// An output's two values as the analysis recorded them (`16.998571428571428571428571429 元/小时`), as a
+    /// reader reads numbers: to 4 decimal places, or as many more as it takes to tell the two apart, with 约
+    /// where a value was rounded. Anything else is shown as recorded.
+    fn output_values(&self, old: &str, new: &str) -> (String, String) {
+        let parse = |text: &str| {
+            let (number, unit) = text.split_once(' ').unwrap_or((text, ""));
+            number.parse::<Decimal>().ok().map(|v| (v.normalize(), unit.to_string()))
+        };
+        let unknown = |text: &str| match text {
+            "unknown" => pick(self.lang, "未知", "unknown").to_string(),
+            other => other.to_string(),
+        };
+        let (Some((a, unit_a)), Some((b, unit_b))) = (parse(old), parse(new)) else {
+            return (unknown(old), unknown(new));
+        };
+        let mut places = 4;
+        while places < 28 && a.round_dp(places) == b.round_dp(places) && a != b {
+            places += 1;
+        }
+        let show = |v: Decimal, unit: &str| {
+            let shown = v.round_dp(places).normalize();
+            let about = if shown == v { "" } else { pick(self.lang, "约", "about ") };
+            if unit.is_empty() { format!("{about}{shown}") } else { format!("{about}{shown} {unit}") }
+        };
+        (show(a, &unit_a), show(b, &unit_b))
+    }
+
     fn verdict(&self, text: &str) -> String {
+        if text == super::REFUSED {
+            return pick(self.lang, "不予读取（未规定此换算）", "refused (no such conversion declared)").into();
+        }
         match (self.lang, text.parse::<Verdict>()) {
             (Lang::Zh, Ok(v)) => verdict_short(v, self.lang).to_string(),
             _ => text.to_string(),

@@ -40,6 +40,8 @@ pub struct RuleExplanation<'a> {
 #[derive(Debug, Clone)]
 pub struct Explained<'a> {
     pub policy: &'a Policy,
+    /// The case's facts, for what the words look at beyond the atoms (`possible`: an open side's values).
+    pub facts: &'a FactSet,
     pub as_of: Date,
     pub evaluation: Evaluation,
     pub rules: Vec<RuleExplanation<'a>>,
@@ -129,7 +131,7 @@ pub fn explained<'a>(policy: &'a Policy, facts: &'a FactSet, as_of: Date) -> Exp
             (id, value)
         })
         .collect();
-    Explained { policy, as_of, evaluation, rules, atoms, outputs, output_reasons, table_rows, period }
+    Explained { policy, facts, as_of, evaluation, rules, atoms, outputs, output_reasons, table_rows, period }
 }
 
 struct Collector<'e, 'a> {

@@ -187,14 +187,16 @@ pub fn fragment(report: &Report, lang: Lang) -> String {
         out.push_str("</ul>");
     }
     let _ = write!(out, "<p class=\"disclaimer\">{}{colon}{}</p>", pick(lang, "说明", "Note"), e(&report.disclaimer));
-    // Lines to sign on paper; hidden on screen.
-    let _ = write!(
-        out,
-        "<div class=\"signature\"><p>{}{colon}</p><p>{}{colon}</p></div></article>",
-        pick(lang, "承办人", "Officer"),
-        pick(lang, "日期", "Date"),
-    );
+    let (officer, date) = (pick(lang, "承办人", "Officer"), pick(lang, "日期", "Date"));
+    signature(&mut out, [&format!("{officer}{colon}"), &format!("{date}{colon}")]);
+    out.push_str("</article>");
     out
+}
+
+/// Lines to sign on paper, each under its label: the report's and the list of materials' (hidden on screen
+/// by `.signature` in the styles, shown in print).
+pub(super) fn signature(out: &mut String, labels: [&str; 2]) {
+    let _ = write!(out, "<div class=\"signature\"><p>{}</p><p>{}</p></div>", escape(labels[0]), escape(labels[1]));
 }
 
 fn rule_html(out: &mut String, view: &RuleView<'_>, lang: Lang) {

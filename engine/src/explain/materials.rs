@@ -300,12 +300,11 @@ pub fn document(list: &Materials, lang: Lang) -> String {
         body.push_str("</tbody></table>");
     }
     let _ = write!(body, "<p class=\"disclaimer\">{}{}</p>", pick(lang, "说明：", "Note: "), e(&list.note));
-    let _ = write!(
-        body,
-        "<div class=\"signature\"><p>{}</p><p>{}</p></div></article>",
-        pick(lang, "申请人：", "Applicant: "),
-        pick(lang, "收件人、日期：", "Received by, date: "),
+    super::html::signature(
+        &mut body,
+        [pick(lang, "申请人：", "Applicant: "), pick(lang, "收件人、日期：", "Received by, date: ")],
     );
+    body.push_str("</article>");
     page(&title(list, lang), lang, MATERIALS_CSS, &body)
 }
 

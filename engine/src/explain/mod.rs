@@ -7,6 +7,7 @@ pub mod html;
 pub mod materials;
 pub mod model;
 mod phrases;
+mod possible;
 pub mod render;
 pub mod targets;
 
@@ -33,9 +34,15 @@ impl crate::Resolved<'_> {
     pub fn report(&self, lang: Lang) -> Report {
         let mut report = report(self.policy, &self.facts, self.as_of, lang);
         report.case = self.case.clone();
-        report.conversions = self.conversions.iter().map(|c| conversion_line(self.policy, c, lang)).collect();
+        report.conversions = conversion_lines(self.policy, &self.conversions, lang);
         report
     }
+}
+
+/// The values of a case converted by law, each in words, for the report's 按规定换算 section: every front end
+/// (check, ask, the page, /v1/check) fills it from the same reader's `facts::conversions`.
+pub fn conversion_lines(policy: &Policy, converted: &[crate::facts::Converted], lang: Lang) -> Vec<ConversionLine> {
+    converted.iter().map(|c| conversion_line(policy, c, lang)).collect()
 }
 
 /// A value converted by law, in words: 小时工资：150 元/天，按“1 天 = 8 小时”（《…》第三条）折合 18.75 元/小时.
@@ -88,11 +95,22 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
         // A rule the exact refinement decided keeps only the tests that are known: an open comparison under
         // 「无论…如何填写，本条结果都相同」 would read as doubt about an outcome that is certain.
         let refined = result.outcome != Outcome::Unknown && !result.missing.is_empty();
+        // An open comparison of such a rule is said against every value its open side can take instead.
+        let said: Vec<(Value<'_>, String)> = decisive
+            .iter()
+            .zip(said)
+            .map(|(a, text)| match refined && !a.holds.is_known() {
+                true => possible::possible(data, data.facts, a, &result.missing)
+                    .map(|p| (Value::Bool(p.holds()), words.possible(a, &p)))
+                    .unwrap_or((a.holds, text)),
+                false => (a.holds, text),
+            })
+            .collect();
         let details: Vec<Detail> = decisive
             .iter()
             .zip(&said)
-            .filter(|(a, _)| !refined || a.holds.is_known())
-            .map(|(a, text)| Detail { holds: truth(a.holds), text: text.clone(), value_only: value_only(a) })
+            .filter(|(_, (holds, _))| !refined || holds.is_known())
+            .map(|(a, (holds, text))| Detail { holds: truth(*holds), text: text.clone(), value_only: value_only(a) })
             .collect();
         let head = match result.outcome {
             Outcome::Unknown if !result.missing.is_empty() => {
@@ -120,7 +138,7 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
         let inapplicable =
             (result.outcome == Outcome::Skipped && target_status.is_none()).then(|| match &rule.inapplicable {
                 Some(text) => localized(text, lang).to_string(),
-                None => said.join(pick(lang, "；", "; ")),
+                None => said.iter().map(|(_, text)| text.as_str()).collect::<Vec<_>>().join(pick(lang, "；", "; ")),
             });
         let mut parts: Vec<String> = Vec::new();
         if let Some(head) = &head {
@@ -135,7 +153,7 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
         }
         // Unknown comparisons are already named by the missing facts.
         let decided: Vec<&str> =
-            decisive.iter().zip(&said).filter(|(a, _)| a.holds.is_known()).map(|(_, text)| text.as_str()).collect();
+            said.iter().filter(|(holds, _)| holds.is_known()).map(|(_, text)| text.as_str()).collect();
         match &inapplicable {
             Some(why) => parts.push(format!("{}{why}", pick(lang, "本条不适用：", "Does not apply: "))),
             None if !decided.is_empty() => parts.push(decided.join(pick(lang, "；", "; "))),

@@ -28,6 +28,30 @@ pub fn time_atom(unit: Unit) -> Option<Atom> {
     TIME.iter().map(|&(_, atom)| atom).find(|&atom| unit.single_atom() && unit == Unit::atom(atom))
 }
 
+/// The units that differ from `unit` only in its time base (元/小时 → 元/天, 元/月, 元/年): the units a value
+/// of it may be given in when a pack declares the links between them.
+pub fn other_time_bases(unit: Unit) -> Vec<Unit> {
+    let dim = unit.dimension();
+    let mut out = Vec::new();
+    for &(base, from) in &TIME {
+        let e = dim.exponent(base);
+        if e == 0 {
+            continue;
+        }
+        for &(_, into) in TIME.iter().filter(|(_, atom)| *atom != from) {
+            let mut other = Some(unit);
+            for _ in 0..e.unsigned_abs() {
+                other = other.and_then(|u| match e > 0 {
+                    true => u.div(Unit::atom(from)).ok()?.mul(Unit::atom(into)).ok(),
+                    false => u.mul(Unit::atom(from)).ok()?.div(Unit::atom(into)).ok(),
+                });
+            }
+            out.extend(other.filter(|o| super::differs_only_in_time(o.dimension(), dim)));
+        }
+    }
+    out
+}
+
 /// A quantity converted to `to` through the declared links, with the indices of the links used in order, and
 /// whether the result is exact. `None` when the units differ in more than one time base, or no chain of
 /// links joins the two bases.
@@ -132,5 +156,13 @@ mod tests {
         let (got, ..) = across_time(q(d("2"), "小时/天"), Unit::parse("小时/月").unwrap(), &[month]).unwrap();
         assert_eq!(got, q(d("43.5"), "小时/月"));
         assert_eq!(across_time(q(d("1"), "元/年"), hourly, &[day, month]), None, "年 is linked to nothing");
+    }
+
+    #[test]
+    fn an_hourly_wage_may_be_given_per_day_month_or_year() {
+        let shown: Vec<String> =
+            other_time_bases(Unit::parse("元/小时").unwrap()).iter().map(|u| u.to_string()).collect();
+        assert_eq!(shown, ["元/天", "元/月", "元/年"]);
+        assert!(other_time_bases(Unit::parse("万元/亩").unwrap()).is_empty(), "no time base, nothing to give it in");
     }
 }

@@ -9,7 +9,7 @@ mod quantity;
 #[cfg(test)]
 mod tests;
 
-pub use law::{TimeLink, across_time, time_atom};
+pub use law::{TimeLink, across_time, other_time_bases, time_atom};
 pub use quantity::Quantity;
 
 use rust_decimal::Decimal;

@@ -428,6 +428,37 @@ fn a_dongtou_worker_is_decided_without_being_asked_the_subdistrict() {
     browser.both_widths("dongtou-report");
 }
 
+/// The example pack that declares how many hours a day and days a month count (`convert … by "…"`).
+fn hourly_by_law() -> client::Server {
+    let rules = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/features/hourly_by_law.rules");
+    client::start_with(comply_server::Limits::default(), comply_server::RuleSource::Path(rules.into()))
+}
+
+/// A daily wage typed into an hourly question is read by the law the pack cites, and the report on the page
+/// says so under 按规定换算, as the text report does: 18.75 元/小时 never appears unexplained.
+#[test]
+fn a_daily_wage_on_the_page_is_converted_with_the_law_named() {
+    let _one = crate::BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let server = hourly_by_law();
+    let browser = Browser::start();
+    browser.goto(&format!("http://{}/assess/hourly_by_law", server.addr()));
+    let answers: BTreeMap<String, Vec<String>> = [("piece_rate", "false"), ("hourly_wage", "150 元/天")]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), vec![v.to_string()]))
+        .collect();
+    answer_through(&browser, "hourly_by_law", "2020-06-01", &answers);
+    assert_eq!(browser.text("#report #verdict"), "符合");
+    let report = browser.text("#report");
+    assert!(report.contains("按规定换算"), "{report}");
+    assert!(
+        report.contains(
+            "小时工资：给出 150 元/天，按“1 天 = 8 小时”（《国务院关于职工工作时间的规定》第三条）折合 18.75 元/小时"
+        ),
+        "{report}"
+    );
+    browser.both_widths("hourly_by_law-report");
+}
+
 /// The interview with plain form posts and no browser: every answer rides in the page, the server keeps
 /// nothing, and a tampered hidden answer is not trusted but asked again.
 #[test]
@@ -457,4 +488,39 @@ fn the_interview_works_with_plain_form_posts_and_trusts_no_hidden_field() {
     );
     assert!(tampered.text().contains("name=\"q:monthly_wage\""), "{}", tampered.text());
     assert!(!tampered.text().contains("value=\"lots\""));
+}
+
+/// The same without a browser: the posted answer 150 元/天 comes back as a report with the conversion and
+/// its law, and `/v1/check` carries the same line in its JSON.
+#[test]
+fn a_daily_wage_is_converted_with_the_law_named_in_the_form_and_the_api() {
+    let server = hourly_by_law();
+    let done = request(
+        server.addr(),
+        "POST",
+        "/assess/hourly_by_law",
+        "application/x-www-form-urlencoded",
+        "lang=zh&as_of=2020-06-01&a%3Apiece_rate=false&a%3Ahourly_wage=150%20%E5%85%83%2F%E5%A4%A9&action=next"
+            .as_bytes(),
+    );
+    let page = done.text();
+    assert!(page.contains("id=\"report\""), "{page}");
+    assert!(page.contains("<h2>按规定换算</h2>"), "{page}");
+    assert!(
+        page.contains("给出 150 元/天，按“1 天 = 8 小时”（《国务院关于职工工作时间的规定》第三条）折合 18.75 元/小时"),
+        "{page}"
+    );
+    let check = client::post_json(
+        server.addr(),
+        "/v1/check",
+        r#"{"policy": "hourly_by_law", "as_of": "2020-06-01", "facts": {"piece_rate": false, "hourly_wage": "150 元/天"}}"#,
+    );
+    assert_eq!(check.status, 200, "{}", check.text());
+    let json = check.json();
+    assert_eq!(json["verdict"], "pass");
+    assert_eq!(json["conversions"][0]["given"], "150 元/天", "{json}");
+    assert!(
+        json["conversions"][0]["text"].as_str().unwrap_or("").contains("《国务院关于职工工作时间的规定》第三条"),
+        "{json}"
+    );
 }

@@ -53,33 +53,41 @@ pub enum ExpectError {
     UnknownOutput { name: String, policy: String, known: Vec<String>, suggestion: Option<String> },
 }
 
-/// Reads `[expect]` against the policy the case is for.
-pub fn read(policy: &Policy, expect: Option<&serde_json::Value>) -> Result<Expected, ExpectError> {
-    let table = expect.ok_or(ExpectError::Missing)?.as_object().ok_or(ExpectError::NotATable)?;
-    if let Some(key) = table.keys().find(|k| !KEYS.contains(&k.as_str())) {
+/// Reads `[expect]` against the policy the case is for. Every mistake in the table is listed, so that a
+/// case is corrected in one go; only a missing or malformed table stops at once.
+pub fn read(policy: &Policy, expect: Option<&serde_json::Value>) -> Result<Expected, Vec<ExpectError>> {
+    let table = expect.ok_or(ExpectError::Missing).and_then(|e| e.as_object().ok_or(ExpectError::NotATable));
+    let table = table.map_err(|e| vec![e])?;
+    let mut mistakes = Vec::new();
+    for key in table.keys().filter(|k| !KEYS.contains(&k.as_str())) {
         let keys: Vec<String> = KEYS.iter().map(|k| k.to_string()).collect();
-        return Err(ExpectError::UnknownKey { key: key.clone(), suggestion: did_you_mean(key, &keys) });
+        mistakes.push(ExpectError::UnknownKey { key: key.clone(), suggestion: did_you_mean(key, &keys) });
     }
     let verdict = match table.get("verdict") {
-        None => return Err(ExpectError::NoVerdict),
+        None => Err(ExpectError::NoVerdict),
         Some(given) => {
             let text = given.as_str().map_or_else(|| given.to_string(), str::to_string);
             VERDICTS.into_iter().find(|v| v.as_str() == text).ok_or_else(|| {
                 let names: Vec<String> = VERDICTS.iter().map(|v| v.as_str().to_string()).collect();
                 ExpectError::BadVerdict { suggestion: did_you_mean(&text, &names), given: text }
-            })?
+            })
         }
     };
+    let verdict = verdict.map_err(|e| mistakes.push(e)).ok();
     let failing = match table.get("failing") {
         None => None,
         Some(serde_json::Value::Array(items)) => {
             let known: Vec<String> = policy.rules().iter().map(|r| r.id.clone()).collect();
             let titled: Vec<String> = policy.rules().iter().map(|r| format!("{}（{}）", r.id, r.title.zh)).collect();
             let mut ids = Vec::with_capacity(items.len());
+            let mut not_a_list = false;
             for (index, item) in items.iter().enumerate() {
-                let id = item.as_str().ok_or(ExpectError::FailingNotAList)?;
+                let Some(id) = item.as_str() else {
+                    not_a_list = true;
+                    continue;
+                };
                 if !known.iter().any(|k| k == id) {
-                    return Err(ExpectError::UnknownRule {
+                    mistakes.push(ExpectError::UnknownRule {
                         index,
                         id: id.to_string(),
                         policy: policy.id().to_string(),
@@ -89,9 +97,15 @@ pub fn read(policy: &Policy, expect: Option<&serde_json::Value>) -> Result<Expec
                 }
                 ids.push(id.to_string());
             }
+            if not_a_list {
+                mistakes.push(ExpectError::FailingNotAList);
+            }
             Some(ids)
         }
-        Some(_) => return Err(ExpectError::FailingNotAList),
+        Some(_) => {
+            mistakes.push(ExpectError::FailingNotAList);
+            None
+        }
     };
     let outputs = match table.get("outputs") {
         None => Vec::new(),
@@ -102,19 +116,25 @@ pub fn read(policy: &Policy, expect: Option<&serde_json::Value>) -> Result<Expec
                 .filter_map(|&id| policy.derived().get(id as usize))
                 .map(|d| d.name.clone())
                 .collect();
-            if let Some(name) = outputs.keys().find(|n| !known.contains(n)) {
-                return Err(ExpectError::UnknownOutput {
+            for name in outputs.keys().filter(|n| !known.contains(n)) {
+                mistakes.push(ExpectError::UnknownOutput {
                     name: name.clone(),
                     policy: policy.id().to_string(),
                     suggestion: did_you_mean(name, &known),
-                    known,
+                    known: known.clone(),
                 });
             }
             outputs.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
         }
-        Some(_) => return Err(ExpectError::OutputsNotATable),
+        Some(_) => {
+            mistakes.push(ExpectError::OutputsNotATable);
+            Vec::new()
+        }
     };
-    Ok(Expected { verdict, failing, outputs })
+    match verdict {
+        Some(verdict) if mistakes.is_empty() => Ok(Expected { verdict, failing, outputs }),
+        _ => Err(mistakes),
+    }
 }
 
 /// The verdicts a case may expect, each with the words the report uses for it.
@@ -255,8 +275,8 @@ impl ExpectError {
         }
     }
 
-    /// The mistake with the case file's line and a caret under it, in the reader's language.
-    pub fn render(&self, file: &str, text: &str, lang: Lang) -> String {
+    /// The mistake as a diagnostic pointing at where the case file writes it.
+    fn diagnostic(&self, file: &str, text: &str, source: u32) -> Diagnostic {
         let place = self.place();
         let range: Range<usize> = locate(file, text, &place, matches!(self, ExpectError::UnknownKey { .. }))
             .or_else(|| locate(file, text, &place[..place.len().min(1)], true))
@@ -268,11 +288,19 @@ impl ExpectError {
             ExpectError::OutputsNotATable | ExpectError::UnknownOutput { .. } => "C083",
         };
         let ([zh_message, zh_label, zh_help], [message, label, help]) = self.words();
-        let mut sources = Sources::default();
-        let id = sources.add(file, text);
-        let mut diagnostic =
-            Diagnostic::error(code, Span::new(id, range.start, range.end), message).label(label).help(help);
-        diagnostic = diagnostic.zh(zh_message, zh_label, zh_help);
-        sources.render_in(&[diagnostic], lang == Lang::Zh)
+        Diagnostic::error(code, Span::new(source, range.start, range.end), message)
+            .label(label)
+            .help(help)
+            .zh(zh_message, zh_label, zh_help)
     }
+}
+
+/// Every mistake of a case file, each with its line and a caret under it, in the reader's language.
+pub fn render(mistakes: &[ExpectError], file: &str, text: &str, lang: Lang) -> String {
+    let mut sources = Sources::default();
+    let id = sources.add(file, text);
+    let mut diagnostics: Vec<Diagnostic> = mistakes.iter().map(|m| m.diagnostic(file, text, id)).collect();
+    // In the order the file reads, whatever order they were found in.
+    diagnostics.sort_by_key(|d| d.span.start);
+    sources.render_in(&diagnostics, lang == Lang::Zh)
 }
