@@ -350,7 +350,21 @@ pub struct FactDef {
     pub evidence: Option<Bilingual>,
     /// When the document is needed, in the pack's words; otherwise derived from the rules that read the fact.
     pub evidence_when: Option<Bilingual>,
+    /// The record of a list this fact is (`fact rate: % per county` gives `rate_鹿城区`), for the fact-file
+    /// sheet, which shows a list once with its rows.
+    pub record: Option<RecordOf>,
     pub span: Span,
+}
+
+/// Which list a fact is one record of, and which record.
+#[derive(Debug, Clone)]
+pub struct RecordOf {
+    /// The list's name (`rate`) and label (「回收利用率」).
+    pub list: String,
+    pub label: Bilingual,
+    /// The named enum whose values are the records, and this record's value.
+    pub key: EnumId,
+    pub value: u16,
 }
 
 #[derive(Debug, Clone)]
@@ -411,6 +425,10 @@ pub struct TableDef {
     /// Row index for every combination of column positions (row-major), `None` for a gap that the
     /// checker allowed because a column is open (free text or a number).
     pub cells: Vec<Option<u16>>,
+    /// A table of one value per record (`table target: % by county`, keyed by a named enum rather than a
+    /// fact): never evaluated as a whole; the checker reads a record's row in place (`target[鹿城区]`), and
+    /// `keys` then holds a placeholder of the enum's type.
+    pub per: Option<EnumId>,
     pub span: Span,
 }
 
@@ -621,5 +639,10 @@ pub struct Comparison {
     /// How a report names a total, a mean or a count over a series or a list, in both languages
     /// (「新增面积（合计）」), where the rule text would read as code.
     pub lhs_label: Option<Bilingual>,
+    /// The right side's name when it is a record's row of a table (「本县目标（泗洪县）」), which the checker
+    /// has read in place as a constant.
+    pub rhs_label: Option<Bilingual>,
+    /// That row's quotes of the notice, shown when the comparison does not hold.
+    pub rhs_quotes: Vec<String>,
     pub span: Span,
 }

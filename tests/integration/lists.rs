@@ -82,3 +82,43 @@ fn a_count_is_decided_exactly_when_every_completion_agrees() {
     // The interval decides many cases with unknown records; a count that waited for every record would not.
     assert!(decided_with_unknowns > 10_000, "only {decided_with_unknowns} decided with unknown records");
 }
+
+/// `comply facts` shows a list once, under the rows that give it, with the key to write and every record.
+#[test]
+fn the_fact_sheet_shows_each_list_under_its_rows() {
+    let out = crate::common::comply_with_input(&["facts", "examples/features", "--policy", "county_lists"], "");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stdout.contains("energy_centres_甲市"), "records are not listed one by one:\n{}", out.stdout);
+    let sheet = out.stdout.split("事实文件字段：").nth(1).unwrap_or_default();
+    insta::assert_snapshot!(sheet);
+}
+
+/// The rows of a fact file give the same facts as the records' own names.
+#[test]
+fn record_rows_and_record_names_read_the_same() {
+    let rows = crate::common::comply_with_input(
+        &["check", "examples/features", "--facts", "examples/features/county_lists/one_county_short_fails.toml"],
+        "",
+    );
+    let text =
+        std::fs::read_to_string("examples/features/county_lists/one_county_short_fails.toml").unwrap_or_default();
+    let mut flat = String::from("policy = \"county_lists\"\nas_of = \"2013-12-31\"\n\n[facts]\n");
+    let mut key = String::new();
+    for line in text.lines() {
+        match line.split_once(" = ") {
+            Some(("county" | "river", value)) => key = value.trim_matches('"').to_string(),
+            Some((field, value)) if !key.is_empty() => flat.push_str(&format!("\"{field}_{key}\" = {value}\n")),
+            _ => {}
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("comply-lists-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_default();
+    let path = dir.join("flat.toml");
+    std::fs::write(&path, &flat).unwrap_or_default();
+    let named = crate::common::comply_with_input(
+        &["check", "examples/features", "--facts", path.to_str().unwrap_or_default()],
+        "",
+    );
+    assert_eq!(rows.code, 1, "{}", rows.stderr);
+    assert_eq!(rows.stdout, named.stdout, "the same facts, written two ways, must give the same report");
+}

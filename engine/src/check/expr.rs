@@ -233,7 +233,14 @@ impl Checker<'_> {
                 }
             },
             Some(Symbol::Derived(d)) => Some((Expr::Derived(d), self.ensure_derived(d)?)),
-            Some(Symbol::Table(t)) => Some((Expr::Table(t), self.ensure_table(t)?)),
+            Some(Symbol::Table(t)) => {
+                let ty = self.ensure_table(t)?;
+                if self.tables.get(t as usize).and_then(Option::as_ref).is_some_and(|table| table.per.is_some()) {
+                    self.bare_list(id);
+                    return None;
+                }
+                Some((Expr::Table(t), ty))
+            }
             None => {
                 self.unknown_name(id, expected);
                 None
@@ -456,6 +463,8 @@ impl Checker<'_> {
                 word_source: word_source.map(str::to_string),
                 lhs_text,
                 lhs_label,
+                rhs_label: self.record_table_text(rhs).map(|(label, _)| label),
+                rhs_quotes: self.record_table_text(rhs).map(|(_, quotes)| quotes).unwrap_or_default(),
                 span,
             })),
             Type::Bool,

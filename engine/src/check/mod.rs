@@ -635,6 +635,7 @@ impl<'a> Checker<'a> {
             clauses: fact.details.clauses.iter().map(|c| c.reference.clone()).collect(),
             evidence: fact.details.evidence.clone(),
             evidence_when: fact.details.evidence_when.clone(),
+            record: None,
             span: id.span,
         });
         self.fact_uses.push(0);

@@ -58,7 +58,8 @@ impl Checker<'_> {
         }
         let first = self.facts.len() as FactId;
         let values = self.enums[key as usize].values.clone();
-        for value in &values {
+        let label_of_list = label.clone();
+        for (index, value) in values.iter().enumerate() {
             let id = ast::Ident { name: format!("{}_{}", fact.id.name, value.name), span: fact.id.span };
             let (zh, en) = record_name(value);
             let label = Bilingual {
@@ -71,6 +72,12 @@ impl Checker<'_> {
             }
             // The question names the record: 「回收利用率是多少？（鹿城区）」.
             if let Some(last) = self.facts.last_mut() {
+                last.record = Some(RecordOf {
+                    list: fact.id.name.clone(),
+                    label: label_of_list.clone(),
+                    key,
+                    value: index as u16,
+                });
                 last.ask = fact.details.ask.as_ref().map(|ask| Bilingual {
                     zh: format!("{}（{zh}）", ask.zh),
                     en: ask.en.as_ref().map(|a| format!("{a} ({en})")),
@@ -80,8 +87,16 @@ impl Checker<'_> {
         self.lists.insert(fact.id.name.clone(), List { first, key, label: label.clone() });
     }
 
-    /// `rate[鹿城区]`, or `rate[c]` for the record an `over` visits.
+    /// `rate[鹿城区]`, or `rate[c]` for the record an `over` visits; of a list fact, or of a table with one row
+    /// per record (`table target: % by county`), whose row is read here, once per record.
     pub(crate) fn record(&mut self, list: &ast::Ident, key: &ast::Ident) -> Typed {
+        if let Some(t) = self.record_table(&list.name) {
+            let table = self.tables.get(t as usize).cloned().flatten()?;
+            let per = table.per?;
+            let value = self.record_value(list, key, per)?;
+            let row = table.cells.get(value as usize).copied().flatten()?;
+            return Some((table.rows.get(row as usize)?.clone(), table.ty));
+        }
         let Some(found) = self.lists.get(&list.name).cloned() else {
             if self.series.contains_key(&list.name) {
                 self.error(
@@ -113,10 +128,19 @@ impl Checker<'_> {
             }
             return None;
         };
-        let value = match self.bindings.iter().rev().find(|b| b.name == key.name) {
-            Some(b) if b.key == found.key => b.value,
+        let value = self.record_value(list, key, found.key)?;
+        let id = found.first + value;
+        self.fact_uses[id as usize] += 1;
+        Some((Expr::Fact(id), self.facts[id as usize].ty))
+    }
+
+    /// Which record `key` names in `list`, keyed by the enum `per`: the record an `over` visits, or a value
+    /// of the enum by its name, label or `aka`.
+    fn record_value(&mut self, list: &ast::Ident, key: &ast::Ident, per: EnumId) -> Option<u16> {
+        Some(match self.bindings.iter().rev().find(|b| b.name == key.name) {
+            Some(b) if b.key == per => b.value,
             Some(b) => {
-                let (theirs, ours) = (self.enum_name(b.key), self.enum_name(found.key));
+                let (theirs, ours) = (self.enum_name(b.key), self.enum_name(per));
                 self.error(
                     Diagnostic::error(
                         "C073",
@@ -133,13 +157,12 @@ impl Checker<'_> {
                 );
                 return None;
             }
-            None => match self.enums[found.key as usize].lookup(&key.name) {
+            None => match self.enums[per as usize].lookup(&key.name) {
                 Some(value) => value,
                 None => {
-                    let names: Vec<String> =
-                        self.enums[found.key as usize].values.iter().map(|v| v.name.clone()).collect();
+                    let names: Vec<String> = self.enums[per as usize].values.iter().map(|v| v.name.clone()).collect();
                     let suggestion = super::expr::did_you_mean(&key.name, &names);
-                    let ours = self.enum_name(found.key);
+                    let ours = self.enum_name(per);
                     let (help, zh_help) = match suggestion {
                         Some(s) => (format!("did you mean `{s}`?"), format!("是否指 `{s}`？")),
                         None => {
@@ -163,10 +186,18 @@ impl Checker<'_> {
                     return None;
                 }
             },
-        };
-        let id = found.first + value;
-        self.fact_uses[id as usize] += 1;
-        Some((Expr::Fact(id), self.facts[id as usize].ty))
+        })
+    }
+
+    /// A table with one row per record, by name (after checking it).
+    fn record_table(&mut self, name: &str) -> Option<TableId> {
+        match self.symbols.get(name).map(|(s, _)| *s) {
+            Some(super::Symbol::Table(t)) => {
+                self.ensure_table(t)?;
+                self.tables.get(t as usize)?.as_ref()?.per.map(|_| t)
+            }
+            _ => None,
+        }
     }
 
     /// A list named where one value is expected.
@@ -355,6 +386,25 @@ impl Checker<'_> {
         });
         let list = list?;
         Some(Bilingual { zh: format!("{}（{zh}）", list.zh), en: list.en.map(|l| format!("{l} ({en})")) })
+    }
+
+    /// How a report names a record's row of a table: 「本县目标（泗洪县）」 (the table's label, else its name),
+    /// and the row's quotes.
+    pub(crate) fn record_table_text(&mut self, e: &ast::Expr) -> Option<(Bilingual, Vec<String>)> {
+        let ExprKind::Record { list, key } = &e.kind else { return None };
+        let t = self.record_table(&list.name)?;
+        let table = self.tables.get(t as usize)?.as_ref()?;
+        let per = table.per?;
+        let label = table.label.clone().unwrap_or_else(|| Bilingual { zh: table.name.clone(), en: None });
+        let value = match self.bindings.iter().rev().find(|b| b.name == key.name) {
+            Some(b) => b.value,
+            None => self.enums.get(per as usize)?.lookup(&key.name)?,
+        };
+        let quotes =
+            table.cells.get(value as usize).copied().flatten().and_then(|row| table.row_quotes.get(row as usize));
+        let quotes = quotes.cloned().unwrap_or_default();
+        let (zh, en) = record_name(self.enums.get(per as usize)?.values.get(value as usize)?);
+        Some((Bilingual { zh: format!("{}（{zh}）", label.zh), en: label.en.map(|l| format!("{l} ({en})")) }, quotes))
     }
 
     /// A comparison's left side as the report names it inside an `over`: `rate[c]` of the record visited

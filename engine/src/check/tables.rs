@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use super::Checker;
 use crate::diag::Diagnostic;
 use crate::policy::*;
-use crate::syntax::ast::{self, Pattern, SetItem};
+use crate::syntax::ast::{self, ExprKind, Pattern, SetItem};
 
 /// Tables are proven complete by enumeration; past this many key combinations the proof is refused.
 const MAX_CELLS: usize = 1 << 16;
@@ -16,7 +16,20 @@ const MAX_REPORTS: usize = 3;
 pub(crate) fn check_table(checker: &mut Checker<'_>, table: &ast::TableAst) -> Option<TableDef> {
     let mut keys = Vec::new();
     let mut key_types = Vec::new();
-    for key in &table.keys {
+    // `by county` where `county` names an enum, not a fact: one row per record, read as `table[record]`.
+    let per = match table.keys.as_slice() {
+        [ast::Expr { kind: ExprKind::Name(id), .. }]
+            if !checker.symbols.contains_key(&id.name) && checker.bound(&id.name).is_none() =>
+        {
+            checker.named_enums.get(&id.name).copied()
+        }
+        _ => None,
+    };
+    if let Some(e) = per {
+        keys.push(Expr::Const(Constant::Enum(0)));
+        key_types.push(Type::Enum(e));
+    }
+    for key in table.keys.iter().filter(|_| per.is_none()) {
         let (expr, ty) = checker.expr(key, None)?;
         if !matches!(ty, Type::Enum(_) | Type::Text | Type::Num(_)) {
             checker.error(
@@ -207,6 +220,7 @@ pub(crate) fn check_table(checker: &mut Checker<'_>, table: &ast::TableAst) -> O
         rows: values,
         columns,
         cells,
+        per,
         span: table.id.span,
     })
 }

@@ -142,6 +142,8 @@ impl Checker<'_> {
             word_source: None,
             lhs_text: "period".into(),
             lhs_label: None,
+            rhs_label: None,
+            rhs_quotes: Vec::new(),
             span: due.span,
         }));
         let when = applies;
@@ -235,6 +237,8 @@ impl Checker<'_> {
                 word_source: None,
                 lhs_text: lhs_text.clone(),
                 lhs_label: None,
+                rhs_label: None,
+                rhs_quotes: Vec::new(),
                 span,
             }))
         };

@@ -174,7 +174,15 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
             warnings.push(format!("{}: {}", rule.id, explanation));
         }
         let mut quotes: Vec<String> = rule.clause.as_ref().map(|c| c.quotes.clone()).unwrap_or_default();
-        for row_quote in row_quotes(data, &rule.requires).chain(rule.applies.iter().flat_map(|a| row_quotes(data, a))) {
+        // A record held to its own row of a table (「甲市、乙市10万平方米以上」) quotes that row where it fell short.
+        let short_rows = decisive.iter().filter(|a| a.holds != Value::Bool(true)).flat_map(|a| match a.expr {
+            Expr::Compare(c) => c.rhs_quotes.iter(),
+            _ => [].iter(),
+        });
+        for row_quote in short_rows
+            .chain(row_quotes(data, &rule.requires))
+            .chain(rule.applies.iter().flat_map(|a| row_quotes(data, a)))
+        {
             if !quotes.contains(row_quote) {
                 quotes.push(row_quote.clone());
             }
@@ -610,6 +618,10 @@ impl Words<'_> {
                     };
                 }
                 let rhs = match &c.rhs {
+                    Expr::Const(_) if c.rhs_label.is_some() => {
+                        let label = c.rhs_label.as_ref().map_or("", |l| localized(l, lang));
+                        format!("{label} {}", self.show(rhs_value, ty, None))
+                    }
                     Expr::Const(_) => self.show(rhs_value, ty, None),
                     other => match self.name_of(other, "") {
                         "" => self.show(rhs_value, ty, None),

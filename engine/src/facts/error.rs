@@ -91,6 +91,12 @@ pub enum FactError {
     RecordWithoutKey { key: String, row: usize, example: String },
     #[error("the record `{record}` of `{key}` is given twice")]
     RecordTwice { key: String, record: String },
+    /// A row gives a value the policy keeps for no list of this key.
+    #[error("the row `{record}` of `{key}` gives `{field}`, which is no list of `{key}`")]
+    RecordField { key: String, record: String, field: String, suggestion: Option<String>, fields: Vec<String> },
+    /// A list (one value per record) given as one value.
+    #[error("`{name}` is one value per `{key}`, not one value")]
+    ListGivenAsOne { name: String, key: String },
 }
 
 /// Boxed: the error type stays small on the happy path.
@@ -148,6 +154,16 @@ impl FactError {
             FactError::RecordTwice { key, record } => {
                 format!("`{key}` 中“{record}”这条记录给了两次；每条记录只能写一行，请合并或删去其中一行")
             }
+            FactError::RecordField { key, record, field, suggestion, fields } => {
+                let hint = suggestion.as_ref().map(|s| format!("是否指 `{s}`？")).unwrap_or_default();
+                format!(
+                    "`{key}` 中“{record}”这一行的 `{field}` 不是按 {key} 逐条填写的事实；{hint}每行可填：{}",
+                    fields.join("、")
+                )
+            }
+            FactError::ListGivenAsOne { name, key } => format!(
+                "`{name}` 按 {key} 逐条填写，不是一个值：请每条一行写在 [[facts.{key}]] 中（{key} = \"…\" 加 {name} = …）"
+            ),
             FactError::Undeclared { name, policy, suggestion } => {
                 let hint = suggestion.as_ref().map(|s| format!("；是否指 `{s}`？")).unwrap_or_default();
                 format!(
@@ -236,6 +252,16 @@ impl FactError {
             FactError::RecordTwice { key, record } => {
                 format!("the record “{record}” of `{key}` is given twice; give each record in one row only")
             }
+            FactError::RecordField { key, record, field, suggestion, fields } => {
+                let hint = suggestion.as_ref().map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+                format!(
+                    "the row “{record}” of `{key}` gives `{field}`, which is not kept per {key}; {hint}a row may give: {}",
+                    fields.join(", ")
+                )
+            }
+            FactError::ListGivenAsOne { name, key } => format!(
+                "`{name}` is one value per {key}, not one value: give each record in its own [[facts.{key}]] row ({key} = \"…\" and {name} = …)"
+            ),
             FactError::Undeclared { name, policy, suggestion } => {
                 let hint = suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
                 format!("policy {policy} declares no fact `{name}`{hint} (`comply facts --policy {policy}` lists them)")

@@ -206,6 +206,23 @@ fn records(policy: &Policy, facts: &[(String, Raw)]) -> Result<Vec<(String, Raw)
             }
             seen.push(value);
             for (field, raw) in fields.iter().filter(|(k, _)| k != name) {
+                let is_list =
+                    |f: &FactDef| f.record.as_ref().is_some_and(|r| r.key as usize == key && r.list == *field);
+                if !policy.facts.iter().any(is_list) {
+                    let lists: Vec<String> = policy
+                        .facts
+                        .iter()
+                        .filter_map(|f| f.record.as_ref().filter(|r| r.key as usize == key && r.value == 0))
+                        .map(|r| r.list.clone())
+                        .collect();
+                    return Err(FactError::RecordField {
+                        key: name.clone(),
+                        record: record.clone(),
+                        field: field.clone(),
+                        suggestion: crate::check::did_you_mean(field, &lists),
+                        fields: lists,
+                    });
+                }
                 out.push((format!("{field}_{record}"), raw.clone()));
             }
         }
@@ -244,6 +261,11 @@ pub fn conversions(policy: &Policy, facts: &[(String, Raw)]) -> Vec<Converted> {
 pub fn bind(policy: &Policy, facts: &[(String, Raw)]) -> Result<FactSet, FactError> {
     let mut set = FactSet::empty(policy);
     for (name, raw) in &records(policy, facts)? {
+        let list = policy.facts.iter().find_map(|f| f.record.as_ref().filter(|r| r.list == *name));
+        if let Some(list) = list {
+            let key = policy.enum_def(list.key).name.clone().unwrap_or_default();
+            return Err(FactError::ListGivenAsOne { name: name.clone(), key });
+        }
         let Some(id) = policy.fact_index(name) else {
             let names: Vec<String> = policy.facts.iter().map(|f| f.name.clone()).collect();
             return Err(FactError::Undeclared {
