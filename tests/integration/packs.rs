@@ -2,7 +2,7 @@
 //! test at once) with the verdict, outputs and failing rules the gazette's wording demands.
 
 use comply::Rulebook;
-use comply::eval::Outcome;
+use comply::explain::RuleOutcome as Outcome;
 use comply::explain::{self, Lang};
 
 struct Expect<'a> {
@@ -199,4 +199,37 @@ fn the_county_fact_sheet_lists_grades_lowest_first() {
     let en = crate::common::comply_with_input(&["facts", "--policy", "liucheng_2013_county", "--lang", "en"], "");
     assert!(en.stdout.contains("one of (lowest first) {未定级, 一级, 二级乙等"), "{}", en.stdout);
     insta::assert_snapshot!("liucheng_2013_county_fact_sheet", zh.stdout);
+}
+
+/// A target checked before its due date is not assessed yet, and `outcome` says so: a program that reads
+/// `outcome` alone must not take an unmet target that is not yet due for one that does not apply
+/// (`skipped`, 不适用). Once due, the outcome is the requirement's.
+#[test]
+fn a_target_not_yet_due_reads_not_yet_due_never_skipped_in_json() {
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
+    let mut seen = 0;
+    for case in [
+        "liucheng_2013/mid_2013_progress.toml",
+        "lucheng_14th/year_2023_mid_plan.toml",
+        "waste_sorting_targets/lucheng_november_not_yet_due.toml",
+        "liucheng_2013/end_2013_city_report.toml",
+    ] {
+        let facts = format!("{examples}/{case}");
+        let out = crate::common::comply_with_input(&["check", "--facts", &facts, "--format", "json"], "");
+        let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{case}: {e}"));
+        for rule in report["rules"].as_array().unwrap() {
+            let (outcome, status) = (rule["outcome"].as_str().unwrap(), rule["target"]["status"].as_str());
+            match status {
+                Some("not_yet_due" | "on_track" | "behind") => {
+                    seen += 1;
+                    assert_eq!(outcome, "not_yet_due", "{case}: {}", rule["id"]);
+                }
+                Some("missed") => assert!(["fail", "refer", "warn"].contains(&outcome), "{case}: {}", rule["id"]),
+                Some(_) => assert_ne!(outcome, "skipped", "{case}: {}", rule["id"]),
+                // A rule that is no target, or a target whose own `when` does not hold, may still not apply.
+                None => {}
+            }
+        }
+    }
+    assert!(seen >= 10, "the examples hold targets not yet due: {seen}");
 }

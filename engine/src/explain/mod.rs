@@ -17,7 +17,7 @@ pub use data::{Atom, Explained, explained};
 use jiff::civil::Date;
 pub use model::{
     AdministrativeLine, ConversionLine, ConversionRule, Detail, FactRef, Header, NotChecked, OutputLine,
-    REPORT_VERSION, Report, RuleReport, Truth,
+    REPORT_VERSION, Report, RuleOutcome, RuleReport, Truth,
 };
 pub use phrases::Lang;
 use phrases::SetTest;
@@ -163,7 +163,7 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
         }
         rules.push(RuleReport {
             id: rule.id.clone(),
-            outcome: result.outcome,
+            outcome: RuleOutcome::of(result.outcome, target_status),
             citation: rule.clause.as_ref().map(|c| c.reference.clone()).unwrap_or_default(),
             explanation,
             title: localized(&rule.title, lang).to_string(),

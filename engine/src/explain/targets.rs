@@ -100,6 +100,8 @@ pub fn status<'a>(env: &mut Env<'a>, rule: &'a RuleDef, result: &RuleResult) -> 
                 }),
             }
         }
+        // The figures' date is unknown; a rule skipped all the same has a `when` that does not hold.
+        _ if result.outcome == Outcome::Skipped => None,
         _ => Some(TargetStatus::CannotTell),
     }
 }
