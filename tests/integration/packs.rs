@@ -233,3 +233,59 @@ fn a_target_not_yet_due_reads_not_yet_due_never_skipped_in_json() {
     }
     assert!(seen >= 10, "the examples hold targets not yet due: {seen}");
 }
+
+/// `lead` and `responsible` name their units in both languages, like every other line a report prints:
+/// each unit of a list is a `"中文" en "English"` pair and counts on its own in the progress summary; a
+/// unit named in Chinese alone may list several as a table does, a bracket keeping 「各县（市、区）」 whole.
+#[test]
+fn lead_units_are_named_in_english_in_english_reports_and_counted_one_by_one() {
+    let dir = std::env::temp_dir().join(format!("comply-lead-units-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rules = dir.join("units.rules");
+    std::fs::write(
+        &rules,
+        r#"policy units_demo {
+  title "示例" en "Example"
+  in_force from 2020-01-01
+  period report_date
+  fact report_date: date { label "数据截止日期" en "Figures as of" }
+  fact parks: 个 { label "公园" en "Parks" }
+  rule parks_10 {
+    title "建成10个公园" en "10 parks built"
+    due 2021-12-31
+    lead "区财政局" en "District finance bureau", "区税务局" en "District tax bureau"
+    responsible "各县（市、区）" en "each county, city and district"
+    require parks >= 10 个
+  }
+  rule parks_5 {
+    title "建成5个公园" en "5 parks built"
+    due 2021-12-31
+    lead "各县（市、区）、区财政局"
+    require parks >= 5 个
+  }
+}
+"#,
+    )
+    .unwrap();
+    let facts = dir.join("case.toml");
+    std::fs::write(&facts, "as_of = \"2021-06-30\"\n[facts]\nreport_date = \"2021-06-30\"\nparks = 3\n").unwrap();
+    let check = |lang: &str| {
+        let args = ["check", rules.to_str().unwrap(), "--facts", facts.to_str().unwrap(), "--lang", lang];
+        let out = crate::common::comply_with_input(&args, "");
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        out.stdout
+    };
+    let en = check("en");
+    assert!(
+        en.contains("lead: District finance bureau, District tax bureau; responsible: each county, city and district"),
+        "{en}"
+    );
+    assert!(en.contains("  District tax bureau: not yet due 1\n"), "{en}");
+    let zh = check("zh");
+    assert!(zh.contains("牵头单位：区财政局、区税务局；责任单位：各县（市、区）"), "{zh}");
+    assert!(
+        zh.contains("  区财政局：未到考核时点 2\n  区税务局：未到考核时点 1\n  各县（市、区）：未到考核时点 1\n"),
+        "{zh}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -172,8 +172,8 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
                 .as_ref()
                 .zip(target_status)
                 .map(|(t, status)| targets::TargetReport { status, due: t.due.to_string() }),
-            lead: rule.lead.clone(),
-            responsible: rule.responsible.clone(),
+            lead: targets::units_text(&rule.lead, lang),
+            responsible: targets::units_text(&rule.responsible, lang),
             responsibility: targets::responsibility_line(rule, lang),
             head,
             conditions,

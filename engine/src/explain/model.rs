@@ -117,7 +117,7 @@ pub struct RuleReport {
     /// A target's standing and due date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<super::targets::TargetReport>,
-    /// 牵头单位 and 责任单位.
+    /// 牵头单位 and 责任单位, in the report's language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lead: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
