@@ -26,4 +26,5 @@ mod records;
 mod robustness;
 mod serve;
 mod stored_cases;
+mod units;
 mod wording;
