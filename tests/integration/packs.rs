@@ -289,3 +289,46 @@ fn lead_units_are_named_in_english_in_english_reports_and_counted_one_by_one() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A target whose own `when` does not hold does not apply, whether or not the figures' date is given: it
+/// is 不适用, never 「无法判断」 in the progress summary, and its outcome stays `skipped`.
+#[test]
+fn a_target_whose_own_when_fails_does_not_apply_even_without_the_date() {
+    let dir = std::env::temp_dir().join(format!("comply-target-when-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rules = dir.join("when.rules");
+    std::fs::write(
+        &rules,
+        r#"policy when_demo {
+  title "示例" en "Example"
+  in_force from 2020-01-01
+  period report_date
+  fact report_date: date { label "数据截止日期" en "Figures as of" }
+  fact coastal: bool { label "沿海县" en "Coastal county" }
+  fact parks: 个 { label "公园" en "Parks" }
+  rule coastal_parks {
+    title "沿海县建成10个公园" en "10 parks in a coastal county"
+    due 2021-12-31
+    when coastal
+    require parks >= 10 个
+  }
+  rule all_parks {
+    title "建成5个公园" en "5 parks"
+    due 2021-12-31
+    require parks >= 5 个
+  }
+}
+"#,
+    )
+    .unwrap();
+    let facts = dir.join("case.toml");
+    std::fs::write(&facts, "as_of = \"2021-06-30\"\n[facts]\ncoastal = false\nparks = 3\n").unwrap();
+    let args = ["check", rules.to_str().unwrap(), "--facts", facts.to_str().unwrap(), "--format", "json"];
+    let out = crate::common::comply_with_input(&args, "");
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    let coastal = &report["rules"][0];
+    assert_eq!((coastal["outcome"].as_str(), coastal.get("target")), (Some("skipped"), None), "{coastal}");
+    // Only the target that applies is counted, as one that cannot be told without the date.
+    assert_eq!(report["progress"][0]["counts"], serde_json::json!({"cannot_tell": 1}), "{}", report["progress"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
