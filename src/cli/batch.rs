@@ -23,7 +23,7 @@ use super::{
     EXIT_BAD_INPUT, EXIT_OK, EXIT_VERDICT, Failure, Io, LangArg, Outcome, find_policy, load_rules, required_date,
 };
 use crate::eval::{self, Env, FactMask, FactSet, Verdict};
-use crate::explain::{Lang, pick};
+use crate::explain::{Lang, RuleOutcome, pick};
 use crate::facts::{self, Case, Raw, case};
 use crate::policy::{FactId, Policy};
 use input::{CsvRecords, Detected, Encoding, Lines, Problem, Record};
@@ -268,7 +268,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     let mut case_fields: Vec<usize> =
         columns.iter().filter_map(|c| if let Column::Case(i) = c { Some(*i) } else { None }).collect();
     case_fields.sort_unstable();
-    let targets = policy.rules().iter().any(|r| r.target.is_some());
+    let targets = crate::explain::targets::has_targets(policy);
     let context = Context { policy, as_of, columns, carried, case_fields, targets, lang };
 
     let mut output = match &args.output {
@@ -774,8 +774,8 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
             .zip(&evaluation.rules)
             .enumerate()
             .filter(|(_, (rule, result))| {
-                result.outcome == eval::Outcome::Skipped
-                    && crate::explain::targets::status(&mut env, rule, result).is_some()
+                let status = crate::explain::targets::status(&mut env, rule, result);
+                RuleOutcome::of(result.outcome, status) == RuleOutcome::NotYetDue
             })
             .map(|(i, _)| i)
             .collect(),

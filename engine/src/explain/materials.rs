@@ -103,7 +103,7 @@ pub fn materials(policy: &Policy, lang: Lang) -> Materials {
     }
     // What every applicant brings comes first; the order of the rule file is kept within each part.
     items.sort_by_key(|item| !item.always);
-    let targets = policy.rules().iter().any(|r| r.target.is_some());
+    let targets = super::targets::has_targets(policy);
     let note = match targets {
         true => pick(
             lang,

@@ -380,7 +380,7 @@ fn tables_read(policy: &Policy, expr: &Expr) -> Vec<TableId> {
 /// A text of the rule file in the reader's language; Chinese where no English was written.
 /// A pack of targets checks a district's progress, not an application: it must not speak of a licence.
 fn disclaimer(policy: &Policy, lang: Lang) -> &'static str {
-    if policy.rules.iter().any(|r| r.target.is_some()) {
+    if targets::has_targets(policy) {
         return pick(
             lang,
             "本结果依据所填数据和本规则包生成，仅供核查目标进度参考，不代表正式考核结论。",

@@ -69,6 +69,11 @@ impl TargetStatus {
     }
 }
 
+/// A pack of targets: some rule has a due date. It checks a district's progress, not an application.
+pub fn has_targets(policy: &crate::policy::Policy) -> bool {
+    policy.rules().iter().any(|r| r.target.is_some())
+}
+
 /// A target's standing. `None` for a rule without a due date, or one whose own `when` does not hold.
 pub fn status<'a>(env: &mut Env<'a>, rule: &'a RuleDef, result: &RuleResult) -> Option<TargetStatus> {
     let target = rule.target.as_ref()?;
