@@ -263,6 +263,12 @@ fn lead_units_are_named_in_english_in_english_reports_and_counted_one_by_one() {
     lead "各县（市、区）、区财政局"
     require parks >= 5 个
   }
+  rule parks_3 {
+    title "建成3个公园" en "3 parks built"
+    due 2021-12-31
+    lead "甲局、乙局" en "Bureaus A and B"
+    require parks >= 3 个
+  }
 }
 "#,
     )
@@ -287,6 +293,8 @@ fn lead_units_are_named_in_english_in_english_reports_and_counted_one_by_one() {
         zh.contains("  区财政局：未到考核时点 2\n  区税务局：未到考核时点 1\n  各县（市、区）：未到考核时点 1\n"),
         "{zh}"
     );
+    // A unit named in English too is one unit in both languages: the two summaries count alike.
+    assert!(zh.contains("  甲局、乙局：已达到 1\n") && en.contains("  Bureaus A and B: met 1\n"), "{zh}\n{en}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -167,11 +167,12 @@ pub fn progress(rules: &[(&RuleDef, Option<TargetStatus>)], lang: Lang) -> Vec<P
 
 /// The units of a `lead` line in the reader's language, each answering for the target. A unit named
 /// without English may list several as the table writes them (「区财政局、区税务局」 is two, 「各县（市、区）」
-/// one); one named in English too is one unit.
+/// one); one named in English too is one unit in both languages, so that the summary counts the same.
 fn lead_units(lead: &[Bilingual], lang: Lang) -> impl Iterator<Item = &str> {
     lead.iter().flat_map(move |unit| match (&unit.en, lang) {
         (Some(en), Lang::En) => vec![en.trim()],
-        _ => split_units(&unit.zh),
+        (Some(_), Lang::Zh) => vec![unit.zh.trim()],
+        (None, _) => split_units(&unit.zh),
     })
 }
 
