@@ -7,6 +7,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::explain::Lang;
 use crate::policy::{Consequence, Policy};
 
 /// The marker that opens a generated table; the rule file's name follows it.
@@ -66,9 +67,37 @@ pub fn table(policies: &[&Policy]) -> String {
     out
 }
 
+/// Why a README's clause map cannot be rewritten; `render` says it in the reader's language.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MapError {
+    /// A table is opened but never closed.
+    #[error("the table of {0} has no `{END}` line")]
+    NoEnd(String),
+    /// A table names a rule file that is not among those loaded.
+    #[error("the README has a clause map of {0}, which is not a rule file here")]
+    NotHere(String),
+    /// Rule files whose table the README lacks.
+    #[error("the README has no clause map of {}: add a line `{BEGIN}FILE{BEGIN_TAIL}` and a line `{END}` where it goes", .0.join(", "))]
+    Missing(Vec<String>),
+}
+
+impl MapError {
+    pub fn render(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (_, Lang::En) => self.to_string(),
+            (MapError::NoEnd(key), Lang::Zh) => format!("{key} 的条款对照表没有结束行 `{END}`"),
+            (MapError::NotHere(key), Lang::Zh) => format!("README 中有 {key} 的条款对照表，但这里没有这个规则文件"),
+            (MapError::Missing(keys), Lang::Zh) => format!(
+                "README 中没有 {} 的条款对照表：请在应放的位置加一行 `{BEGIN}FILE{BEGIN_TAIL}` 和一行 `{END}`",
+                keys.join("、")
+            ),
+        }
+    }
+}
+
 /// `readme` with every marked table replaced by the one its rule file gives; the rule files whose table
 /// the README lacks are named in the error.
-pub fn update(readme: &str, policies: &[Policy]) -> Result<String, String> {
+pub fn update(readme: &str, policies: &[Policy]) -> Result<String, MapError> {
     let mut files: Vec<String> = Vec::new();
     for policy in policies {
         let key = file_key(policy);
@@ -84,10 +113,10 @@ pub fn update(readme: &str, policies: &[Policy]) -> Result<String, String> {
         out.push_str(before);
         let line_end = from.find('\n').map_or(from.len(), |i| i + 1);
         let key = from[BEGIN.len()..line_end].split(':').next().unwrap_or("").trim().to_string();
-        let Some(end) = from.find(END) else { return Err(format!("the table of {key} has no `{END}` line")) };
+        let Some(end) = from.find(END) else { return Err(MapError::NoEnd(key)) };
         let own: Vec<&Policy> = policies.iter().filter(|p| file_key(p) == key).collect();
         if own.is_empty() {
-            return Err(format!("the README has a clause map of {key}, which is not a rule file here"));
+            return Err(MapError::NotHere(key));
         }
         let _ = write!(out, "{BEGIN}{key}{BEGIN_TAIL}\n{}", table(&own));
         out.push_str(END);
@@ -95,12 +124,9 @@ pub fn update(readme: &str, policies: &[Policy]) -> Result<String, String> {
         rest = &from[end + END.len()..];
     }
     out.push_str(rest);
-    let missing: Vec<&String> = files.iter().filter(|f| !seen.contains(f)).collect();
+    let missing: Vec<String> = files.into_iter().filter(|f| !seen.contains(f)).collect();
     if !missing.is_empty() {
-        return Err(format!(
-            "the README has no clause map of {}: add a line `{BEGIN}FILE{BEGIN_TAIL}` and a line `{END}` where it goes",
-            missing.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", ")
-        ));
+        return Err(MapError::Missing(missing));
     }
     Ok(out)
 }

@@ -531,9 +531,9 @@ pub struct RuleDef {
     /// The pack's own readings of words the clause leaves open.
     pub readings: Vec<Bilingual>,
     pub target: Option<Target>,
-    /// 牵头单位 and 责任单位, as the text names them.
-    pub lead: Option<String>,
-    pub responsible: Option<String>,
+    /// 牵头单位 and 责任单位, as the text names them (empty when it names none).
+    pub lead: Vec<Bilingual>,
+    pub responsible: Vec<Bilingual>,
     pub span: Span,
 }
 

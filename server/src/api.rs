@@ -375,7 +375,8 @@ pub struct ReportDoc {
 #[allow(dead_code)]
 pub struct RuleDoc {
     id: String,
-    /// `pass`, `fail`, `refer`, `warn`, `unknown` or `skipped`.
+    /// `pass`, `fail`, `refer`, `warn`, `unknown`, `skipped` (does not apply) or `not_yet_due` (a target
+    /// whose due date has not come; `target.status` says where it stands).
     outcome: String,
     citation: String,
     explanation: String,

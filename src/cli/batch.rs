@@ -23,7 +23,7 @@ use super::{
     EXIT_BAD_INPUT, EXIT_OK, EXIT_VERDICT, Failure, Io, LangArg, Outcome, find_policy, load_rules, required_date,
 };
 use crate::eval::{self, Env, FactMask, FactSet, Verdict};
-use crate::explain::{Lang, pick};
+use crate::explain::{Lang, RuleOutcome, pick};
 use crate::facts::{self, Case, Raw, case};
 use crate::policy::{FactId, Policy};
 use input::{CsvRecords, Detected, Encoding, Lines, Problem, Record};
@@ -129,6 +129,8 @@ enum Status {
         verdict: Verdict,
         rules: Vec<usize>,
         missing: FactMask,
+        /// The targets not yet due (the report's outcome `not_yet_due`): not failed, and not 不适用 either.
+        not_yet_due: Vec<usize>,
         approximate: bool,
         outputs: Vec<Json>,
     },
@@ -146,6 +148,8 @@ struct Context<'p> {
     carried: Vec<String>,
     /// The case fields the CSV header names, in `FIELDS` order: the CSV output's case columns.
     case_fields: Vec<usize>,
+    /// The policy has targets with a due date: the output has a `not_yet_due` column.
+    targets: bool,
     lang: Lang,
 }
 
@@ -264,7 +268,8 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
     let mut case_fields: Vec<usize> =
         columns.iter().filter_map(|c| if let Column::Case(i) = c { Some(*i) } else { None }).collect();
     case_fields.sort_unstable();
-    let context = Context { policy, as_of, columns, carried, case_fields, lang };
+    let targets = crate::explain::targets::has_targets(policy);
+    let context = Context { policy, as_of, columns, carried, case_fields, targets, lang };
 
     let mut output = match &args.output {
         Some(path) => Some(Partial::create(path, lang)?),
@@ -300,6 +305,9 @@ fn stream(
         let mut names = vec!["id".to_string(), "line".into()];
         names.extend(context.case_fields.iter().map(|&i| format!("case.{}", case::FIELDS[i].0)));
         names.extend(["verdict".to_string(), "rules".into(), "missing".into(), "missing_approximate".into()]);
+        if context.targets {
+            names.push("not_yet_due".into());
+        }
         names.extend(policy.outputs().iter().map(|&d| policy.derived()[d as usize].name.clone()));
         names.push("error".into());
         names.extend(context.carried.iter().cloned());
@@ -759,6 +767,20 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
         .filter(|(_, r)| matches!(r.outcome, eval::Outcome::Fail | eval::Outcome::Refer))
         .map(|(i, _)| i)
         .collect();
+    let not_yet_due = match context.targets {
+        true => policy
+            .rules()
+            .iter()
+            .zip(&evaluation.rules)
+            .enumerate()
+            .filter(|(_, (rule, result))| {
+                let status = crate::explain::targets::status(&mut env, rule, result);
+                RuleOutcome::of(result.outcome, status) == RuleOutcome::NotYetDue
+            })
+            .map(|(i, _)| i)
+            .collect(),
+        false => Vec::new(),
+    };
     let outputs = policy
         .outputs()
         .iter()
@@ -768,6 +790,7 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
         verdict: evaluation.verdict,
         rules,
         missing: evaluation.missing,
+        not_yet_due,
         approximate: evaluation.approximate,
         outputs,
     };
@@ -823,21 +846,23 @@ fn render(context: &Context<'_>, format: Format, result: &Result_) -> String {
     let carried = carried.iter().map(|c| c.as_ref());
     let case: Vec<&str> = context.case_fields.iter().map(|&i| result.case.get(i).unwrap_or("")).collect();
     match (format, &result.status) {
-        (Format::Csv, Status::Done { verdict, rules, missing, approximate, outputs }) => {
+        (Format::Csv, Status::Done { verdict, rules, missing, approximate, not_yet_due, outputs }) => {
             let (rules, missing) = (rule_ids(rules).join(";"), fact_names(missing).join(";"));
+            let not_yet_due = rule_ids(not_yet_due).join(";");
             let outputs: Vec<String> = outputs.iter().map(csv_cell).collect();
             let fields = [result.id.as_str(), &number].into_iter().chain(case);
             // As in JSON: `true` only when the missing list may be larger than necessary.
             let approximate = if *approximate { "true" } else { "" };
             let fields = fields.chain([verdict.as_str(), &rules, &missing, approximate]);
+            let fields = fields.chain(context.targets.then_some(not_yet_due.as_str()));
             let fields = fields.chain(outputs.iter().map(String::as_str)).chain([""]).chain(carried);
             csv_line(&mut line, fields);
         }
         (Format::Csv, Status::Error { messages }) => {
             let message = messages.join("; ");
             let blanks = std::iter::repeat_n("", policy.outputs().len());
-            let fields =
-                [result.id.as_str(), &number].into_iter().chain(case).chain(["error", "", "", ""]).chain(blanks);
+            let fields = [result.id.as_str(), &number].into_iter().chain(case).chain(["error", "", "", ""]);
+            let fields = fields.chain(context.targets.then_some("")).chain(blanks);
             csv_line(&mut line, fields.chain([message.as_str()]).chain(carried));
         }
         (Format::Jsonl, status) => {
@@ -848,10 +873,13 @@ fn render(context: &Context<'_>, format: Format, result: &Result_) -> String {
                 object.insert("case".into(), serde_json::to_value(&result.case).unwrap_or(Json::Null));
             }
             match status {
-                Status::Done { verdict, rules, missing, approximate, outputs } => {
+                Status::Done { verdict, rules, missing, not_yet_due, approximate, outputs } => {
                     object.insert("verdict".into(), Json::String(verdict.as_str().into()));
                     object.insert("rules".into(), Json::from(rule_ids(rules)));
                     object.insert("missing".into(), Json::from(fact_names(missing)));
+                    if context.targets {
+                        object.insert("not_yet_due".into(), Json::from(rule_ids(not_yet_due)));
+                    }
                     // As in the JSON report: present only when the missing list may be larger than necessary.
                     if *approximate {
                         object.insert("missing_approximate".into(), Json::Bool(true));

@@ -1,8 +1,10 @@
-//! `comply clauses`: the clause map of rules/README.md, generated from the rule files (`clause_map`).
+//! `comply clauses`: the clause map of rules/README.md, generated from the rule files (`clause_map`). The
+//! tables are a maintainer's document in English, as the README is; what the command says is in the
+//! reader's language.
 
 use std::path::PathBuf;
 
-use super::{EXIT_OK, Failure, Io, Outcome, load_rules};
+use super::{EXIT_OK, Failure, Io, LangArg, Outcome, load_rules, read_limit};
 use crate::clause_map;
 use crate::explain::Lang;
 
@@ -14,10 +16,13 @@ pub struct Args {
     /// printing the tables.
     #[arg(long)]
     write: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t)]
+    lang: LangArg,
 }
 
 pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
-    let book = load_rules(args.rules.as_ref(), Lang::En)?;
+    let lang: Lang = args.lang.into();
+    let book = load_rules(args.rules.as_ref(), lang)?;
     let policies = book.policies();
     let Some(path) = args.write else {
         let mut files: Vec<String> = Vec::new();
@@ -33,11 +38,26 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Outcome {
         return Ok(EXIT_OK);
     };
     let name = path.display().to_string();
-    let readme = std::fs::read_to_string(&path).map_err(|e| Failure(format!("cannot read `{name}`: {e}")))?;
-    let updated = clause_map::update(&readme, policies).map_err(|e| Failure(format!("{name}: {e}")))?;
+    // A regular file within the read limit, as every other file the command line reads.
+    let readme = crate::limits::read_text(&path, read_limit()).map_err(|e| {
+        Failure(match lang {
+            Lang::Zh => format!("无法读取 `{name}`：{}", e.zh()),
+            Lang::En => format!("cannot read `{name}`: {}", e.en()),
+        })
+    })?;
+    let updated = clause_map::update(&readme, policies)
+        .map_err(|e| Failure(format!("{name}{}{}", crate::explain::pick(lang, "：", ": "), e.render(lang))))?;
     if updated != readme {
-        std::fs::write(&path, updated).map_err(|e| Failure(format!("cannot write `{name}`: {e}")))?;
-        let _ = writeln!(io.stderr, "{name}: clause map rewritten from the rule files");
+        std::fs::write(&path, updated).map_err(|e| {
+            Failure(match lang {
+                Lang::Zh => format!("无法写入 `{name}`：{e}"),
+                Lang::En => format!("cannot write `{name}`: {e}"),
+            })
+        })?;
+        let _ = match lang {
+            Lang::Zh => writeln!(io.stderr, "{name}：已按规则文件改写条款对照表"),
+            Lang::En => writeln!(io.stderr, "{name}: clause map rewritten from the rule files"),
+        };
     }
     Ok(EXIT_OK)
 }

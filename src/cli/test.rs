@@ -222,8 +222,12 @@ fn run_case(case: &Ready<'_>, lang: Lang) -> Result<String, String> {
     }
     if let Some(want) = &case.expected.failing {
         let mut want: Vec<&str> = want.iter().map(String::as_str).collect();
-        let mut got: Vec<&str> =
-            report.rules.iter().filter(|r| r.outcome == crate::eval::Outcome::Fail).map(|r| r.id.as_str()).collect();
+        let mut got: Vec<&str> = report
+            .rules
+            .iter()
+            .filter(|r| r.outcome == crate::explain::RuleOutcome::Fail)
+            .map(|r| r.id.as_str())
+            .collect();
         want.sort_unstable();
         got.sort_unstable();
         if want != got {

@@ -576,3 +576,23 @@ fn the_case_block_is_carried_into_every_output_row() {
         serde_json::json!({"number": "温人社〔2026〕18号", "credit_code": "91350100M000100Y43"})
     );
 }
+
+/// A row of a target pack that passes because nothing is due yet says which targets are not yet due, so
+/// that it is not read as one that met them all; a pack without targets has no such column.
+#[test]
+fn target_rows_list_the_targets_not_yet_due() {
+    let input = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/batch/lucheng_14th_years.csv");
+    let args = ["batch", LUCHENG_14TH, "--policy", "lucheng_14th", "--as-of", "2026-03-01", "--input", input];
+    let (_, csv, err) = run(&args);
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("id,line,verdict,rules,missing,missing_approximate,not_yet_due,error"), "{err}");
+    let first = lines.next().unwrap();
+    assert!(first.starts_with("2021年,2,pass,,,,province_top_10;"), "{first}");
+    let last = csv.lines().find(|l| l.starts_with("2025年")).unwrap();
+    assert_eq!(last, "2025年,6,pass,,,,,", "2025's figures are at the due date: every target is assessed");
+    let (_, jsonl, _) = run(&[&args[..], &["--format", "jsonl"]].concat());
+    let row: serde_json::Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
+    assert_eq!(row["not_yet_due"][0], "province_top_10", "{row}");
+    let (_, payroll, _) = batch(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/batch/payroll.csv"), &[]);
+    assert!(!payroll.contains("not_yet_due"), "{payroll}");
+}

@@ -33,5 +33,45 @@ fn a_stale_table_is_noticed_and_a_missing_one_named() {
     let end = start + readme[start..].find("<!-- end of clause map -->").expect("its end") + 26;
     let without = format!("{}{}", &readme[..start], &readme[end..]);
     let error = clause_map::update(&without, book.policies()).expect_err("a missing table is an error");
-    assert!(error.contains("zero_land.rules"), "{error}");
+    assert!(error.render(comply::explain::Lang::En).contains("zero_land.rules"), "{error}");
+    assert!(
+        error.render(comply::explain::Lang::Zh).starts_with("README 中没有 zero_land.rules 的条款对照表"),
+        "{error}"
+    );
+}
+
+/// `comply clauses` speaks the reader's language like every other command: Chinese unless `--lang en`
+/// (the tables stay English: the README they go into is a maintainer's document in English).
+#[test]
+fn clauses_says_what_it_did_in_chinese_unless_asked_for_english() {
+    let readme = std::fs::read_to_string(README).expect("rules/README.md");
+    let dir = std::env::temp_dir().join(format!("comply-clauses-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let stale = dir.join("stale.md");
+    std::fs::write(&stale, readme.replacen("| `mezzanine_height` (fail) |", "| `mezzanine_height` (refer) |", 1))
+        .unwrap();
+    let start = readme.find("<!-- clause map of zero_land.rules").expect("zero_land's table");
+    let end = start + readme[start..].find("<!-- end of clause map -->").expect("its end") + 26;
+    let lacking = dir.join("lacking.md");
+    std::fs::write(&lacking, format!("{}{}", &readme[..start], &readme[end..])).unwrap();
+    let run = |file: &std::path::Path, lang: &[&str]| {
+        let args = [&["clauses", "--write", file.to_str().unwrap()][..], lang].concat();
+        crate::common::comply_with_input(&args, "")
+    };
+    let rewritten = run(&stale, &[]);
+    assert_eq!(
+        (rewritten.code, rewritten.stderr.ends_with("：已按规则文件改写条款对照表\n")),
+        (0, true),
+        "{}",
+        rewritten.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&stale).unwrap(), readme);
+    let refused = run(&lacking, &[]);
+    assert_eq!(refused.code, 2);
+    assert!(refused.stderr.contains("README 中没有 zero_land.rules 的条款对照表"), "{}", refused.stderr);
+    let refused = run(&lacking, &["--lang", "en"]);
+    assert!(refused.stderr.contains("the README has no clause map of zero_land.rules"), "{}", refused.stderr);
+    let missing = run(&dir.join("absent.md"), &[]);
+    assert!(missing.stderr.starts_with("无法读取 `"), "{}", missing.stderr);
+    let _ = std::fs::remove_dir_all(&dir);
 }

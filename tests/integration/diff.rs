@@ -53,6 +53,12 @@ fn minimum_wage_tier2_raised_to_1800_in_chinese() {
     for id in ["monthly_wage", "full_time", "minimum,", "pass", "fail"] {
         assert!(!prose.contains(id), "`{id}` outside the example fact files:\n{prose}");
     }
+    // Chinese lists run with 、 and ，, and the one comment of an example fact file is Chinese too.
+    assert!(!prose.contains(", ") && !report.contains("unknown"), "{report}");
+    assert!(
+        report.contains("∈ {洞头区、乐清市、瑞安市}") && report.contains("# 未填写（未知）：monthly_wage"),
+        "{report}"
+    );
     insta::assert_snapshot!(relative(&report));
 }
 

@@ -27,4 +27,5 @@ mod records;
 mod robustness;
 mod serve;
 mod stored_cases;
+mod units;
 mod wording;

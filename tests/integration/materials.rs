@@ -48,10 +48,40 @@ fn zero_land_materials_as_json() {
 
 #[test]
 fn a_pack_without_evidence_says_so() {
-    let out = comply_with_input(&["facts", "--policy", "waste_sorting_targets"], "");
+    let out = comply_with_input(&["facts", "--policy", "waste_bins"], "");
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.contains("本规则包未列出任何证明材料"), "{}", out.stdout);
+    assert!(out.stdout.contains("申请材料清单") && out.stdout.contains("本规则包未列出任何证明材料"), "{}", out.stdout);
     assert!(out.stdout.contains("事实文件字段"), "the fact file's fields are still listed:\n{}", out.stdout);
+    // A pack of targets has no applicant and no documents to bring: it is missing the figures' sources.
+    let out = comply_with_input(&["facts", "--policy", "waste_sorting_targets"], "");
+    assert!(
+        out.stdout.contains("所需数据及来源清单") && out.stdout.contains("本规则包未列出任何数据的来源"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("申请") && !out.stdout.contains("证明材料"), "{}", out.stdout);
+}
+
+/// A pack of targets lists the figures a district reports and where each comes from, titled so (never
+/// 申请材料清单: there is no applicant), and needed whatever the date: progress before the due date is
+/// measured on the same figures. The printable list is signed by the unit that reports them.
+#[test]
+fn a_target_pack_lists_its_figures_and_their_sources() {
+    let rules = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/features/plan_targets.rules");
+    let list = |args: &[&str]| {
+        let out = comply_with_input(&[&["facts", rules, "--policy", "plan_targets"][..], args].concat(), "");
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        out.stdout
+    };
+    let text = list(&[]);
+    assert!(text.starts_with("示例市民生实事重点工作（2013年）所需数据及来源清单\n"), "{text}");
+    assert!(!text.contains("申请") && !text.contains("数据截止日期不早于"), "{text}");
+    insta::assert_snapshot!(text);
+    let html = list(&["--format", "html"]);
+    assert!(html.contains("<p>填报单位：</p>") && !html.contains("申请人"), "{html}");
+    let json: serde_json::Value = serde_json::from_str(&list(&["--format", "json"])).expect("JSON");
+    assert_eq!(json["targets"], true);
+    assert!(json["items"].as_array().unwrap().iter().all(|i| i["always"] == true), "{json}");
 }
 
 /// Over every shipped and example policy: each fact naming a document is in exactly one entry, and each

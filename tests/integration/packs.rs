@@ -2,7 +2,7 @@
 //! test at once) with the verdict, outputs and failing rules the gazette's wording demands.
 
 use comply::Rulebook;
-use comply::eval::Outcome;
+use comply::explain::RuleOutcome as Outcome;
 use comply::explain::{self, Lang};
 
 struct Expect<'a> {
@@ -199,4 +199,144 @@ fn the_county_fact_sheet_lists_grades_lowest_first() {
     let en = crate::common::comply_with_input(&["facts", "--policy", "liucheng_2013_county", "--lang", "en"], "");
     assert!(en.stdout.contains("one of (lowest first) {未定级, 一级, 二级乙等"), "{}", en.stdout);
     insta::assert_snapshot!("liucheng_2013_county_fact_sheet", zh.stdout);
+}
+
+/// A target checked before its due date is not assessed yet, and `outcome` says so: a program that reads
+/// `outcome` alone must not take an unmet target that is not yet due for one that does not apply
+/// (`skipped`, 不适用). Once due, the outcome is the requirement's.
+#[test]
+fn a_target_not_yet_due_reads_not_yet_due_never_skipped_in_json() {
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
+    let mut seen = 0;
+    for case in [
+        "liucheng_2013/mid_2013_progress.toml",
+        "lucheng_14th/year_2023_mid_plan.toml",
+        "waste_sorting_targets/lucheng_november_not_yet_due.toml",
+        "liucheng_2013/end_2013_city_report.toml",
+    ] {
+        let facts = format!("{examples}/{case}");
+        let out = crate::common::comply_with_input(&["check", "--facts", &facts, "--format", "json"], "");
+        let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{case}: {e}"));
+        for rule in report["rules"].as_array().unwrap() {
+            let (outcome, status) = (rule["outcome"].as_str().unwrap(), rule["target"]["status"].as_str());
+            match status {
+                Some("not_yet_due" | "on_track" | "behind") => {
+                    seen += 1;
+                    assert_eq!(outcome, "not_yet_due", "{case}: {}", rule["id"]);
+                }
+                Some("missed") => assert!(["fail", "refer", "warn"].contains(&outcome), "{case}: {}", rule["id"]),
+                Some(_) => assert_ne!(outcome, "skipped", "{case}: {}", rule["id"]),
+                // A rule that is no target, or a target whose own `when` does not hold, may still not apply.
+                None => {}
+            }
+        }
+    }
+    assert!(seen >= 10, "the examples hold targets not yet due: {seen}");
+}
+
+/// `lead` and `responsible` name their units in both languages, like every other line a report prints:
+/// each unit of a list is a `"中文" en "English"` pair and counts on its own in the progress summary; a
+/// unit named in Chinese alone may list several as a table does, a bracket keeping 「各县（市、区）」 whole.
+#[test]
+fn lead_units_are_named_in_english_in_english_reports_and_counted_one_by_one() {
+    let dir = std::env::temp_dir().join(format!("comply-lead-units-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rules = dir.join("units.rules");
+    std::fs::write(
+        &rules,
+        r#"policy units_demo {
+  title "示例" en "Example"
+  in_force from 2020-01-01
+  period report_date
+  fact report_date: date { label "数据截止日期" en "Figures as of" }
+  fact parks: 个 { label "公园" en "Parks" }
+  rule parks_10 {
+    title "建成10个公园" en "10 parks built"
+    due 2021-12-31
+    lead "区财政局" en "District finance bureau", "区税务局" en "District tax bureau"
+    responsible "各县（市、区）" en "each county, city and district"
+    require parks >= 10 个
+  }
+  rule parks_5 {
+    title "建成5个公园" en "5 parks built"
+    due 2021-12-31
+    lead "各县（市、区）、区财政局"
+    require parks >= 5 个
+  }
+  rule parks_3 {
+    title "建成3个公园" en "3 parks built"
+    due 2021-12-31
+    lead "甲局、乙局" en "Bureaus A and B"
+    require parks >= 3 个
+  }
+}
+"#,
+    )
+    .unwrap();
+    let facts = dir.join("case.toml");
+    std::fs::write(&facts, "as_of = \"2021-06-30\"\n[facts]\nreport_date = \"2021-06-30\"\nparks = 3\n").unwrap();
+    let check = |lang: &str| {
+        let args = ["check", rules.to_str().unwrap(), "--facts", facts.to_str().unwrap(), "--lang", lang];
+        let out = crate::common::comply_with_input(&args, "");
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        out.stdout
+    };
+    let en = check("en");
+    assert!(
+        en.contains("lead: District finance bureau, District tax bureau; responsible: each county, city and district"),
+        "{en}"
+    );
+    assert!(en.contains("  District tax bureau: not yet due 1\n"), "{en}");
+    let zh = check("zh");
+    assert!(zh.contains("牵头单位：区财政局、区税务局；责任单位：各县（市、区）"), "{zh}");
+    assert!(
+        zh.contains("  区财政局：未到考核时点 2\n  区税务局：未到考核时点 1\n  各县（市、区）：未到考核时点 1\n"),
+        "{zh}"
+    );
+    // A unit named in English too is one unit in both languages: the two summaries count alike.
+    assert!(zh.contains("  甲局、乙局：已达到 1\n") && en.contains("  Bureaus A and B: met 1\n"), "{zh}\n{en}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A target whose own `when` does not hold does not apply, whether or not the figures' date is given: it
+/// is 不适用, never 「无法判断」 in the progress summary, and its outcome stays `skipped`.
+#[test]
+fn a_target_whose_own_when_fails_does_not_apply_even_without_the_date() {
+    let dir = std::env::temp_dir().join(format!("comply-target-when-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rules = dir.join("when.rules");
+    std::fs::write(
+        &rules,
+        r#"policy when_demo {
+  title "示例" en "Example"
+  in_force from 2020-01-01
+  period report_date
+  fact report_date: date { label "数据截止日期" en "Figures as of" }
+  fact coastal: bool { label "沿海县" en "Coastal county" }
+  fact parks: 个 { label "公园" en "Parks" }
+  rule coastal_parks {
+    title "沿海县建成10个公园" en "10 parks in a coastal county"
+    due 2021-12-31
+    when coastal
+    require parks >= 10 个
+  }
+  rule all_parks {
+    title "建成5个公园" en "5 parks"
+    due 2021-12-31
+    require parks >= 5 个
+  }
+}
+"#,
+    )
+    .unwrap();
+    let facts = dir.join("case.toml");
+    std::fs::write(&facts, "as_of = \"2021-06-30\"\n[facts]\ncoastal = false\nparks = 3\n").unwrap();
+    let args = ["check", rules.to_str().unwrap(), "--facts", facts.to_str().unwrap(), "--format", "json"];
+    let out = crate::common::comply_with_input(&args, "");
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
+    let coastal = &report["rules"][0];
+    assert_eq!((coastal["outcome"].as_str(), coastal.get("target")), (Some("skipped"), None), "{coastal}");
+    // Only the target that applies is counted, as one that cannot be told without the date.
+    assert_eq!(report["progress"][0]["counts"], serde_json::json!({"cannot_tell": 1}), "{}", report["progress"]);
+    let _ = std::fs::remove_dir_all(&dir);
 }

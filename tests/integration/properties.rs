@@ -165,7 +165,7 @@ fn every_fail_names_the_values_compared() {
         for lang in [Lang::Zh, Lang::En] {
             let report = explain::report(g.policy, facts, as_of, lang);
             let explained = report.rules.iter().zip(g.policy.rules()).any(|(r, def)| {
-                r.outcome == eval::Outcome::Fail
+                r.outcome == explain::RuleOutcome::Fail
                     && matches!(def.consequence, Consequence::Fail { .. })
                     && !r.details.is_empty()
                     && !r.explanation.trim().is_empty()

@@ -605,6 +605,20 @@ impl Checker<'_> {
         let (lhs_expr, lhs_ty) = self.expr(lhs, None)?;
         let (rhs_expr, rhs_ty) = self.expr(rhs, None)?;
         let ty = match (op, lhs_ty, rhs_ty) {
+            // The difference of two rates declared in % is in 百分点 (20% to 23% is +3 百分点), so that it
+            // compares with `3 百分点` and never with `3%`. A written `3%` keeps its unit: `88% - 1%` is 87%.
+            (ArithOp::Sub, Type::Num(a), Type::Num(b))
+                if a == b && self.in_percent(&lhs_expr) && self.in_percent(&rhs_expr) =>
+            {
+                let difference = Expr::Arith { op, lhs: Box::new(lhs_expr), rhs: Box::new(rhs_expr) };
+                let points = Quantity::new(rust_decimal::Decimal::ONE_HUNDRED, Unit::atom(Atom::PercentagePoint));
+                let expr = Expr::Arith {
+                    op: ArithOp::Mul,
+                    lhs: Box::new(difference),
+                    rhs: Box::new(Expr::Const(Constant::Num(points))),
+                };
+                return Some((expr, Type::Num(Dimension::of(crate::units::BaseDim::Point))));
+            }
             (ArithOp::Add | ArithOp::Sub, Type::Num(a), Type::Num(b)) if a == b => Type::Num(a),
             (ArithOp::Sub, Type::Date, Type::Date) => Type::Num(Unit::atom(Atom::Day).dimension()),
             (ArithOp::Mul, Type::Num(a), Type::Num(b)) => Type::Num(a.mul(b)),
@@ -655,15 +669,7 @@ impl Checker<'_> {
         right: (&ast::Expr, &Expr),
         general: (&str, &str),
     ) -> (String, String) {
-        let declared = |e: &Expr| match e {
-            Expr::Fact(f) => self.facts.get(*f as usize).and_then(|f| f.unit),
-            Expr::Derived(d) => self.derived.get(*d as usize).and_then(|d| d.as_ref()?.unit),
-            Expr::Param(p) => self.params.get(*p as usize).and_then(|p| match &p.periods.first()?.value {
-                Constant::Num(q) => Some(q.unit),
-                _ => None,
-            }),
-            _ => None,
-        };
+        let declared = |e: &Expr| self.declared_unit(e);
         let written = |e: &ast::Expr| match &e.kind {
             ExprKind::Number { value, unit: Some(_) } => Some(*value),
             _ => None,
@@ -701,6 +707,24 @@ impl Checker<'_> {
             }
             None => (general.0.to_string(), general.1.to_string()),
         }
+    }
+
+    /// The unit a fact, a derived value or a parameter is declared in.
+    fn declared_unit(&self, e: &Expr) -> Option<Unit> {
+        match e {
+            Expr::Fact(f) => self.facts.get(*f as usize).and_then(|f| f.unit),
+            Expr::Derived(d) => self.derived.get(*d as usize).and_then(|d| d.as_ref()?.unit),
+            Expr::Param(p) => self.params.get(*p as usize).and_then(|p| match &p.periods.first()?.value {
+                Constant::Num(q) => Some(q.unit),
+                _ => None,
+            }),
+            _ => None,
+        }
+    }
+
+    /// A value declared in % (a rate), as opposed to a number written with %.
+    fn in_percent(&self, e: &Expr) -> bool {
+        self.declared_unit(e) == Some(Unit::atom(Atom::Percent))
     }
 
     pub(crate) fn source_text(&self, span: Span) -> String {

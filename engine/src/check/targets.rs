@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use super::Checker;
 use crate::diag::{Diagnostic, Span};
 use crate::policy::*;
-use crate::syntax::ast::{self, ArithOp, CmpOp, ExprKind};
+use crate::syntax::ast::{self, ArithOp, Bilingual, CmpOp, ExprKind};
 use crate::units::{Atom, BaseDim, Dimension, Quantity, Unit};
 
 type Typed = Option<(Expr, Type)>;
@@ -72,7 +72,7 @@ pub fn either_reading(word: &str) -> bool {
     (word.starts_with('超') || word.starts_with("突破")) && word.ends_with("以上") && word.chars().count() > 3
 }
 
-type RuleTarget = (Option<Expr>, Option<Target>, Option<String>, Option<String>);
+type RuleTarget = (Option<Expr>, Option<Target>, Vec<Bilingual>, Vec<Bilingual>);
 
 impl Checker<'_> {
     /// `period EXPR` (at most once): the date the figures measure.
@@ -109,8 +109,8 @@ impl Checker<'_> {
         {
             self.error(super::repeated(extra.0, extra.1));
         }
-        let lead = t.lead.first().map(|l| l.node.clone());
-        let responsible = t.responsible.first().map(|l| l.node.clone());
+        let lead = t.lead.first().map(|l| l.node.clone()).unwrap_or_default();
+        let responsible = t.responsible.first().map(|l| l.node.clone()).unwrap_or_default();
         let on_track = if t.on_track.is_empty() { None } else { Some(self.conjunction(&t.on_track)?) };
         let Some(due) = t.due.first() else {
             if let (Some(line), None) = (t.on_track.first(), t.due.first()) {

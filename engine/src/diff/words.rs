@@ -10,7 +10,7 @@ use super::{Condition, HeaderChange, Method, NotExhaustive, Note, PieceName, Pol
 use rust_decimal::Decimal;
 
 use crate::eval::{FactValue, Verdict};
-use crate::explain::{Lang, format_value, localized, pick, verdict_short};
+use crate::explain::{Lang, date_text, format_value, localized, pick, verdict_short};
 use crate::generate::value_text;
 use crate::policy::{Policy, Type};
 
@@ -117,7 +117,7 @@ pub fn report(d: &PolicyDiff, policy: &Policy, lang: Lang) -> String {
                 "注意：找不到使以下不受影响的规则通过的其他事实取值，下面各区域的结论可能掩盖了规则的变化：",
                 "note: no values of the other facts make these unaffected rules pass, so the verdicts below may hide a rule's change: "
             ),
-            d.background_unmet.join(", ")
+            d.background_unmet.join(say("、", ", "))
         );
     }
     if d.regions.is_empty() {
@@ -171,7 +171,12 @@ pub fn report(d: &PolicyDiff, policy: &Policy, lang: Lang) -> String {
         }
         let _ = writeln!(out, "     {}", say("示例：", "example:"));
         for line in r.example.lines() {
-            let _ = writeln!(out, "       {line}");
+            // The example is a fact file to run as it is: only its comment is said in the reader's language.
+            match (lang, line.strip_prefix(crate::facts::UNKNOWN_COMMENT)) {
+                (Lang::Zh, Some(names)) => writeln!(out, "       # 未填写（未知）：{names}"),
+                _ => writeln!(out, "       {line}"),
+            }
+            .ok();
         }
     }
     out.push('\n');
@@ -276,11 +281,12 @@ fn not_exhaustive(reason: &NotExhaustive, lang: Lang) -> String {
     match reason {
         NotExhaustive::Computed(rules) => rules
             .iter()
-            .map(|(rule, lhs)| {
-                format!("{} {rule}: `{lhs}` is compared as a computed value", pick(lang, "规则", "rule"))
+            .map(|(rule, lhs)| match lang {
+                Lang::Zh => format!("规则 {rule}：`{lhs}` 按算出的值比较"),
+                Lang::En => format!("rule {rule}: `{lhs}` is compared as a computed value"),
             })
             .collect::<Vec<_>>()
-            .join("; "),
+            .join(pick(lang, "；", "; ")),
         NotExhaustive::NoFinitePartition => pick(
             lang,
             "有事实无法有限划分（自由文字或很大的集合）",
@@ -309,7 +315,7 @@ fn condition_in(c: &Condition, names: &Names<'_>) -> String {
                 [one] => format!("{shown} = {}", names.piece(fact, one)),
                 many => {
                     let values: Vec<String> = many.iter().map(|v| names.piece(fact, v)).collect();
-                    format!("{shown} ∈ {{{}}}", values.join(", "))
+                    format!("{shown} ∈ {{{}}}", values.join(pick(lang, "、", ", ")))
                 }
             }
         }
@@ -331,12 +337,12 @@ fn condition_in(c: &Condition, names: &Names<'_>) -> String {
         }
         Condition::AnyDateInForce => pick(lang, "在政策施行的任何日期", "on any date the policy is in force").into(),
         Condition::DatesFrom(first) => match lang {
-            Lang::Zh => format!("评估日期为 {first} 或以后"),
+            Lang::Zh => format!("评估日期为 {} 或以后", date_text(*first, lang)),
             Lang::En => format!("as of {first} or later"),
         },
         Condition::Dates(dates) => {
-            let list: Vec<String> = dates.iter().map(|d| d.to_string()).collect();
-            format!("{} {}", pick(lang, "评估日期为", "as of"), list.join(", "))
+            let list: Vec<String> = dates.iter().map(|d| date_text(*d, lang)).collect();
+            format!("{} {}", pick(lang, "评估日期为", "as of"), list.join(pick(lang, "、", ", ")))
         }
         Condition::GivenIn { fact, unit } => match lang {
             Lang::Zh => format!("{}按 {unit} 填写", names.fact(fact)),
@@ -352,7 +358,7 @@ fn note(n: &Note, names: &Names<'_>) -> String {
             .iter()
             .map(|(fact, p)| format!("{} = {}", names.fact(fact), names.piece(fact, p)))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(pick(lang, "，", ", "))
     });
     match lang {
         Lang::Zh => format!(
@@ -479,7 +485,7 @@ impl Names<'_> {
                 match (v, lang, def) {
                     (FactValue::Bool(b), Lang::Zh, _) => if *b { "是" } else { "否" }.to_string(),
                     (FactValue::Bool(b), Lang::En, _) => b.to_string(),
-                    (FactValue::Date(d), _, _) => d.to_string(),
+                    (FactValue::Date(d), _, _) => date_text(*d, lang),
                     (FactValue::Enum(e), Lang::Zh, Some(def)) => match def.ty {
                         Type::Enum(id) => self
                             .policy

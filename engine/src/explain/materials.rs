@@ -1,5 +1,6 @@
 //! The list of materials (申请材料清单) of a policy: the documents an applicant brings, read from the facts'
-//! `evidence`, and when each is needed. One document may prove several facts (the 亩均 evaluation gives the
+//! `evidence`, and when each is needed. A pack of targets has no applicant: its list is of the figures a
+//! district reports and where each comes from (所需数据及来源清单). One document may prove several facts (the 亩均 evaluation gives the
 //! grade, the rectification list and the tax per mu), so the list is by document, in the order the rule file
 //! first names it.
 //!
@@ -17,7 +18,7 @@ use super::phrases::{self, SetTest};
 use super::render::source_line;
 use super::{Header, Lang, Words, header, localized, pick};
 use crate::eval::Value;
-use crate::policy::{Constant, Expr, FactId, Policy, Type};
+use crate::policy::{Constant, Expr, FactId, Policy, RuleDef, Type};
 
 /// A policy's list of materials, in the reader's language.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -28,6 +29,10 @@ pub struct Materials {
     pub items: Vec<Material>,
     /// What the list does not cover: documents asked for at later steps are not facts of the pack.
     pub note: String,
+    /// A pack of targets (rules with a due date): the list is of figures and their sources, not of an
+    /// applicant's documents.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub targets: bool,
 }
 
 /// One document and when it is needed.
@@ -98,17 +103,26 @@ pub fn materials(policy: &Policy, lang: Lang) -> Materials {
     }
     // What every applicant brings comes first; the order of the rule file is kept within each part.
     items.sort_by_key(|item| !item.always);
+    let targets = super::targets::has_targets(policy);
+    let note = match targets {
+        true => pick(
+            lang,
+            "本清单只列出核查本规则包各项目标所需的数据及其来源；考核部门另行要求的材料，以其要求为准。",
+            "This list covers only the figures the targets of this pack are checked against and where each comes from; any other material the assessing department asks for is as it requires.",
+        ),
+        false => pick(
+            lang,
+            "本清单只列出证明本规则包所核查事项的材料；办理过程中承办部门另行要求的材料，以其要求为准。",
+            "This list covers only the documents proving what this pack checks; any other document the department in charge asks for during the procedure is as it requires.",
+        ),
+    };
     Materials {
         policy: policy.id().to_string(),
         lang: pick(lang, "zh", "en").to_string(),
         header: header(policy, lang),
         items,
-        note: pick(
-            lang,
-            "本清单只列出证明本规则包所核查事项的材料；办理过程中承办部门另行要求的材料，以其要求为准。",
-            "This list covers only the documents proving what this pack checks; any other document the department in charge asks for during the procedure is as it requires.",
-        )
-        .to_string(),
+        note: note.to_string(),
+        targets,
     }
 }
 
@@ -126,10 +140,10 @@ fn derived_need(policy: &Policy, fact: FactId, lang: Lang) -> Need {
     }
     let mut cases = Vec::new();
     for rule in policy.rules() {
-        if !reads(&rule.requires) && !rule.applies.as_ref().is_some_and(reads) {
+        if !rule_reads(policy, rule, fact) {
             continue;
         }
-        match &rule.applies {
+        match condition_of(rule) {
             Some(when) if !reads(when) => {
                 let case = condition(policy, when, lang);
                 if !cases.contains(&case) {
@@ -143,14 +157,30 @@ fn derived_need(policy: &Policy, fact: FactId, lang: Lang) -> Need {
     if cases.is_empty() { Need::Always } else { Need::When(cases) }
 }
 
+/// The cases a rule applies in. A target's figures are needed before its due date too (its progress is
+/// measured on them), so its own `when` decides, never the due-date gate.
+fn condition_of(rule: &RuleDef) -> Option<&Expr> {
+    match &rule.target {
+        Some(target) => target.when.as_ref(),
+        None => rule.applies.as_ref(),
+    }
+}
+
+/// Whether the rule reads `fact`: in what it requires, the cases it applies in, or a target's on-track line.
+fn rule_reads(policy: &Policy, rule: &RuleDef, fact: FactId) -> bool {
+    let on_track = rule.target.as_ref().and_then(|t| t.on_track.as_ref());
+    [Some(&rule.requires), condition_of(rule), on_track]
+        .into_iter()
+        .flatten()
+        .any(|e| policy.facts_read(e).contains(&fact))
+}
+
 /// The clauses of `fact` and of the rules that read it, each once, in the rule file's order.
 fn clauses_of(policy: &Policy, fact: FactId) -> Vec<String> {
     // The fact's own clauses first: a fact read only by an output (the EIA document) cites its clause itself.
     let mut out: Vec<String> = policy.facts()[fact as usize].clauses.clone();
     for rule in policy.rules() {
-        let reads = policy.facts_read(&rule.requires).contains(&fact)
-            || rule.applies.as_ref().is_some_and(|a| policy.facts_read(a).contains(&fact));
-        if let (true, Some(c)) = (reads, &rule.clause)
+        if let (true, Some(c)) = (rule_reads(policy, rule, fact), &rule.clause)
             && !out.contains(&c.reference)
         {
             out.push(c.reference.clone());
@@ -236,12 +266,16 @@ pub fn text(list: &Materials, lang: Lang) -> String {
     let _ = writeln!(out, "{}{}", pick(lang, "依据：", "Source: "), source_line(&list.header, lang));
     out.push('\n');
     if list.items.is_empty() {
-        let _ = writeln!(out, "{}", none(lang));
+        let _ = writeln!(out, "{}", none(list, lang));
     }
     for (i, item) in list.items.iter().enumerate() {
         let _ = writeln!(out, "{}. {}", i + 1, item.document);
-        let _ = writeln!(out, "   {}{}", pick(lang, "证明：", "Proves: "), item.proves.join(pick(lang, "；", "; ")));
-        let _ = writeln!(out, "   {}{}", pick(lang, "何时需要：", "Needed: "), needed(item, lang));
+        let proves = match list.targets {
+            true => pick(lang, "数据：", "Figures: "),
+            false => pick(lang, "证明：", "Proves: "),
+        };
+        let _ = writeln!(out, "   {proves}{}", item.proves.join(pick(lang, "；", "; ")));
+        let _ = writeln!(out, "   {}{}", pick(lang, "何时需要：", "Needed: "), needed(list, item, lang));
         if !item.clauses.is_empty() {
             let _ = writeln!(
                 out,
@@ -273,16 +307,16 @@ pub fn document(list: &Materials, lang: Lang) -> String {
         e(&source_line(&list.header, lang))
     );
     if list.items.is_empty() {
-        let _ = write!(body, "<p>{}</p>", e(none(lang)));
+        let _ = write!(body, "<p>{}</p>", e(none(list, lang)));
     } else {
         let _ = write!(
             body,
             "<table class=\"materials\"><colgroup><col class=\"no\"><col class=\"document\"><col class=\"proves\"><col class=\"needed\"><col class=\"tick\"></colgroup><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
             pick(lang, "序号", "No."),
-            pick(lang, "材料", "Document"),
-            pick(lang, "证明事项", "Proves"),
+            words(list, lang)[0],
+            words(list, lang)[1],
             pick(lang, "何时需要", "Needed"),
-            pick(lang, "已提交", "Received"),
+            words(list, lang)[2],
         );
         for (i, item) in list.items.iter().enumerate() {
             let clauses: String =
@@ -294,16 +328,17 @@ pub fn document(list: &Materials, lang: Lang) -> String {
                 e(&item.document),
                 clauses,
                 e(&item.proves.join(pick(lang, "；", "; "))),
-                e(&needed(item, lang)),
+                e(&needed(list, item, lang)),
             );
         }
         body.push_str("</tbody></table>");
     }
     let _ = write!(body, "<p class=\"disclaimer\">{}{}</p>", pick(lang, "说明：", "Note: "), e(&list.note));
-    super::html::signature(
-        &mut body,
-        [pick(lang, "申请人：", "Applicant: "), pick(lang, "收件人、日期：", "Received by, date: ")],
-    );
+    let (by, received) = match list.targets {
+        true => (pick(lang, "填报单位：", "Reported by: "), pick(lang, "审核人、日期：", "Checked by, date: ")),
+        false => (pick(lang, "申请人：", "Applicant: "), pick(lang, "收件人、日期：", "Received by, date: ")),
+    };
+    super::html::signature(&mut body, [by, received]);
     body.push_str("</article>");
     page(&title(list, lang), lang, MATERIALS_CSS, &body)
 }
@@ -323,24 +358,47 @@ const MATERIALS_CSS: &str = r#"
 "#;
 
 fn title(list: &Materials, lang: Lang) -> String {
-    match lang {
-        Lang::Zh => format!("{}申请材料清单", list.header.title),
-        Lang::En => format!("Documents to bring: {}", list.header.title),
+    match (lang, list.targets) {
+        (Lang::Zh, false) => format!("{}申请材料清单", list.header.title),
+        (Lang::En, false) => format!("Documents to bring: {}", list.header.title),
+        (Lang::Zh, true) => format!("{}所需数据及来源清单", list.header.title),
+        (Lang::En, true) => format!("Figures and their sources: {}", list.header.title),
     }
 }
 
-fn none(lang: Lang) -> &'static str {
-    pick(
-        lang,
-        "本规则包未列出任何证明材料。",
-        "This pack names no supporting document for any fact (evidence in the rule file).",
-    )
+fn none(list: &Materials, lang: Lang) -> &'static str {
+    match list.targets {
+        true => pick(
+            lang,
+            "本规则包未列出任何数据的来源。",
+            "This pack names no source for any figure (evidence in the rule file).",
+        ),
+        false => pick(
+            lang,
+            "本规则包未列出任何证明材料。",
+            "This pack names no supporting document for any fact (evidence in the rule file).",
+        ),
+    }
 }
 
-fn needed(item: &Material, lang: Lang) -> String {
-    if item.always {
-        pick(lang, "均需提交", "Always").to_string()
-    } else {
-        item.when.join(pick(lang, "；或 ", "; or "))
+/// The list's column words: a document that proves facts, or a source that gives figures.
+fn words(list: &Materials, lang: Lang) -> [&'static str; 4] {
+    match list.targets {
+        true => [
+            pick(lang, "数据来源", "Source"),
+            pick(lang, "数据", "Figures"),
+            pick(lang, "已提供", "Received"),
+            pick(lang, "均需提供", "Always"),
+        ],
+        false => [
+            pick(lang, "材料", "Document"),
+            pick(lang, "证明事项", "Proves"),
+            pick(lang, "已提交", "Received"),
+            pick(lang, "均需提交", "Always"),
+        ],
     }
+}
+
+fn needed(list: &Materials, item: &Material, lang: Lang) -> String {
+    if item.always { words(list, lang)[3].to_string() } else { item.when.join(pick(lang, "；或 ", "; or ")) }
 }

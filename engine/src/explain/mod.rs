@@ -18,7 +18,7 @@ pub use data::{Atom, Explained, explained};
 use jiff::civil::Date;
 pub use model::{
     AdministrativeLine, ConversionLine, ConversionRule, Detail, FactRef, Header, NotChecked, OutputLine,
-    REPORT_VERSION, Report, RuleReport, Truth,
+    REPORT_VERSION, Report, RuleOutcome, RuleReport, Truth,
 };
 pub use phrases::Lang;
 use phrases::SetTest;
@@ -189,7 +189,7 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
         }
         rules.push(RuleReport {
             id: rule.id.clone(),
-            outcome: result.outcome,
+            outcome: RuleOutcome::of(result.outcome, target_status),
             citation: rule.clause.as_ref().map(|c| c.reference.clone()).unwrap_or_default(),
             explanation,
             title: localized(&rule.title, lang).to_string(),
@@ -198,8 +198,8 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
                 .as_ref()
                 .zip(target_status)
                 .map(|(t, status)| targets::TargetReport { status, due: t.due.to_string() }),
-            lead: rule.lead.clone(),
-            responsible: rule.responsible.clone(),
+            lead: targets::units_text(&rule.lead, lang),
+            responsible: targets::units_text(&rule.responsible, lang),
             responsibility: targets::responsibility_line(rule, lang),
             head,
             conditions,
@@ -406,7 +406,7 @@ fn tables_read(policy: &Policy, expr: &Expr) -> Vec<TableId> {
 /// A text of the rule file in the reader's language; Chinese where no English was written.
 /// A pack of targets checks a district's progress, not an application: it must not speak of a licence.
 fn disclaimer(policy: &Policy, lang: Lang) -> &'static str {
-    if policy.rules.iter().any(|r| r.target.is_some()) {
+    if targets::has_targets(policy) {
         return pick(
             lang,
             "本结果依据所填数据和本规则包生成，仅供核查目标进度参考，不代表正式考核结论。",

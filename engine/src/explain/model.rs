@@ -110,14 +110,14 @@ pub struct Header {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleReport {
     pub id: String,
-    pub outcome: Outcome,
+    pub outcome: RuleOutcome,
     pub citation: String,
     /// Everything below in one sentence.
     pub explanation: String,
     /// A target's standing and due date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<super::targets::TargetReport>,
-    /// 牵头单位 and 责任单位.
+    /// 牵头单位 and 责任单位, in the report's language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lead: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -154,6 +154,38 @@ pub struct RuleReport {
     /// A scope rule: when it fails, the notice does not apply.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub scope: bool,
+}
+
+/// A rule's outcome as the report states it: the evaluation's, except that a target the evaluation skipped
+/// because its due date has not come reads `not_yet_due`. `skipped` means 不适用, and a program reading
+/// `outcome` alone must not take an unmet target that is not yet due for one that does not apply;
+/// `target.status` says where it stands (on track, behind, already met…). The verdict is the evaluation's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleOutcome {
+    Pass,
+    Fail,
+    Refer,
+    Warn,
+    Unknown,
+    Skipped,
+    NotYetDue,
+}
+
+impl RuleOutcome {
+    /// The report's outcome of a rule the evaluation decided as `outcome`; `not_yet_due` marks a target
+    /// skipped by its due date (one with a standing, `targets::status`).
+    pub fn of(outcome: Outcome, target: Option<super::targets::TargetStatus>) -> RuleOutcome {
+        match outcome {
+            Outcome::Pass => RuleOutcome::Pass,
+            Outcome::Fail => RuleOutcome::Fail,
+            Outcome::Refer => RuleOutcome::Refer,
+            Outcome::Warn => RuleOutcome::Warn,
+            Outcome::Unknown => RuleOutcome::Unknown,
+            Outcome::Skipped if target.is_some() => RuleOutcome::NotYetDue,
+            Outcome::Skipped => RuleOutcome::Skipped,
+        }
+    }
 }
 
 /// One test that decided a rule, in words.

@@ -3,8 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Detail, Header, Lang, Report, RuleReport, Truth, pick};
-use crate::eval::Outcome;
+use super::{Detail, Header, Lang, Report, RuleOutcome, RuleReport, Truth, pick};
 
 pub fn json(report: &Report) -> String {
     serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
@@ -42,16 +41,16 @@ impl Group {
     /// conclusion (`missing`); otherwise it is listed apart, so that nobody is asked for what does not matter.
     pub fn of(rule: &RuleReport, missing: &[String]) -> Group {
         match rule.outcome {
-            Outcome::Fail if rule.scope => Group::OutOfScope,
-            Outcome::Fail => Group::Fails,
-            Outcome::Refer => Group::Referred,
-            Outcome::Unknown if rule.missing.iter().any(|m| missing.contains(m)) => Group::Missing,
-            Outcome::Unknown if rule.missing.is_empty() => Group::Missing,
-            Outcome::Unknown => Group::Unsettled,
-            Outcome::Warn => Group::Warnings,
-            Outcome::Pass => Group::Met,
-            Outcome::Skipped if rule.target.is_some() => Group::Pending,
-            Outcome::Skipped => Group::NotApplicable,
+            RuleOutcome::Fail if rule.scope => Group::OutOfScope,
+            RuleOutcome::Fail => Group::Fails,
+            RuleOutcome::Refer => Group::Referred,
+            RuleOutcome::Unknown if rule.missing.iter().any(|m| missing.contains(m)) => Group::Missing,
+            RuleOutcome::Unknown if rule.missing.is_empty() => Group::Missing,
+            RuleOutcome::Unknown => Group::Unsettled,
+            RuleOutcome::Warn => Group::Warnings,
+            RuleOutcome::Pass => Group::Met,
+            RuleOutcome::NotYetDue => Group::Pending,
+            RuleOutcome::Skipped => Group::NotApplicable,
         }
     }
 
@@ -138,7 +137,7 @@ pub fn case_lines(report: &Report, lang: Lang) -> Vec<(&'static str, String)> {
 /// What a rule's quotes are introduced with, and whether they are printed: a rule that did not hold shows
 /// the passage it rests on.
 pub fn shows_quotes(rule: &RuleReport) -> bool {
-    matches!(rule.outcome, Outcome::Fail | Outcome::Refer | Outcome::Warn)
+    matches!(rule.outcome, RuleOutcome::Fail | RuleOutcome::Refer | RuleOutcome::Warn)
 }
 
 pub fn text(report: &Report, lang: Lang) -> String {
@@ -282,7 +281,7 @@ impl<'r> RuleView<'r> {
         // A target says where it stands (met, behind, not yet due…) beside its title.
         match &rule.target {
             // A soft (力争) target missed at its due date is flagged, not failed.
-            Some(t) if rule.outcome == Outcome::Warn => {
+            Some(t) if rule.outcome == RuleOutcome::Warn => {
                 let soft = pick(lang, "（软性目标，不影响结论）", " (a soft target: does not affect the verdict)");
                 (view.mark, view.status) = ("!", Some(format!("{}{soft}", t.status.text(lang))));
             }

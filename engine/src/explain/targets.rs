@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::phrases::{Lang, pick};
 use crate::eval::{Env, Outcome, RuleResult, Value};
 use crate::policy::RuleDef;
+use crate::syntax::ast::Bilingual;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -68,6 +69,11 @@ impl TargetStatus {
     }
 }
 
+/// A pack of targets: some rule has a due date. It checks a district's progress, not an application.
+pub fn has_targets(policy: &crate::policy::Policy) -> bool {
+    policy.rules().iter().any(|r| r.target.is_some())
+}
+
 /// A target's standing. `None` for a rule without a due date, or one whose own `when` does not hold.
 pub fn status<'a>(env: &mut Env<'a>, rule: &'a RuleDef, result: &RuleResult) -> Option<TargetStatus> {
     let target = rule.target.as_ref()?;
@@ -100,6 +106,8 @@ pub fn status<'a>(env: &mut Env<'a>, rule: &'a RuleDef, result: &RuleResult) -> 
                 }),
             }
         }
+        // The figures' date is unknown; a rule skipped all the same has a `when` that does not hold.
+        _ if result.outcome == Outcome::Skipped => None,
         _ => Some(TargetStatus::CannotTell),
     }
 }
@@ -142,7 +150,7 @@ pub fn progress(rules: &[(&RuleDef, Option<TargetStatus>)], lang: Lang) -> Vec<P
         };
     let mut lines = vec![all];
     let mut units: Vec<&str> = Vec::new();
-    for unit in with_status.iter().filter_map(|(rule, _)| rule.lead.as_deref()).flat_map(lead_units) {
+    for unit in with_status.iter().flat_map(|(rule, _)| lead_units(&rule.lead, lang)) {
         if !units.contains(&unit) {
             units.push(unit);
         }
@@ -151,15 +159,48 @@ pub fn progress(rules: &[(&RuleDef, Option<TargetStatus>)], lang: Lang) -> Vec<P
         lines.push(ProgressLine {
             unit: unit.to_string(),
             all: false,
-            counts: count(&|r| r.lead.as_deref().is_some_and(|l| lead_units(l).any(|u| u == unit))),
+            counts: count(&|r| lead_units(&r.lead, lang).any(|u| u == unit)),
         });
     }
     lines
 }
 
-/// The units of a `lead` line: 「区财政局、区税务局」 is two units, each answering for the target.
-fn lead_units(lead: &str) -> impl Iterator<Item = &str> {
-    lead.split(['、', ',', '，']).map(str::trim).filter(|u| !u.is_empty())
+/// The units of a `lead` line in the reader's language, each answering for the target. A unit named
+/// without English may list several as the table writes them (「区财政局、区税务局」 is two, 「各县（市、区）」
+/// one); one named in English too is one unit in both languages, so that the summary counts the same.
+fn lead_units(lead: &[Bilingual], lang: Lang) -> impl Iterator<Item = &str> {
+    lead.iter().flat_map(move |unit| match (&unit.en, lang) {
+        (Some(en), Lang::En) => vec![en.trim()],
+        (Some(_), Lang::Zh) => vec![unit.zh.trim()],
+        (None, _) => split_units(&unit.zh),
+    })
+}
+
+/// 「市卫生局，市编委办、各县（市、区）」 → 市卫生局 | 市编委办 | 各县（市、区）: a separator inside brackets
+/// belongs to the unit's name.
+fn split_units(text: &str) -> Vec<&str> {
+    let (mut units, mut depth, mut start) = (Vec::new(), 0usize, 0);
+    for (at, c) in text.char_indices() {
+        match c {
+            '（' | '(' => depth += 1,
+            '）' | ')' => depth = depth.saturating_sub(1),
+            '、' | ',' | '，' if depth == 0 => {
+                units.push(text[start..at].trim());
+                start = at + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    units.push(text[start..].trim());
+    units.retain(|u| !u.is_empty());
+    units
+}
+
+/// A `lead` or `responsible` line in the reader's language: 「区财政局、区税务局」, "District finance bureau,
+/// District tax bureau"; `None` when the rule names no unit.
+pub fn units_text(units: &[Bilingual], lang: Lang) -> Option<String> {
+    let names: Vec<&str> = units.iter().map(|u| super::localized(u, lang)).collect();
+    (!names.is_empty()).then(|| names.join(pick(lang, "、", ", ")))
 }
 
 /// 「已达到 2、进度滞后 1」
@@ -174,10 +215,10 @@ pub fn responsibility_line(rule: &RuleDef, lang: Lang) -> Option<String> {
     if let Some(target) = &rule.target {
         parts.push(format!("{}{}", pick(lang, "考核时点 ", "due "), super::phrases::date_text(target.due, lang)));
     }
-    if let Some(lead) = &rule.lead {
+    if let Some(lead) = units_text(&rule.lead, lang) {
         parts.push(format!("{}{lead}", pick(lang, "牵头单位：", "lead: ")));
     }
-    if let Some(responsible) = &rule.responsible {
+    if let Some(responsible) = units_text(&rule.responsible, lang) {
         parts.push(format!("{}{responsible}", pick(lang, "责任单位：", "responsible: ")));
     }
     if parts.is_empty() { None } else { Some(parts.join(pick(lang, "；", "; "))) }

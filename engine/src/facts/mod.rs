@@ -18,7 +18,7 @@ use codec::Given;
 pub use codec::{SET_SEPARATORS, halfwidth, parse_number, read_answer, same};
 pub use error::{Accepted, FactError, NumberProblem};
 pub use syntax::SyntaxError;
-pub use write::{enum_name, fact_file, value_cell, value_json, value_toml};
+pub use write::{UNKNOWN_COMMENT, enum_name, fact_file, value_cell, value_json, value_toml};
 
 /// Fact files larger than this are refused before they are read (`--max-input-bytes` overrides it): a fact
 /// file is a few hundred bytes, and a runaway file must not take the machine's memory.

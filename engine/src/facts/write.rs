@@ -30,7 +30,7 @@ pub fn fact_file(policy: &Policy, as_of: Option<Date>, facts: &FactSet, comment:
         }
     }
     if !unknown.is_empty() && comment.is_none() {
-        out.push_str(&format!("# unknown: {}\n", unknown.join(", ")));
+        out.push_str(&format!("{UNKNOWN_COMMENT}{}\n", unknown.join(", ")));
     }
     out
 }
@@ -44,6 +44,9 @@ fn key(name: &str) -> String {
         quoted(name)
     }
 }
+
+/// The comment naming the facts a written file leaves unknown (`comply diff` says it in Chinese).
+pub const UNKNOWN_COMMENT: &str = "# unknown: ";
 
 fn quoted(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()

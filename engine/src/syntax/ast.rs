@@ -266,8 +266,9 @@ pub struct RuleAst {
 pub struct TargetAst {
     pub due: Vec<Spanned<Date>>,
     pub on_track: Vec<Expr>,
-    pub lead: Vec<Spanned<String>>,
-    pub responsible: Vec<Spanned<String>>,
+    /// Each `lead` line's units, each named in Chinese and (optionally) English.
+    pub lead: Vec<Spanned<Vec<Bilingual>>>,
+    pub responsible: Vec<Spanned<Vec<Bilingual>>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

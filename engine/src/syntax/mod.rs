@@ -736,18 +736,17 @@ impl Builder {
                 }
                 Rule::due => rule.target.due.push(Spanned { node: self.date(only(item)?)?, span: item_span }),
                 Rule::on_track => rule.target.on_track.push(self.expr(only(item)?)?),
-                Rule::lead => rule.target.lead.push(Spanned { node: self.units(item), span: item_span }),
-                Rule::responsible => rule.target.responsible.push(Spanned { node: self.units(item), span: item_span }),
+                Rule::lead => rule.target.lead.push(Spanned { node: self.units(item)?, span: item_span }),
+                Rule::responsible => rule.target.responsible.push(Spanned { node: self.units(item)?, span: item_span }),
                 other => return Err(unexpected(self.file, item_span, other)),
             }
         }
         Ok(rule)
     }
 
-    /// `lead "区财政局", "区税务局"`: the units joined as a table writes them, 「区财政局、区税务局」.
-    fn units(&self, pair: Pair<'_, Rule>) -> String {
-        let names: Vec<String> = children(pair).map(|p| self.string(p)).collect();
-        names.join("、")
+    /// `lead "区财政局" en "District finance bureau", "区税务局"`: each unit with its names.
+    fn units(&self, pair: Pair<'_, Rule>) -> Built<Vec<Bilingual>> {
+        children(pair).map(|p| self.bilingual(p)).collect()
     }
 
     fn expr(&self, pair: Pair<'_, Rule>) -> Built<Expr> {
