@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use jiff::civil::Date;
 
-use crate::eval::{Env, Evaluation, FactSet, Inapplicable, Outcome, Value};
+use crate::eval::{Env, Evaluation, FactMask, FactSet, Inapplicable, Outcome, Value};
 use crate::policy::*;
 
 /// One comparison, membership test or yes/no fact that decided a rule, with the values it saw.
@@ -35,6 +35,8 @@ pub struct RuleExplanation<'a> {
     pub details: Range<usize>,
     /// Where a target with a due date stands.
     pub target: Option<super::targets::TargetStatus>,
+    /// For a target not yet due whose standing cannot be told: the figures that would tell it.
+    pub standing_missing: FactMask,
 }
 
 #[derive(Debug, Clone)]
@@ -97,11 +99,18 @@ pub fn explained<'a>(policy: &'a Policy, facts: &'a FactSet, as_of: Date) -> Exp
             (_, Outcome::Skipped) => {}
             _ => collector.collect(&rule.requires),
         }
+        let standing_missing = match (target, result.outcome) {
+            (Some(super::targets::TargetStatus::CannotTell), Outcome::Skipped) => {
+                super::targets::standing_missing(collector.env, rule)
+            }
+            _ => FactMask::EMPTY,
+        };
         rules.push(RuleExplanation {
             rule,
             conditions: conditions.clone(),
             details: conditions.end..collector.atoms.len(),
             target,
+            standing_missing,
         });
     }
     let in_force = !matches!(evaluation.inapplicable, Some(Inapplicable::BeforeInForce | Inapplicable::AfterExpiry));

@@ -76,10 +76,7 @@ pub fn fragment(report: &Report, lang: Lang) -> String {
     let colon = pick(lang, "：", ": ");
     let e = escape;
     let _ = write!(out, "<article class=\"report\" id=\"report\" lang=\"{}\">", html_lang(lang));
-    let title = match lang {
-        Lang::Zh => format!("{}核查报告", report.header.title),
-        Lang::En => format!("Compliance check: {}", report.header.title),
-    };
+    let title = super::render::title(report, lang);
     let _ = write!(out, "<h1>{}</h1>", e(&title));
     let _ = write!(
         out,
@@ -108,6 +105,9 @@ pub fn fragment(report: &Report, lang: Lang) -> String {
     }
     if let Some(reason) = &report.reason {
         let _ = write!(out, "<p>{}{colon}{}</p>", pick(lang, "理由", "Reason"), e(reason));
+    }
+    if let Some(standing) = super::render::standing_line(report, lang) {
+        let _ = write!(out, "<p class=\"standing\">{}</p>", e(&standing));
     }
     if !report.conversions.is_empty() {
         let _ = write!(out, "<h2>{}</h2><ul>", pick(lang, "按规定换算", "Converted as the law provides"));
@@ -152,6 +152,14 @@ pub fn fragment(report: &Report, lang: Lang) -> String {
         if report.missing_approximate {
             let _ = write!(out, "<p>{}</p>", e(super::render::approximate_note(lang)));
         }
+    }
+    if !report.progress_missing.is_empty() {
+        let heading = super::render::progress_missing_heading(lang);
+        let _ = write!(out, "<h2>{}</h2><ul>", e(heading.trim_end_matches(['：', ':'])));
+        for fact in &report.progress_missing {
+            let _ = write!(out, "<li>{}</li>", e(&fact.label));
+        }
+        out.push_str("</ul>");
     }
     if !report.output_details.is_empty() {
         let _ = write!(out, "<h2>{}</h2><dl class=\"facts\" id=\"outputs\">", pick(lang, "结果", "Outputs"));
@@ -246,10 +254,7 @@ fn html_lang(lang: Lang) -> &'static str {
 /// The report as a self-contained HTML file to print and sign: the fragment with its styles inline, no
 /// script and nothing fetched.
 pub fn document(report: &Report, lang: Lang) -> String {
-    let title = match lang {
-        Lang::Zh => format!("{}核查报告", report.header.title),
-        Lang::En => format!("Compliance check: {}", report.header.title),
-    };
+    let title = super::render::title(report, lang);
     // Each printed page carries the case number, so a loose page of the file can be put back.
     let running = report.case.as_ref().and_then(|c| c.number.as_ref()).map_or(String::new(), |number| {
         format!(

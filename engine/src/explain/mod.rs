@@ -11,7 +11,7 @@ mod possible;
 pub mod render;
 pub mod targets;
 
-use crate::eval::{self, FactSet, Inapplicable, Outcome, Undefined, Value, Verdict};
+use crate::eval::{self, FactMask, FactSet, Inapplicable, Outcome, Undefined, Value, Verdict};
 use crate::policy::*;
 use crate::syntax::ast::{Bilingual, CmpOp};
 pub use data::{Atom, Explained, explained};
@@ -113,6 +113,15 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
             .map(|(a, (holds, text))| Detail { holds: truth(*holds), text: text.clone(), value_only: value_only(a) })
             .collect();
         let head = match result.outcome {
+            // Not yet due, and its progress cannot be told without these figures.
+            Outcome::Skipped if !explanation.standing_missing.is_empty() => {
+                let labels = fact_labels(policy, explanation.standing_missing.iter(), lang);
+                Some(format!(
+                    "{}{}",
+                    pick(lang, "判断进度缺少：", "Progress needs: "),
+                    labels.join(pick(lang, "、", ", "))
+                ))
+            }
             Outcome::Unknown if !result.missing.is_empty() => {
                 let labels = fact_labels(policy, result.missing.iter(), lang);
                 Some(format!("{}{}", pick(lang, "缺少：", "Missing: "), labels.join(pick(lang, "、", ", "))))
@@ -340,6 +349,17 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
         as_of_text: phrases::date_text(as_of, lang),
         period: period_line(data, lang),
         conclusion,
+        progress_missing: {
+            let wanted = data.rules.iter().fold(FactMask::EMPTY, |acc, r| acc.union(r.standing_missing));
+            wanted
+                .iter()
+                .filter(|f| !evaluation.missing.contains(*f))
+                .map(|f| {
+                    let fact = &policy.facts[f as usize];
+                    FactRef { name: fact.name.clone(), label: localized(&fact.label, lang).to_string() }
+                })
+                .collect()
+        },
         missing_facts: evaluation
             .missing
             .iter()

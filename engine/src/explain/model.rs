@@ -56,6 +56,11 @@ pub struct Report {
     /// The facts that could still change the verdict, by name and label.
     #[serde(default)]
     pub missing_facts: Vec<FactRef>,
+    /// The figures that targets not yet due need to tell where they stand (their on-track lines read them).
+    /// They cannot change the verdict, since nothing fails before its due date, but without them a target's
+    /// progress cannot be told.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub progress_missing: Vec<FactRef>,
     /// Each output with its label, its value in words and what decided it.
     #[serde(default)]
     pub output_details: Vec<OutputLine>,

@@ -140,15 +140,42 @@ pub fn shows_quotes(rule: &RuleReport) -> bool {
     matches!(rule.outcome, RuleOutcome::Fail | RuleOutcome::Refer | RuleOutcome::Warn)
 }
 
+/// The report's title: 「…核查报告」 (「…报告」 after a pack title that already ends in 核查); in English a target
+/// pack's is a progress check, not a compliance check.
+pub fn title(report: &Report, lang: Lang) -> String {
+    let name = &report.header.title;
+    match lang {
+        Lang::Zh if name.ends_with("核查") => format!("{name}报告"),
+        Lang::Zh => format!("{name}核查报告"),
+        Lang::En if !report.progress.is_empty() => format!("Progress check: {name}"),
+        Lang::En => format!("Compliance check: {name}"),
+    }
+}
+
+/// Where the targets stand, under the conclusion: a pass of a target pack may hide targets behind or that
+/// cannot be told, which the conclusion alone would not say (「目标进度：已达到 4、进度滞后 3」).
+pub fn standing_line(report: &Report, lang: Lang) -> Option<String> {
+    let all = report.progress.iter().find(|line| line.all)?;
+    Some(format!("{}{}", pick(lang, "目标进度：", "Targets: "), super::targets::counts_text(&all.counts, lang)))
+}
+
+pub fn progress_missing_heading(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "判断目标进度还需填报（不影响结论）：",
+        "Figures needed to tell the targets' progress (they do not change the verdict):",
+    )
+}
+
 pub fn text(report: &Report, lang: Lang) -> String {
     let mut out = String::new();
     let colon = pick(lang, "：", ": ");
     match lang {
         Lang::Zh => {
-            let _ = writeln!(out, "{}核查报告", report.header.title);
+            let _ = writeln!(out, "{}", title(report, lang));
         }
         Lang::En => {
-            let _ = writeln!(out, "Compliance check: {} ({})", report.header.title, report.policy);
+            let _ = writeln!(out, "{} ({})", title(report, lang), report.policy);
         }
     }
     let _ = writeln!(out, "{}{colon}{}", pick(lang, "依据", "Source"), source_line(&report.header, lang));
@@ -162,6 +189,9 @@ pub fn text(report: &Report, lang: Lang) -> String {
     let _ = writeln!(out, "{}{colon}{}", pick(lang, "结论", "Verdict"), report.conclusion);
     if let Some(reason) = &report.reason {
         let _ = writeln!(out, "{}{colon}{reason}", pick(lang, "理由", "Reason"));
+    }
+    if let Some(standing) = standing_line(report, lang) {
+        let _ = writeln!(out, "{standing}");
     }
     if !report.conversions.is_empty() {
         let _ = writeln!(out, "\n{}", pick(lang, "按规定换算：", "Converted as the law provides:"));
@@ -205,6 +235,12 @@ pub fn text(report: &Report, lang: Lang) -> String {
         }
         if report.missing_approximate {
             let _ = writeln!(out, "  {}", approximate_note(lang));
+        }
+    }
+    if !report.progress_missing.is_empty() {
+        let _ = writeln!(out, "\n{}", progress_missing_heading(lang));
+        for fact in &report.progress_missing {
+            let _ = writeln!(out, "  - {}", fact.label);
         }
     }
     if !report.output_details.is_empty() {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::phrases::{Lang, pick};
-use crate::eval::{Env, Outcome, RuleResult, Value};
+use crate::eval::{Env, FactMask, Outcome, RuleResult, Value};
 use crate::policy::RuleDef;
 use crate::syntax::ast::Bilingual;
 
@@ -110,6 +110,20 @@ pub fn status<'a>(env: &mut Env<'a>, rule: &'a RuleDef, result: &RuleResult) -> 
         _ if result.outcome == Outcome::Skipped => None,
         _ => Some(TargetStatus::CannotTell),
     }
+}
+
+/// The figures a target that cannot tell its standing before the due date waits for: those its own `when`
+/// and its on-track line read. They cannot change the verdict (nothing fails before its due date), so they
+/// are asked for apart from the facts that could.
+pub fn standing_missing<'a>(env: &mut Env<'a>, rule: &'a RuleDef) -> FactMask {
+    let Some(target) = &rule.target else { return FactMask::EMPTY };
+    let unknown = |v: Value<'_>| match v {
+        Value::Unknown { facts, .. } => facts,
+        _ => FactMask::EMPTY,
+    };
+    let when = target.when.as_ref().map_or(FactMask::EMPTY, |w| unknown(env.eval(w)));
+    let line = target.on_track.as_ref().map_or(FactMask::EMPTY, |l| unknown(env.eval(l)));
+    when.union(line)
 }
 
 /// A target's standing as a report shows it.
