@@ -131,6 +131,8 @@ enum Status {
         missing: FactMask,
         /// The targets not yet due (the report's outcome `not_yet_due`): not failed, and not 不适用 either.
         not_yet_due: Vec<usize>,
+        /// Of those, the ones behind their on-track line: a passing row is not read as one on course.
+        behind: Vec<usize>,
         approximate: bool,
         outputs: Vec<Json>,
     },
@@ -306,7 +308,7 @@ fn stream(
         names.extend(context.case_fields.iter().map(|&i| format!("case.{}", case::FIELDS[i].0)));
         names.extend(["verdict".to_string(), "rules".into(), "missing".into(), "missing_approximate".into()]);
         if context.targets {
-            names.push("not_yet_due".into());
+            names.extend(["not_yet_due".to_string(), "behind".into()]);
         }
         names.extend(policy.outputs().iter().map(|&d| policy.derived()[d as usize].name.clone()));
         names.push("error".into());
@@ -767,20 +769,18 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
         .filter(|(_, r)| matches!(r.outcome, eval::Outcome::Fail | eval::Outcome::Refer))
         .map(|(i, _)| i)
         .collect();
-    let not_yet_due = match context.targets {
-        true => policy
-            .rules()
-            .iter()
-            .zip(&evaluation.rules)
-            .enumerate()
-            .filter(|(_, (rule, result))| {
-                let status = crate::explain::targets::status(&mut env, rule, result);
-                RuleOutcome::of(result.outcome, status) == RuleOutcome::NotYetDue
-            })
-            .map(|(i, _)| i)
-            .collect(),
-        false => Vec::new(),
-    };
+    let (mut not_yet_due, mut behind) = (Vec::new(), Vec::new());
+    if context.targets {
+        for (i, (rule, result)) in policy.rules().iter().zip(&evaluation.rules).enumerate() {
+            let status = crate::explain::targets::status(&mut env, rule, result);
+            if RuleOutcome::of(result.outcome, status) == RuleOutcome::NotYetDue {
+                not_yet_due.push(i);
+                if status == Some(crate::explain::targets::TargetStatus::Behind) {
+                    behind.push(i);
+                }
+            }
+        }
+    }
     let outputs = policy
         .outputs()
         .iter()
@@ -791,6 +791,7 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
         rules,
         missing: evaluation.missing,
         not_yet_due,
+        behind,
         approximate: evaluation.approximate,
         outputs,
     };
@@ -846,15 +847,16 @@ fn render(context: &Context<'_>, format: Format, result: &Result_) -> String {
     let carried = carried.iter().map(|c| c.as_ref());
     let case: Vec<&str> = context.case_fields.iter().map(|&i| result.case.get(i).unwrap_or("")).collect();
     match (format, &result.status) {
-        (Format::Csv, Status::Done { verdict, rules, missing, approximate, not_yet_due, outputs }) => {
+        (Format::Csv, Status::Done { verdict, rules, missing, approximate, not_yet_due, behind, outputs }) => {
             let (rules, missing) = (rule_ids(rules).join(";"), fact_names(missing).join(";"));
-            let not_yet_due = rule_ids(not_yet_due).join(";");
+            let (not_yet_due, behind) = (rule_ids(not_yet_due).join(";"), rule_ids(behind).join(";"));
             let outputs: Vec<String> = outputs.iter().map(csv_cell).collect();
             let fields = [result.id.as_str(), &number].into_iter().chain(case);
             // As in JSON: `true` only when the missing list may be larger than necessary.
             let approximate = if *approximate { "true" } else { "" };
             let fields = fields.chain([verdict.as_str(), &rules, &missing, approximate]);
-            let fields = fields.chain(context.targets.then_some(not_yet_due.as_str()));
+            let targets = [not_yet_due.as_str(), behind.as_str()];
+            let fields = fields.chain(context.targets.then_some(targets).into_iter().flatten());
             let fields = fields.chain(outputs.iter().map(String::as_str)).chain([""]).chain(carried);
             csv_line(&mut line, fields);
         }
@@ -862,7 +864,7 @@ fn render(context: &Context<'_>, format: Format, result: &Result_) -> String {
             let message = messages.join("; ");
             let blanks = std::iter::repeat_n("", policy.outputs().len());
             let fields = [result.id.as_str(), &number].into_iter().chain(case).chain(["error", "", "", ""]);
-            let fields = fields.chain(context.targets.then_some("")).chain(blanks);
+            let fields = fields.chain(context.targets.then_some(["", ""]).into_iter().flatten()).chain(blanks);
             csv_line(&mut line, fields.chain([message.as_str()]).chain(carried));
         }
         (Format::Jsonl, status) => {
@@ -873,12 +875,13 @@ fn render(context: &Context<'_>, format: Format, result: &Result_) -> String {
                 object.insert("case".into(), serde_json::to_value(&result.case).unwrap_or(Json::Null));
             }
             match status {
-                Status::Done { verdict, rules, missing, not_yet_due, approximate, outputs } => {
+                Status::Done { verdict, rules, missing, not_yet_due, behind, approximate, outputs } => {
                     object.insert("verdict".into(), Json::String(verdict.as_str().into()));
                     object.insert("rules".into(), Json::from(rule_ids(rules)));
                     object.insert("missing".into(), Json::from(fact_names(missing)));
                     if context.targets {
                         object.insert("not_yet_due".into(), Json::from(rule_ids(not_yet_due)));
+                        object.insert("behind".into(), Json::from(rule_ids(behind)));
                     }
                     // As in the JSON report: present only when the missing list may be larger than necessary.
                     if *approximate {

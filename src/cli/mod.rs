@@ -164,6 +164,7 @@ pub struct Io<'a> {
 pub fn run(args: &[String], io: &mut Io<'_>) -> u8 {
     // Help and clap's errors come before the arguments are parsed, in the language they ask for.
     let lang = usage::lang_of(args);
+    let args = usage::lang_after_command(args);
     let parsed = usage::command(lang)
         .try_get_matches_from(std::iter::once("comply".to_string()).chain(args.iter().cloned()))
         .and_then(|matches| Cli::from_arg_matches(&matches));

@@ -23,6 +23,32 @@ pub fn lang_of(args: &[String]) -> Lang {
     Lang::Zh
 }
 
+/// `comply --lang en check …` as `comply check --lang en …`: `--lang` belongs to each command, but a reader
+/// naturally writes it first, and `comply --lang en --help` asks for the overview in English (the language
+/// was already read by `lang_of`, so with no command after it the option is dropped).
+pub fn lang_after_command(args: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(args.len());
+    let mut lang: Vec<String> = Vec::new();
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "--lang" if lang.is_empty() => {
+                lang.push(arg.clone());
+                lang.extend(iter.next().cloned());
+            }
+            a if a.starts_with("--lang=") && lang.is_empty() => lang.push(arg.clone()),
+            a if !a.starts_with('-') => {
+                out.push(arg.clone());
+                out.append(&mut lang);
+                out.extend(iter.cloned());
+                return out;
+            }
+            _ => out.push(arg.clone()),
+        }
+    }
+    out
+}
+
 /// The command tree with its help in `lang`.
 pub fn command(lang: Lang) -> Command {
     let mut command = super::Cli::command();
@@ -344,6 +370,15 @@ mod tests {
         let mut missing = Vec::new();
         walk(&english, &command(Lang::Zh), "", &mut missing);
         assert!(missing.is_empty(), "no Chinese help for: {missing:#?}");
+    }
+
+    #[test]
+    fn lang_before_the_command_is_moved_after_it() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(lang_after_command(&args(&["--lang", "en", "check", "x"])), args(&["check", "--lang", "en", "x"]));
+        assert_eq!(lang_after_command(&args(&["--lang=en", "lint"])), args(&["lint", "--lang=en"]));
+        assert_eq!(lang_after_command(&args(&["--lang", "en", "--help"])), args(&["--help"]));
+        assert_eq!(lang_after_command(&args(&["check", "--lang", "en"])), args(&["check", "--lang", "en"]));
     }
 
     #[test]
