@@ -447,6 +447,7 @@ impl Checker<'_> {
             self.check_word(op, word);
         }
         let lhs_label = self.series_text(lhs).or_else(|| self.over_text(lhs));
+        let (rhs_label, rhs_quotes) = self.record_table_text(rhs).unzip();
         let lhs_text = match &lhs_label {
             Some(label) => label.zh.clone(),
             None => self.bound_text(self.source_text(lhs.span)),
@@ -463,8 +464,8 @@ impl Checker<'_> {
                 word_source: word_source.map(str::to_string),
                 lhs_text,
                 lhs_label,
-                rhs_label: self.record_table_text(rhs).map(|(label, _)| label),
-                rhs_quotes: self.record_table_text(rhs).map(|(_, quotes)| quotes).unwrap_or_default(),
+                rhs_label,
+                rhs_quotes: rhs_quotes.unwrap_or_default(),
                 span,
             })),
             Type::Bool,

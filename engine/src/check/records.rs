@@ -91,9 +91,9 @@ impl Checker<'_> {
     /// per record (`table target: % by county`), whose row is read here, once per record.
     pub(crate) fn record(&mut self, list: &ast::Ident, key: &ast::Ident) -> Typed {
         if let Some(t) = self.record_table(&list.name) {
-            let table = self.tables.get(t as usize).cloned().flatten()?;
-            let per = table.per?;
+            let per = self.tables.get(t as usize)?.as_ref()?.per?;
             let value = self.record_value(list, key, per)?;
+            let table = self.tables.get(t as usize)?.as_ref()?;
             let row = table.cells.get(value as usize).copied().flatten()?;
             return Some((table.rows.get(row as usize)?.clone(), table.ty));
         }
@@ -396,12 +396,10 @@ impl Checker<'_> {
         let table = self.tables.get(t as usize)?.as_ref()?;
         let per = table.per?;
         let label = table.label.clone().unwrap_or_else(|| Bilingual { zh: table.name.clone(), en: None });
-        let value = match self.bindings.iter().rev().find(|b| b.name == key.name) {
-            Some(b) => b.value,
-            None => self.enums.get(per as usize)?.lookup(&key.name)?,
-        };
-        let quotes =
-            table.cells.get(value as usize).copied().flatten().and_then(|row| table.row_quotes.get(row as usize));
+        let (cells, row_quotes) = (table.cells.clone(), table.row_quotes.clone());
+        // The side was read already, so the record is known and nothing is reported twice.
+        let value = self.record_value(list, key, per)?;
+        let quotes = cells.get(value as usize).copied().flatten().and_then(|row| row_quotes.get(row as usize));
         let quotes = quotes.cloned().unwrap_or_default();
         let (zh, en) = record_name(self.enums.get(per as usize)?.values.get(value as usize)?);
         Some((Bilingual { zh: format!("{}（{zh}）", label.zh), en: label.en.map(|l| format!("{l} ({en})")) }, quotes))
