@@ -65,6 +65,8 @@ pub struct Wording {
     pub conclusions: Vec<(String, Bilingual)>,
     pub not_checked: Vec<NotChecked>,
     pub administrative: Vec<Administrative>,
+    /// The pack's readings of the whole text (`reading` in the policy), printed once under the conclusion.
+    pub readings: Vec<Bilingual>,
     /// The clauses no rule cites, for the clause map (`explain::clause_map`).
     pub not_encoded: Vec<NotEncoded>,
 }

@@ -249,6 +249,7 @@ impl<'a> Checker<'a> {
                 Item::NotChecked { clause, text, .. } => {
                     wording.not_checked.push(NotChecked { clause: clause.clone(), text: text.clone() })
                 }
+                Item::Reading(text) => wording.readings.push(text.clone()),
                 Item::NotEncoded { clause, what, why } => wording.not_encoded.push(crate::policy::NotEncoded {
                     clause: clause.clone(),
                     what: what.clone(),

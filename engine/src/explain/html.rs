@@ -109,6 +109,14 @@ pub fn fragment(report: &Report, lang: Lang) -> String {
     if let Some(standing) = super::render::standing_line(report, lang) {
         let _ = write!(out, "<p class=\"standing\">{}</p>", e(&standing));
     }
+    for reading in &report.readings {
+        let _ = write!(
+            out,
+            "<p class=\"reading\">{}{colon}{}</p>",
+            pick(lang, "本规则包的理解", "This pack's reading"),
+            e(reading)
+        );
+    }
     if !report.conversions.is_empty() {
         let _ = write!(out, "<h2>{}</h2><ul>", pick(lang, "按规定换算", "Converted as the law provides"));
         for line in &report.conversions {

@@ -369,6 +369,11 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
             })
             .collect(),
         output_details,
+        // A reading of the results says nothing where the notice does not apply.
+        readings: match evaluation.verdict {
+            Verdict::NotApplicable => Vec::new(),
+            _ => policy.wording.readings.iter().map(|r| localized(r, lang).to_string()).collect(),
+        },
         not_checked: policy
             .wording
             .not_checked

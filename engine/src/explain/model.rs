@@ -64,6 +64,9 @@ pub struct Report {
     /// Each output with its label, its value in words and what decided it.
     #[serde(default)]
     pub output_details: Vec<OutputLine>,
+    /// The pack's readings of the whole text (`reading` in the policy), said under the conclusion.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub readings: Vec<String>,
     /// The clauses of the notice this check does not cover (`not_checked` in the rule file).
     #[serde(default)]
     pub not_checked: Vec<NotChecked>,

@@ -193,6 +193,9 @@ pub fn text(report: &Report, lang: Lang) -> String {
     if let Some(standing) = standing_line(report, lang) {
         let _ = writeln!(out, "{standing}");
     }
+    for reading in &report.readings {
+        let _ = writeln!(out, "{}{colon}{reading}", pick(lang, "本规则包的理解", "This pack's reading"));
+    }
     if !report.conversions.is_empty() {
         let _ = writeln!(out, "\n{}", pick(lang, "按规定换算：", "Converted as the law provides:"));
         for line in &report.conversions {

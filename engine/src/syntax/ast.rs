@@ -49,6 +49,8 @@ pub enum Item {
         verdict: Spanned<String>,
         text: Bilingual,
     },
+    /// `reading "…"` in the policy: the pack's reading of the whole text, printed once in every report.
+    Reading(Bilingual),
     /// `not_checked "二（二）2" "…"`: a clause this pack does not check.
     NotChecked {
         clause: String,

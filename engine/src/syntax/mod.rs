@@ -433,6 +433,7 @@ impl Builder {
                 let clause = self.string(next(&mut inner)?);
                 Item::NotChecked { clause, text: self.bilingual(next(&mut inner)?)?, span }
             }
+            Rule::reading => Item::Reading(self.bilingual(only(pair)?)?),
             Rule::not_encoded => {
                 let mut inner = children(pair);
                 let clause = self.string(next(&mut inner)?);
