@@ -131,8 +131,10 @@ enum Status {
         missing: FactMask,
         /// The targets not yet due (the report's outcome `not_yet_due`): not failed, and not 不适用 either.
         not_yet_due: Vec<usize>,
-        /// Of those, the ones behind their on-track line: a passing row is not read as one on course.
+        /// Of those, the ones behind their on-track line, and those whose standing a missing figure hides: a
+        /// passing row is not read as one on course.
         behind: Vec<usize>,
+        cannot_tell: Vec<usize>,
         approximate: bool,
         outputs: Vec<Json>,
     },
@@ -308,7 +310,7 @@ fn stream(
         names.extend(context.case_fields.iter().map(|&i| format!("case.{}", case::FIELDS[i].0)));
         names.extend(["verdict".to_string(), "rules".into(), "missing".into(), "missing_approximate".into()]);
         if context.targets {
-            names.extend(["not_yet_due".to_string(), "behind".into()]);
+            names.extend(["not_yet_due".to_string(), "behind".into(), "cannot_tell".into()]);
         }
         names.extend(policy.outputs().iter().map(|&d| policy.derived()[d as usize].name.clone()));
         names.push("error".into());
@@ -769,14 +771,16 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
         .filter(|(_, r)| matches!(r.outcome, eval::Outcome::Fail | eval::Outcome::Refer))
         .map(|(i, _)| i)
         .collect();
-    let (mut not_yet_due, mut behind) = (Vec::new(), Vec::new());
+    let (mut not_yet_due, mut behind, mut cannot_tell) = (Vec::new(), Vec::new(), Vec::new());
     if context.targets {
         for (i, (rule, result)) in policy.rules().iter().zip(&evaluation.rules).enumerate() {
             let status = crate::explain::targets::status(&mut env, rule, result);
             if RuleOutcome::of(result.outcome, status) == RuleOutcome::NotYetDue {
                 not_yet_due.push(i);
-                if status == Some(crate::explain::targets::TargetStatus::Behind) {
-                    behind.push(i);
+                match status {
+                    Some(crate::explain::targets::TargetStatus::Behind) => behind.push(i),
+                    Some(crate::explain::targets::TargetStatus::CannotTell) => cannot_tell.push(i),
+                    _ => {}
                 }
             }
         }
@@ -792,6 +796,7 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
         missing: evaluation.missing,
         not_yet_due,
         behind,
+        cannot_tell,
         approximate: evaluation.approximate,
         outputs,
     };
@@ -847,15 +852,19 @@ fn render(context: &Context<'_>, format: Format, result: &Result_) -> String {
     let carried = carried.iter().map(|c| c.as_ref());
     let case: Vec<&str> = context.case_fields.iter().map(|&i| result.case.get(i).unwrap_or("")).collect();
     match (format, &result.status) {
-        (Format::Csv, Status::Done { verdict, rules, missing, approximate, not_yet_due, behind, outputs }) => {
+        (
+            Format::Csv,
+            Status::Done { verdict, rules, missing, approximate, not_yet_due, behind, cannot_tell, outputs },
+        ) => {
             let (rules, missing) = (rule_ids(rules).join(";"), fact_names(missing).join(";"));
             let (not_yet_due, behind) = (rule_ids(not_yet_due).join(";"), rule_ids(behind).join(";"));
+            let cannot_tell = rule_ids(cannot_tell).join(";");
             let outputs: Vec<String> = outputs.iter().map(csv_cell).collect();
             let fields = [result.id.as_str(), &number].into_iter().chain(case);
             // As in JSON: `true` only when the missing list may be larger than necessary.
             let approximate = if *approximate { "true" } else { "" };
             let fields = fields.chain([verdict.as_str(), &rules, &missing, approximate]);
-            let targets = [not_yet_due.as_str(), behind.as_str()];
+            let targets = [not_yet_due.as_str(), behind.as_str(), cannot_tell.as_str()];
             let fields = fields.chain(context.targets.then_some(targets).into_iter().flatten());
             let fields = fields.chain(outputs.iter().map(String::as_str)).chain([""]).chain(carried);
             csv_line(&mut line, fields);
@@ -864,7 +873,7 @@ fn render(context: &Context<'_>, format: Format, result: &Result_) -> String {
             let message = messages.join("; ");
             let blanks = std::iter::repeat_n("", policy.outputs().len());
             let fields = [result.id.as_str(), &number].into_iter().chain(case).chain(["error", "", "", ""]);
-            let fields = fields.chain(context.targets.then_some(["", ""]).into_iter().flatten()).chain(blanks);
+            let fields = fields.chain(context.targets.then_some(["", "", ""]).into_iter().flatten()).chain(blanks);
             csv_line(&mut line, fields.chain([message.as_str()]).chain(carried));
         }
         (Format::Jsonl, status) => {
@@ -875,13 +884,14 @@ fn render(context: &Context<'_>, format: Format, result: &Result_) -> String {
                 object.insert("case".into(), serde_json::to_value(&result.case).unwrap_or(Json::Null));
             }
             match status {
-                Status::Done { verdict, rules, missing, not_yet_due, behind, approximate, outputs } => {
+                Status::Done { verdict, rules, missing, not_yet_due, behind, cannot_tell, approximate, outputs } => {
                     object.insert("verdict".into(), Json::String(verdict.as_str().into()));
                     object.insert("rules".into(), Json::from(rule_ids(rules)));
                     object.insert("missing".into(), Json::from(fact_names(missing)));
                     if context.targets {
                         object.insert("not_yet_due".into(), Json::from(rule_ids(not_yet_due)));
                         object.insert("behind".into(), Json::from(rule_ids(behind)));
+                        object.insert("cannot_tell".into(), Json::from(rule_ids(cannot_tell)));
                     }
                     // As in the JSON report: present only when the missing list may be larger than necessary.
                     if *approximate {

@@ -587,20 +587,21 @@ fn target_rows_list_the_targets_not_yet_due() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("id,line,verdict,rules,missing,missing_approximate,not_yet_due,behind,error"),
+        Some("id,line,verdict,rules,missing,missing_approximate,not_yet_due,behind,cannot_tell,error"),
         "{err}"
     );
     let first = lines.next().unwrap();
     assert!(first.starts_with("2021年,2,pass,,,,province_top_10;"), "{first}");
-    assert!(first.ends_with(",,"), "2021 is behind no line: {first}");
+    assert!(first.ends_with(",,,"), "2021 is behind no line: {first}");
     let second = lines.next().unwrap();
-    assert!(second.ends_with(",gdp_1700,"), "2022's GDP is below the plan's line for that year: {second}");
+    assert!(second.ends_with(",gdp_1700,,"), "2022's GDP is below the plan's line for that year: {second}");
     let last = csv.lines().find(|l| l.starts_with("2025年")).unwrap();
-    assert_eq!(last, "2025年,6,pass,,,,,,", "2025's figures are at the due date: every target is assessed");
+    assert_eq!(last, "2025年,6,pass,,,,,,,", "2025's figures are at the due date: every target is assessed");
     let (_, jsonl, _) = run(&[&args[..], &["--format", "jsonl"]].concat());
     let row: serde_json::Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
     assert_eq!(row["not_yet_due"][0], "province_top_10", "{row}");
     assert_eq!(row["behind"], serde_json::json!([]), "{row}");
+    assert_eq!(row["cannot_tell"], serde_json::json!([]), "{row}");
     let (_, payroll, _) = batch(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/batch/payroll.csv"), &[]);
     assert!(!payroll.contains("not_yet_due"), "{payroll}");
 }

@@ -149,8 +149,15 @@ struct Collector<'e, 'a> {
 }
 
 impl<'a> Collector<'_, 'a> {
-    /// Records the tests that decided `expr`: for a false `and`, each false part; for a true `or`, the
-    /// first true part; for an undecided one, the undecided parts; otherwise every part.
+    /// Whether `expr` reads a record of a list (`rate_鹿城区`).
+    fn reads_record(&self, expr: &Expr) -> bool {
+        let policy = self.env.policy;
+        policy.facts_read(expr).into_iter().any(|f| policy.facts.get(f as usize).is_some_and(|d| d.record.is_some()))
+    }
+
+    /// Records the tests that decided `expr`: for a false `and`, each false part (and each record of a list
+    /// not yet known); for a true `or`, the first true part; for an undecided one, the undecided parts;
+    /// otherwise every part.
     fn collect(&mut self, expr: &'a Expr) {
         match expr {
             Expr::And(parts) | Expr::Or(parts) => {
@@ -158,7 +165,12 @@ impl<'a> Collector<'_, 'a> {
                 match self.env.eval(expr) {
                     Value::Bool(b) if b == decisive => {
                         for part in parts {
-                            if self.env.eval(part) == Value::Bool(decisive) {
+                            let value = self.env.eval(part);
+                            // A failed `and` over records also names the records not yet known: each county of
+                            // 「各县」 answers for its own, so one that has not reported is named beside one that
+                            // failed, though it cannot change the outcome.
+                            let unreported = !decisive && !value.is_known() && self.reads_record(part);
+                            if value == Value::Bool(decisive) || unreported {
                                 self.collect(part);
                                 if decisive {
                                     break;
