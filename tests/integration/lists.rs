@@ -122,3 +122,16 @@ fn record_rows_and_record_names_read_the_same() {
     assert_eq!(rows.code, 1, "{}", rows.stderr);
     assert_eq!(rows.stdout, named.stdout, "the same facts, written two ways, must give the same report");
 }
+
+/// `property increasing green_rate` over a list is one property per county, and each holds.
+#[test]
+fn a_property_of_a_list_holds_for_each_record() {
+    let book = comply::Rulebook::load_path(std::path::Path::new("examples/features/county_lists.rules"))
+        .unwrap_or_else(|e| panic!("{}", e.render()));
+    let policy = book.policy("county_lists").expect("policy");
+    assert_eq!(policy.properties().len(), 6, "one per county");
+    for property in policy.properties() {
+        let found = comply::generate::check_property(policy, *property, 200, 3);
+        assert!(found.is_empty(), "{:?}", found.first());
+    }
+}

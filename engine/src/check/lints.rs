@@ -20,6 +20,7 @@ pub(crate) fn run(
     hedged_targets(policy, out);
     unannotated_comparisons(policy, out);
     word_quote_mismatch(policy, out);
+    row_figure_not_quoted(policy, out);
     let clean = !checker.diagnostics.iter().any(Diagnostic::is_error);
     for (fact, uses) in checker.facts.iter().zip(&checker.fact_uses) {
         if *uses == 0 && clean {
@@ -470,6 +471,65 @@ fn word_quote_mismatch(policy: &Policy, out: &mut Vec<Diagnostic>) {
             true
         });
     }
+}
+
+/// A table row whose figure is not among the numbers of the passage it quotes (the row says 88.3%, its quote
+/// 「泗洪县83.3%」): the quote is checked against the gazette, so the figure beside it must be too.
+fn row_figure_not_quoted(policy: &Policy, out: &mut Vec<Diagnostic>) {
+    for table in &policy.tables {
+        for (row, quotes) in table.rows.iter().zip(&table.row_quotes) {
+            // A figure with a unit; a plain number (a tier's index) is the pack's own, not the text's.
+            let Expr::Const(Constant::Num(q)) = row else { continue };
+            if q.unit == crate::units::Unit::ONE {
+                continue;
+            }
+            let numbers: Vec<String> = quotes.iter().flat_map(|quote| numbers_in(quote)).collect();
+            let figure = q.value.normalize().to_string();
+            if numbers.is_empty() || numbers.contains(&figure) {
+                continue;
+            }
+            let said = numbers.join("、");
+            out.push(
+                Diagnostic::warning(
+                    "C069",
+                    table.span,
+                    format!(
+                        "a row of `{}` gives {figure}, but the passage it quotes (“{}”) has {said}",
+                        table.name,
+                        quotes.join("”“")
+                    ),
+                )
+                .label("figure not in the row's quote")
+                .help("copy the figure from the quote, or quote the passage the figure comes from")
+                .zh(
+                    format!(
+                        "表 `{}` 的一行取值为 {figure}，但该行引用的条文（“{}”）写的是 {said}",
+                        table.name,
+                        quotes.join("”“")
+                    ),
+                    "取值不在该行引文中",
+                    "请照引文抄写数值，或引用该数值所出自的条文",
+                ),
+            );
+        }
+    }
+}
+
+/// The numbers written in a text (「10万平方米以上」 gives 10, 「83.3%」 gives 83.3), normalised.
+fn numbers_in(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut current = String::new();
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_digit() || (c == '.' && !current.is_empty()) {
+            current.push(c);
+        } else if !current.is_empty() {
+            if let Ok(n) = current.trim_end_matches('.').parse::<rust_decimal::Decimal>() {
+                found.push(n.normalize().to_string());
+            }
+            current.clear();
+        }
+    }
+    found
 }
 
 /// The comparison words within a few characters before or after each occurrence of `number` in `quote`

@@ -298,6 +298,27 @@ impl<'a> Checker<'a> {
                 }
                 Item::Property(property) => {
                     let (ast::PropertyAst::Increasing(name) | ast::PropertyAst::Decreasing(name)) = property;
+                    // A property of a list holds for each record: `property increasing rate` over every county.
+                    let records: Vec<FactId> = match self.lists.get(&name.name) {
+                        Some(list) => {
+                            (0..self.enums[list.key as usize].values.len() as FactId).map(|i| list.first + i).collect()
+                        }
+                        None => Vec::new(),
+                    };
+                    let monotone = |ty: Type| match ty {
+                        Type::Num(_) => true,
+                        Type::Enum(e) => self.enums[e as usize].ordered,
+                        _ => false,
+                    };
+                    if !records.is_empty() && records.iter().all(|f| monotone(self.facts[*f as usize].ty)) {
+                        for id in records {
+                            properties.push(match property {
+                                ast::PropertyAst::Increasing(_) => Property::Increasing(id),
+                                ast::PropertyAst::Decreasing(_) => Property::Decreasing(id),
+                            });
+                        }
+                        continue;
+                    }
                     match self.symbols.get(&name.name) {
                         // A grade or a stage is monotone along its declared order, like a quantity.
                         Some((Symbol::Fact(id), _))
