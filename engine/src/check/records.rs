@@ -90,8 +90,13 @@ impl Checker<'_> {
     /// `rate[鹿城区]`, or `rate[c]` for the record an `over` visits; of a list fact, or of a table with one row
     /// per record (`table target: % by county`), whose row is read here, once per record.
     pub(crate) fn record(&mut self, list: &ast::Ident, key: &ast::Ident) -> Typed {
-        if let Some(t) = self.record_table(&list.name) {
-            let per = self.tables.get(t as usize)?.as_ref()?.per?;
+        if let Some((super::Symbol::Table(t), _)) = self.symbols.get(&list.name).copied() {
+            // A table whose own check failed was reported there.
+            self.ensure_table(t)?;
+            let Some(per) = self.tables.get(t as usize)?.as_ref()?.per else {
+                self.error(keyed_by_a_fact(list));
+                return None;
+            };
             let value = self.record_value(list, key, per)?;
             let table = self.tables.get(t as usize)?.as_ref()?;
             let row = table.cells.get(value as usize).copied().flatten()?;
@@ -475,6 +480,19 @@ fn not_a_named_enum<'n>(name: &ast::Ident, declared: impl Iterator<Item = &'n St
         .label("a list's records are the values of a named enum")
         .help(help)
         .zh(format!("`{}` 不是已命名的单选项（enum）", name.name), "列表的记录须是某个已命名单选项的取值", zh_help)
+}
+
+/// `target[c]` of a table keyed by a fact: its row is the case's, not a record's.
+fn keyed_by_a_fact(table: &ast::Ident) -> Diagnostic {
+    let name = &table.name;
+    Diagnostic::error("C073", table.span, format!("`{name}` is looked up by a fact, not one row per record"))
+        .label("not keyed by the records")
+        .help(format!("key it by the enum itself to read a record's row: `table {name}: … by county`"))
+        .zh(
+            format!("表 `{name}` 按事实查找，不是每条记录一行"),
+            "不是按记录列出的表",
+            format!("要按记录取行，请直接以单选项为键：`table {name}: … by county`"),
+        )
 }
 
 fn no_record_left(span: Span) -> Diagnostic {
