@@ -561,6 +561,16 @@ fn note_carried(policy: &Policy, carried: &[String], stderr: &mut dyn Write, lan
     );
 }
 
+/// Whether a JSON key is a list of records (`energy_centres`) or the key of one (`county`, whose rows give the
+/// records): read as a fact file reads them, never carried.
+fn names_a_list(policy: &Policy, key: &str) -> bool {
+    policy
+        .facts()
+        .iter()
+        .filter_map(|f| f.record.as_ref())
+        .any(|r| r.list == key || policy.enums().get(r.key as usize).and_then(|e| e.name.as_deref()) == Some(key))
+}
+
 /// The keys of the first chunk's JSON rows that are neither `id` nor a fact, in the order they first appear.
 fn json_carried_keys(policy: &Policy, rows: &[Row], stderr: &mut dyn Write, lang: Lang) -> Vec<String> {
     let mut keys: Vec<String> = Vec::new();
@@ -570,7 +580,8 @@ fn json_carried_keys(policy: &Policy, rows: &[Row], stderr: &mut dyn Write, lang
         for key in object.keys() {
             // The case block, as an object or as keys, has its own columns.
             let case_key = key == "case" || case::field(key).is_some();
-            if key != "id" && !case_key && column_fact(policy, key).is_none() && !keys.contains(key) {
+            let fact = column_fact(policy, key).is_some() || names_a_list(policy, key);
+            if key != "id" && !case_key && !fact && !keys.contains(key) {
                 keys.push(key.clone());
             }
         }
@@ -730,6 +741,30 @@ fn evaluate_row(context: &Context<'_>, row: &Row) -> Result_ {
                                 }
                             }
                             _ => bad(&key, case_message(&case::CaseError::NotAString(key.clone()), lang)),
+                        }
+                        continue;
+                    }
+                    // Rows of a list of records (`"county": [{"county": "鹿城区", "rate": 96}, …]`), read as a
+                    // fact file reads them; never carried through as if they were no fact.
+                    let list_key = policy.facts().iter().find_map(|f| f.record.as_ref().filter(|r| r.list == key));
+                    if let Some(record) = list_key {
+                        let key_name = policy.enum_def(record.key).name.clone().unwrap_or_default();
+                        bad(&key, facts::FactError::ListGivenAsOne { name: key.clone(), key: key_name }.render(lang));
+                        continue;
+                    }
+                    if column_fact(policy, &key).is_none() && names_a_list(policy, &key) {
+                        let rows = facts::json_to_raw(value).map(|raw| vec![(key.clone(), raw)]).unwrap_or_default();
+                        match facts::records(policy, &rows) {
+                            Ok(records) => {
+                                for (name, raw) in records {
+                                    let Some(fact) = column_fact(policy, &name) else { continue };
+                                    match facts::coerce(policy, &policy.facts()[fact as usize], &raw) {
+                                        Ok(value) => facts.set(fact, Some(value)),
+                                        Err(error) => bad(&name, error.render(lang)),
+                                    }
+                                }
+                            }
+                            Err(error) => bad(&key, error.render(lang)),
                         }
                         continue;
                     }

@@ -135,3 +135,33 @@ fn a_property_of_a_list_holds_for_each_record() {
         assert!(found.is_empty(), "{:?}", found.first());
     }
 }
+
+/// A JSON Lines row gives a list as a fact file does, one object per record; the rows are read, never carried
+/// through as keys that are no fact, and a mistake in them is that row's error.
+#[test]
+fn batch_json_lines_read_rows_of_records() {
+    let out = crate::common::comply_with_input(
+        &[
+            "batch",
+            "examples/features",
+            "--policy",
+            "county_lists",
+            "--as-of",
+            "2013-12-31",
+            "--input",
+            "tests/fixtures/county_rows.jsonl",
+            "--input-format",
+            "jsonl",
+            "--format",
+            "jsonl",
+        ],
+        "",
+    );
+    assert!(!out.stderr.contains("未用于判断"), "the rows are facts, not carried keys: {}", out.stderr);
+    let rows: Vec<serde_json::Value> = out.stdout.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    assert_eq!(rows.len(), 3, "{}", out.stdout);
+    assert_eq!(rows[0]["verdict"], "fail", "丁县 has no energy centre: {}", rows[0]);
+    assert_eq!(rows[0]["rules"][0], "energy_centre_in_every_county");
+    assert_eq!(rows[1]["verdict"], "error", "a list given as one value: {}", rows[1]);
+    assert!(rows[2]["errors"][0].as_str().unwrap_or_default().contains("甲市"), "the nearest record: {}", rows[2]);
+}

@@ -150,7 +150,7 @@ fn value_to_json(value: &toml_edit::Value, text: &str) -> serde_json::Value {
 }
 
 /// `null` is an explicitly unknown fact and yields no value.
-fn json_to_raw(value: serde_json::Value) -> Option<Raw> {
+pub fn json_to_raw(value: serde_json::Value) -> Option<Raw> {
     use serde_json::Value as J;
     Some(match value {
         J::Null => return None,
@@ -174,7 +174,7 @@ fn json_to_raw(value: serde_json::Value) -> Option<Raw> {
 /// The rows of lists of records as the facts they are: `[[facts.county]]` with `county = "鹿城区"` and
 /// `rate = 96` gives `rate_鹿城区 = 96`. The key is read like any enum value (labels and `aka` spellings
 /// too); a row without it, or a record given twice, is refused rather than guessed.
-fn records(policy: &Policy, facts: &[(String, Raw)]) -> Result<Vec<(String, Raw)>, FactError> {
+pub fn records(policy: &Policy, facts: &[(String, Raw)]) -> Result<Vec<(String, Raw)>, FactError> {
     let mut out = Vec::with_capacity(facts.len());
     for (name, raw) in facts {
         let Raw::Records(rows) = raw else {
