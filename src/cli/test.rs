@@ -254,6 +254,20 @@ fn run_case(case: &Ready<'_>, lang: Lang) -> Result<String, String> {
             });
         }
     }
+    for (id, want) in &case.expected.targets {
+        let got = report.rules.iter().find(|r| r.id == *id).and_then(|r| r.target.as_ref()).map(|t| t.status);
+        if got != Some(*want) {
+            let said = |s: Option<crate::explain::targets::TargetStatus>| match (s, lang) {
+                (Some(s), Lang::Zh) => s.text(lang).to_string(),
+                (Some(s), Lang::En) => expect::standing_name(s),
+                (None, _) => pick(lang, "（无）", "none").to_string(),
+            };
+            problems.push(match lang {
+                Lang::Zh => format!("目标 [{id}] 的进度应为“{}”，实际为“{}”", said(Some(*want)), said(got)),
+                Lang::En => format!("target {id}: expected {}, got {}", said(Some(*want)), said(got)),
+            });
+        }
+    }
     if problems.is_empty() { Ok(verdict(report.verdict)) } else { Err(problems.join(pick(lang, "；", "; "))) }
 }
 

@@ -131,3 +131,16 @@ fn comply_test_well_written_cases_still_run_in_chinese() {
     assert!(stdout.contains("通过    minimum_wage/good.toml：不符合"), "{stdout}");
     assert!(stdout.trim_end().ends_with("未通过 0 项"), "{stdout}");
 }
+
+/// `[expect.targets]` names targets, rules with a due date: the minimum wage has none, so naming one of its
+/// rules there is a mistake in the case (C084), shown with the line, not a failed case.
+#[test]
+fn comply_test_targets_must_name_targets() {
+    let case = format!("{FACTS}\n[expect]\nverdict = \"fail\"\n\n[expect.targets]\nmonthly_floor = \"met\"\n");
+    let folder = Folder::new("targets", &[("target.toml", &case)]);
+    let (code, stdout, stderr) = folder.test(&[]);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(stderr.contains("C084"), "{stderr}");
+    assert!(stderr.contains("该政策没有带考核时点的目标"), "{stderr}");
+    insta::assert_snapshot!(stderr);
+}

@@ -6,12 +6,13 @@ use std::ops::Range;
 use crate::check::did_you_mean;
 use crate::diag::{Diagnostic, Sources, Span};
 use crate::eval::Verdict;
+use crate::explain::targets::TargetStatus;
 use crate::explain::{Lang, verdict_short};
 use crate::facts::Accepted;
 use crate::facts::locate::{Step, locate};
 use crate::policy::Policy;
 
-const KEYS: [&str; 3] = ["verdict", "failing", "outputs"];
+const KEYS: [&str; 4] = ["verdict", "failing", "outputs", "targets"];
 const VERDICTS: [Verdict; 5] =
     [Verdict::Pass, Verdict::Fail, Verdict::Undetermined, Verdict::Refer, Verdict::NotApplicable];
 
@@ -21,6 +22,8 @@ pub struct Expected {
     /// Exactly the rules that fail, when given.
     pub failing: Option<Vec<String>>,
     pub outputs: Vec<(String, serde_json::Value)>,
+    /// Where a target stands (`[expect.targets]`, `rule_id = "behind"`), as `target.status` in JSON.
+    pub targets: Vec<(String, TargetStatus)>,
 }
 
 /// Why an `[expect]` table cannot be read.
@@ -51,6 +54,13 @@ pub enum ExpectError {
     OutputsNotATable,
     #[error("policy {policy} has no output `{name}`")]
     UnknownOutput { name: String, policy: String, known: Vec<String>, suggestion: Option<String> },
+    #[error("`targets` must be a table of rule id = standing")]
+    TargetsNotATable,
+    /// A rule id that is no target (no such rule, or one without a due date).
+    #[error("policy {policy} has no target `{id}`")]
+    NotATarget { id: String, policy: String, known: Vec<String>, suggestion: Option<String> },
+    #[error("`{given}` is not a target's standing")]
+    BadStanding { id: String, given: String, suggestion: Option<String> },
 }
 
 /// Reads `[expect]` against the policy the case is for. Every mistake in the table is listed, so that a
@@ -131,10 +141,63 @@ pub fn read(policy: &Policy, expect: Option<&serde_json::Value>) -> Result<Expec
             Vec::new()
         }
     };
+    let targets = match table.get("targets") {
+        None => Vec::new(),
+        Some(serde_json::Value::Object(given)) => {
+            let known: Vec<String> =
+                policy.rules().iter().filter(|r| r.target.is_some()).map(|r| r.id.clone()).collect();
+            let mut targets = Vec::with_capacity(given.len());
+            for (id, standing) in given {
+                if !known.contains(id) {
+                    mistakes.push(ExpectError::NotATarget {
+                        id: id.clone(),
+                        policy: policy.id().to_string(),
+                        suggestion: did_you_mean(id, &known),
+                        known: known.clone(),
+                    });
+                    continue;
+                }
+                let text = standing.as_str().map_or_else(|| standing.to_string(), str::to_string);
+                match TargetStatus::ALL.into_iter().find(|s| standing_name(*s) == text) {
+                    Some(status) => targets.push((id.clone(), status)),
+                    None => {
+                        let names: Vec<String> = TargetStatus::ALL.into_iter().map(standing_name).collect();
+                        mistakes.push(ExpectError::BadStanding {
+                            id: id.clone(),
+                            suggestion: did_you_mean(&text, &names),
+                            given: text,
+                        });
+                    }
+                }
+            }
+            targets
+        }
+        Some(_) => {
+            mistakes.push(ExpectError::TargetsNotATable);
+            Vec::new()
+        }
+    };
     match verdict {
-        Some(verdict) if mistakes.is_empty() => Ok(Expected { verdict, failing, outputs }),
+        Some(verdict) if mistakes.is_empty() => Ok(Expected { verdict, failing, outputs, targets }),
         _ => Err(mistakes),
     }
+}
+
+/// A standing as the JSON report writes it (`on_track`), which is what a case writes too.
+pub fn standing_name(status: TargetStatus) -> String {
+    serde_json::to_value(status).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+/// The standings a case may expect, with the report's words for each.
+fn standing_list(lang: Lang) -> String {
+    let items: Vec<String> = TargetStatus::ALL
+        .into_iter()
+        .map(|s| match lang {
+            Lang::Zh => format!("{}（{}）", standing_name(s), s.text(lang)),
+            Lang::En => standing_name(s),
+        })
+        .collect();
+    items.join(if lang == Lang::Zh { "、" } else { ", " })
 }
 
 /// The verdicts a case may expect, each with the words the report uses for it.
@@ -170,6 +233,10 @@ impl ExpectError {
             ExpectError::UnknownRule { index, .. } => vec![expect, Step::Key("failing"), Step::Index(*index)],
             ExpectError::OutputsNotATable => vec![expect, Step::Key("outputs")],
             ExpectError::UnknownOutput { name, .. } => vec![expect, Step::Key("outputs"), Step::Key(name)],
+            ExpectError::TargetsNotATable => vec![expect, Step::Key("targets")],
+            ExpectError::NotATarget { id, .. } | ExpectError::BadStanding { id, .. } => {
+                vec![expect, Step::Key("targets"), Step::Key(id)]
+            }
         }
     }
 
@@ -177,6 +244,9 @@ impl ExpectError {
     fn words(&self) -> ([String; 3], [String; 3]) {
         let (zh, en) = (Lang::Zh, Lang::En);
         match self {
+            ExpectError::TargetsNotATable | ExpectError::NotATarget { .. } | ExpectError::BadStanding { .. } => {
+                self.target_words()
+            }
             ExpectError::Missing => (
                 ["用例没有 [expect] 表".into(), String::new(), "在用例文件末尾写 [expect] 和 verdict = \"…\"".into()],
                 ["the case has no [expect] table".into(), String::new(), "add [expect] with verdict = \"…\"".into()],
@@ -189,12 +259,15 @@ impl ExpectError {
                 [
                     format!("[expect] 中有无法识别的键 `{key}`"),
                     "无法识别的键".into(),
-                    format!("{}只允许 verdict（结论）、failing（不符合的规则）、outputs（输出）", hint(suggestion, zh)),
+                    format!(
+                        "{}只允许 verdict（结论）、failing（不符合的规则）、outputs（输出）、targets（目标进度）",
+                        hint(suggestion, zh)
+                    ),
                 ],
                 [
                     format!("unknown key `{key}` in [expect]"),
                     "unknown key".into(),
-                    format!("{}only verdict, failing and outputs are allowed", hint(suggestion, en)),
+                    format!("{}only verdict, failing, outputs and targets are allowed", hint(suggestion, en)),
                 ],
             ),
             ExpectError::NoVerdict => (
@@ -275,10 +348,58 @@ impl ExpectError {
         }
     }
 
+    /// The words of the mistakes in `[expect.targets]`.
+    fn target_words(&self) -> ([String; 3], [String; 3]) {
+        let (zh, en) = (Lang::Zh, Lang::En);
+        match self {
+            ExpectError::TargetsNotATable => (
+                ["targets 应为“规则编号 = 目标进度”的表".into(), "不是表".into(), "写成 [expect.targets] 表".into()],
+                [
+                    "`targets` must be a table of rule id = standing".into(),
+                    "not a table".into(),
+                    "write it as [expect.targets]".into(),
+                ],
+            ),
+            ExpectError::NotATarget { id, policy, known, suggestion } => {
+                let (zh_list, en_list) = if known.is_empty() {
+                    ("该政策没有带考核时点的目标".to_string(), "it has no target with a due date".to_string())
+                } else {
+                    (format!("目标：{}", known.join("、")), format!("its targets: {}", known.join(", ")))
+                };
+                (
+                    [
+                        format!("政策 {policy} 没有编号为 `{id}` 的目标（带考核时点 due 的规则）"),
+                        "不是目标".into(),
+                        format!("{}{zh_list}", hint(suggestion, zh)),
+                    ],
+                    [
+                        format!("policy {policy} has no target `{id}` (a rule with `due`)"),
+                        "not a target".into(),
+                        format!("{}{en_list}", hint(suggestion, en)),
+                    ],
+                )
+            }
+            ExpectError::BadStanding { given, suggestion, .. } => (
+                [
+                    format!("“{given}” 不是目标进度"),
+                    "不是目标进度".into(),
+                    format!("{}应为 {}之一", hint(suggestion, zh), standing_list(zh)),
+                ],
+                [
+                    format!("`{given}` is not a target's standing"),
+                    "not a standing".into(),
+                    format!("{}expected one of {}", hint(suggestion, en), standing_list(en)),
+                ],
+            ),
+            _ => Default::default(),
+        }
+    }
+
     /// The mistake as a diagnostic pointing at where the case file writes it.
     fn diagnostic(&self, file: &str, text: &str, source: u32) -> Diagnostic {
         let place = self.place();
-        let range: Range<usize> = locate(file, text, &place, matches!(self, ExpectError::UnknownKey { .. }))
+        let at_key = matches!(self, ExpectError::UnknownKey { .. } | ExpectError::NotATarget { .. });
+        let range: Range<usize> = locate(file, text, &place, at_key)
             .or_else(|| locate(file, text, &place[..place.len().min(1)], true))
             .unwrap_or(0..0);
         let code = match self {
@@ -286,6 +407,7 @@ impl ExpectError {
             ExpectError::NoVerdict | ExpectError::BadVerdict { .. } => "C081",
             ExpectError::FailingNotAList | ExpectError::UnknownRule { .. } => "C082",
             ExpectError::OutputsNotATable | ExpectError::UnknownOutput { .. } => "C083",
+            ExpectError::TargetsNotATable | ExpectError::NotATarget { .. } | ExpectError::BadStanding { .. } => "C084",
         };
         let ([zh_message, zh_label, zh_help], [message, label, help]) = self.words();
         Diagnostic::error(code, Span::new(source, range.start, range.end), message)
