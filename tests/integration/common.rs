@@ -45,3 +45,29 @@ pub fn comply_with_bytes(args: &[&str], stdin: &[u8]) -> Output {
 pub fn proptest_cases(default: u32) -> u32 {
     std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(default)
 }
+
+/// A scratch folder of files a test writes (a rule file, a case), removed when the test ends, passed or not.
+pub struct Scratch(pub std::path::PathBuf);
+
+impl Scratch {
+    pub fn new(tag: &str, files: &[(&str, &str)]) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("comply-{tag}-{}", std::process::id()));
+        for (name, text) in files {
+            let path = dir.join(name);
+            std::fs::create_dir_all(path.parent().unwrap_or(&dir)).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        Scratch(dir)
+    }
+
+    /// A file's path, as the command line takes it.
+    pub fn path(&self, name: &str) -> String {
+        self.0.join(name).to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

@@ -111,14 +111,9 @@ fn record_rows_and_record_names_read_the_same() {
             _ => {}
         }
     }
-    let dir = std::env::temp_dir().join(format!("comply-lists-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap_or_default();
-    let path = dir.join("flat.toml");
-    std::fs::write(&path, &flat).unwrap_or_default();
-    let named = crate::common::comply_with_input(
-        &["check", "examples/features", "--facts", path.to_str().unwrap_or_default()],
-        "",
-    );
+    let dir = crate::common::Scratch::new("lists", &[("flat.toml", &flat)]);
+    let named =
+        crate::common::comply_with_input(&["check", "examples/features", "--facts", &dir.path("flat.toml")], "");
     assert_eq!(rows.code, 1, "{}", rows.stderr);
     assert_eq!(rows.stdout, named.stdout, "the same facts, written two ways, must give the same report");
 }
@@ -164,4 +159,15 @@ fn batch_json_lines_read_rows_of_records() {
     assert_eq!(rows[0]["rules"][0], "energy_centre_in_every_county");
     assert_eq!(rows[1]["verdict"], "error", "a list given as one value: {}", rows[1]);
     assert!(rows[2]["errors"][0].as_str().unwrap_or_default().contains("甲市"), "the nearest record: {}", rows[2]);
+}
+
+/// A rule that fails on one county quotes that county's row of the table, not the rows of counties that
+/// have not reported.
+#[test]
+fn only_the_row_that_fell_short_is_quoted() {
+    let case = "policy = \"county_lists\"\nas_of = \"2013-12-31\"\n\n[[facts.county]]\ncounty = \"甲市\"\nnew_green_area = 1\n";
+    let dir = crate::common::Scratch::new("lists-row-quote", &[("case.toml", case)]);
+    let out = crate::common::comply_with_input(&["check", "examples/features", "--facts", &dir.path("case.toml")], "");
+    assert!(out.stdout.contains("原文：“甲市、乙市10万平方米以上”"), "{}", out.stdout);
+    assert!(!out.stdout.contains("其他县（区）6万平方米以上"), "unreported counties' rows: {}", out.stdout);
 }

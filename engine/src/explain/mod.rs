@@ -184,7 +184,7 @@ pub fn render_report(data: &Explained<'_>, lang: Lang) -> Report {
         }
         let mut quotes: Vec<String> = rule.clause.as_ref().map(|c| c.quotes.clone()).unwrap_or_default();
         // A record held to its own row of a table (「甲市、乙市10万平方米以上」) quotes that row where it fell short.
-        let short_rows = decisive.iter().filter(|a| a.holds != Value::Bool(true)).flat_map(|a| match a.expr {
+        let short_rows = decisive.iter().filter(|a| a.holds == Value::Bool(false)).flat_map(|a| match a.expr {
             Expr::Compare(c) => c.rhs_quotes.iter(),
             _ => [].iter(),
         });
