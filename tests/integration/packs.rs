@@ -239,12 +239,7 @@ fn a_target_not_yet_due_reads_not_yet_due_never_skipped_in_json() {
 /// unit named in Chinese alone may list several as a table does, a bracket keeping 「各县（市、区）」 whole.
 #[test]
 fn lead_units_are_named_in_english_in_english_reports_and_counted_one_by_one() {
-    let dir = std::env::temp_dir().join(format!("comply-lead-units-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let rules = dir.join("units.rules");
-    std::fs::write(
-        &rules,
-        r#"policy units_demo {
+    let rules = r#"policy units_demo {
   title "示例" en "Example"
   in_force from 2020-01-01
   period report_date
@@ -270,13 +265,12 @@ fn lead_units_are_named_in_english_in_english_reports_and_counted_one_by_one() {
     require parks >= 3 个
   }
 }
-"#,
-    )
-    .unwrap();
-    let facts = dir.join("case.toml");
-    std::fs::write(&facts, "as_of = \"2021-06-30\"\n[facts]\nreport_date = \"2021-06-30\"\nparks = 3\n").unwrap();
+"#;
+    let case = "as_of = \"2021-06-30\"\n[facts]\nreport_date = \"2021-06-30\"\nparks = 3\n";
+    let dir = crate::common::Scratch::new("lead-units", &[("units.rules", rules), ("case.toml", case)]);
+    let (rules, facts) = (dir.path("units.rules"), dir.path("case.toml"));
     let check = |lang: &str| {
-        let args = ["check", rules.to_str().unwrap(), "--facts", facts.to_str().unwrap(), "--lang", lang];
+        let args = ["check", &rules, "--facts", &facts, "--lang", lang];
         let out = crate::common::comply_with_input(&args, "");
         assert_eq!(out.code, 0, "{}", out.stderr);
         out.stdout
@@ -295,19 +289,13 @@ fn lead_units_are_named_in_english_in_english_reports_and_counted_one_by_one() {
     );
     // A unit named in English too is one unit in both languages: the two summaries count alike.
     assert!(zh.contains("  甲局、乙局：已达到 1\n") && en.contains("  Bureaus A and B: met 1\n"), "{zh}\n{en}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A target whose own `when` does not hold does not apply, whether or not the figures' date is given: it
 /// is 不适用, never 「无法判断」 in the progress summary, and its outcome stays `skipped`.
 #[test]
 fn a_target_whose_own_when_fails_does_not_apply_even_without_the_date() {
-    let dir = std::env::temp_dir().join(format!("comply-target-when-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let rules = dir.join("when.rules");
-    std::fs::write(
-        &rules,
-        r#"policy when_demo {
+    let rules = r#"policy when_demo {
   title "示例" en "Example"
   in_force from 2020-01-01
   period report_date
@@ -326,17 +314,14 @@ fn a_target_whose_own_when_fails_does_not_apply_even_without_the_date() {
     require parks >= 5 个
   }
 }
-"#,
-    )
-    .unwrap();
-    let facts = dir.join("case.toml");
-    std::fs::write(&facts, "as_of = \"2021-06-30\"\n[facts]\ncoastal = false\nparks = 3\n").unwrap();
-    let args = ["check", rules.to_str().unwrap(), "--facts", facts.to_str().unwrap(), "--format", "json"];
+"#;
+    let case = "as_of = \"2021-06-30\"\n[facts]\ncoastal = false\nparks = 3\n";
+    let dir = crate::common::Scratch::new("target-when", &[("when.rules", rules), ("case.toml", case)]);
+    let args = ["check", &dir.path("when.rules"), "--facts", &dir.path("case.toml"), "--format", "json"];
     let out = crate::common::comply_with_input(&args, "");
     let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stderr));
     let coastal = &report["rules"][0];
     assert_eq!((coastal["outcome"].as_str(), coastal.get("target")), (Some("skipped"), None), "{coastal}");
     // Only the target that applies is counted, as one that cannot be told without the date.
     assert_eq!(report["progress"][0]["counts"], serde_json::json!({"cannot_tell": 1}), "{}", report["progress"]);
-    let _ = std::fs::remove_dir_all(&dir);
 }

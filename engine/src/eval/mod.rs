@@ -517,7 +517,10 @@ impl<'a> Env<'a> {
             Expr::And(parts) => self.connective(parts, false),
             Expr::Or(parts) => self.connective(parts, true),
             Expr::Compare(c) => {
-                if let Expr::Count { parts, unit } = self.policy.resolve(&c.lhs) {
+                // A count (named or not) compares as an interval; every other comparison goes straight on.
+                if let Expr::Count { .. } | Expr::Derived(_) = &c.lhs
+                    && let Expr::Count { parts, unit } = self.policy.resolve(&c.lhs)
+                {
                     return self.count_compare(c.op, parts, *unit, &c.rhs);
                 }
                 let lhs = self.eval(&c.lhs);
